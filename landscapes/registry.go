@@ -1,0 +1,219 @@
+package landscapes
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Critical is a known stationary point of a surface.
+type Critical struct {
+	X    []float64 `json:"x"`
+	F    float64   `json:"f"`
+	Kind string    `json:"kind"` // "minimum", "saddle" or "maximum"
+}
+
+// Info describes one surface: everything the command line and the UI need to
+// offer it, explain it and draw it. Adding a surface means adding an Info to
+// the registry, nothing else.
+type Info struct {
+	Name    string
+	Title   string
+	Explain string  // for students: which idea of the chapter it shows
+	Params  []Param // its own parameters; blur and noise are added to every surface
+	View    [4]float64
+	Start   []float64
+	// ExactBlur says the surface computes its Gaussian blur in closed form;
+	// otherwise a blur is a seeded Monte-Carlo estimate.
+	ExactBlur bool
+	// Canonical marks the surfaces of the spec; the others are extras.
+	Canonical bool
+
+	build func(v Values) Surface
+	// critical gives stationary points, exact or approximate; Build's
+	// Critical refines them by Newton's method and keeps those it confirms.
+	critical func(v Values) []Critical
+	// dims gives the start for surfaces whose dimension is a parameter.
+	startFor func(v Values) []float64
+}
+
+// Common parameters of every surface (surfaces.md, "Blur" and "Noise").
+var (
+	blurParam  = Param{Name: "blur", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "standard deviation s of the Gaussian blur f_s(p) = E[f(p+z)], z ~ N(0, s²I)"}
+	noiseParam = Param{Name: "noise", Kind: Real, Default: 0, Min: 0, Max: 1e3, Doc: "standard deviation ν of the noise added to every gradient, seeded by the run's seed"}
+)
+
+// AllParams is the surface's own parameters followed by blur and noise.
+func (in *Info) AllParams() []Param {
+	return append(append([]Param(nil), in.Params...), blurParam, noiseParam)
+}
+
+// BlurSamples is the number of points of the Monte-Carlo blur: 128 antithetic
+// pairs ±z drawn once from a fixed seed, so that the blurred surface is one
+// smooth deterministic function whose gradient and Hessian are exact.
+const BlurSamples = 256
+
+// Landscape is a surface built from a spec, with its parameters resolved.
+type Landscape struct {
+	Surface
+	Info   *Info
+	Values Values
+	Spec   string // canonical form: only non-default parameters
+	Blur   float64
+	Noise  float64
+}
+
+// BlurKind says in words which blur is in use, as the UI must.
+func (l *Landscape) BlurKind() string {
+	switch {
+	case l.Blur == 0:
+		return "none"
+	case l.Info.ExactBlur:
+		return "exact (closed form)"
+	default:
+		return fmt.Sprintf("Monte-Carlo, %d samples (antithetic, fixed seed)", BlurSamples)
+	}
+}
+
+// Start is the default start point.
+func (l *Landscape) Start() []float64 {
+	if l.Info.startFor != nil {
+		return l.Info.startFor(l.Values)
+	}
+	return append([]float64(nil), l.Info.Start...)
+}
+
+var registry []*Info
+
+func register(in *Info) { registry = append(registry, in) }
+
+// Surfaces lists every registered surface, the canonical ones first, in the
+// order of the spec.
+func Surfaces() []*Info {
+	out := make([]*Info, 0, len(registry))
+	for _, canon := range []bool{true, false} {
+		for _, in := range registry {
+			if in.Canonical == canon {
+				out = append(out, in)
+			}
+		}
+	}
+	return out
+}
+
+// Lookup finds a surface by name.
+func Lookup(name string) (*Info, bool) {
+	for _, in := range registry {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return nil, false
+}
+
+// Build resolves a surface spec such as "rosenbrock:b=10,blur=0.5".
+func Build(spec string) (*Landscape, error) {
+	name, keys, vals, err := Split(spec)
+	if err != nil {
+		return nil, err
+	}
+	in, ok := Lookup(name)
+	if !ok {
+		names := make([]string, len(registry))
+		for i, r := range registry {
+			names[i] = r.Name
+		}
+		return nil, UnknownName(spec, "surface", name, names)
+	}
+	v, err := Resolve(spec, in.Name, in.AllParams(), keys, vals)
+	if err != nil {
+		return nil, err
+	}
+	l := &Landscape{Info: in, Values: v, Spec: v.Canonical(in.Name), Blur: v.Float("blur"), Noise: v.Float("noise")}
+	l.Surface = in.build(v)
+	if l.Blur > 0 && !in.ExactBlur {
+		l.Surface = newMonteCarloBlur(l.Surface, l.Blur)
+	}
+	return l, nil
+}
+
+// Critical returns the surface's known stationary points, each refined by
+// Newton's method to machine precision and kept only where the refinement
+// converged and the Hessian agrees with its kind (a blur may merge wells).
+func (l *Landscape) Critical() []Critical {
+	if l.Info.critical == nil {
+		return nil
+	}
+	var out []Critical
+	for _, c := range l.Info.critical(l.Values) {
+		x, ok := refine(l.Surface, c.X)
+		if !ok {
+			continue
+		}
+		eig, err := Eigen(l.Surface, x, nil)
+		if err != nil || !agrees(c.Kind, eig) {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			if floats.Distance(o.X, x, 2) < 1e-6 {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, Critical{X: x, F: l.Func(x), Kind: c.Kind})
+		}
+	}
+	return out
+}
+
+// agrees checks a stated kind against the Hessian's eigenvalues; a zero
+// eigenvalue (a valley of minima, a monkey saddle) does not contradict it.
+func agrees(kind string, eig []float64) bool {
+	const tol = 1e-9
+	lo, hi := eig[0], eig[len(eig)-1]
+	switch kind {
+	case "minimum":
+		return lo > -tol
+	case "maximum":
+		return hi < tol
+	default:
+		return lo < tol && hi > -tol
+	}
+}
+
+// refine runs Newton's method x ← x − H⁻¹∇f from x0 until the gradient
+// vanishes to rounding. It returns false if it does not get there.
+func refine(s Surface, x0 []float64) ([]float64, bool) {
+	n := s.Dim()
+	x := append([]float64(nil), x0...)
+	g := make([]float64, n)
+	h := mat.NewSymDense(n, nil)
+	var step mat.VecDense
+	for range 100 {
+		s.Grad(g, x)
+		scale := 1 + math.Abs(s.Func(x))
+		if floats.Norm(g, 2) <= 1e-12*scale {
+			return x, true
+		}
+		s.Hess(h, x)
+		if err := step.SolveVec(h, mat.NewVecDense(n, g)); err != nil {
+			break
+		}
+		floats.Sub(x, step.RawVector().Data)
+	}
+	s.Grad(g, x)
+	return x, floats.Norm(g, 2) <= 1e-9*(1+math.Abs(s.Func(x)))
+}
+
+// Names of the registered surfaces, for messages.
+func Names() string {
+	names := make([]string, 0, len(registry))
+	for _, in := range Surfaces() {
+		names = append(names, in.Name)
+	}
+	return strings.Join(names, ", ")
+}
