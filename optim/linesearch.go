@@ -1,0 +1,255 @@
+package optim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// gradTol is the gradient norm at which a line-search method stops as
+// converged: gonum's default GradStopThreshold for BFGS and L-BFGS.
+const gradTol = 1e-12
+
+// lineSearch drives gonum's optimize.LinesearchMethod one major iteration per
+// Step: it answers each evaluation the method asks for (every one a probe,
+// counted and reported) until the method announces a MajorIteration, the
+// accepted point. The direction comes from a gonum NextDirectioner (BFGS,
+// L-BFGS, CG) or from coordinateDirection; the line search is gonum's
+// More–Thuente search for the strong Wolfe conditions.
+//
+// Driven this way the defaults that optimize.Minimize would apply are not set,
+// so each method is built with its Store, Variant, InitialStep and restart
+// settings given explicitly, and convergence is checked here.
+type lineSearch struct {
+	method optimize.LinesearchMethod
+	// fresh starts a new search from the method's InitDirection at every
+	// step (coordinate descent, which has no memory between steps).
+	fresh bool
+	// prepare, if set, is called before each search with the gradient; true
+	// means there is nothing to search along and the iterate stays.
+	prepare func(g []float64) bool
+
+	o       *Oracle
+	loc     optimize.Location
+	started bool
+	lastX   []float64 // the point of the last evaluation, to answer a repeated request without a new one
+	acc     []float64 // the accepted point, restored if a search fails
+	accG    []float64
+	accF    float64
+	prevX    []float64
+	probes   [][]float64
+	nProbes  int
+	inSearch bool
+}
+
+func (l *lineSearch) Init(o *Oracle, x0 []float64) error {
+	n := len(x0)
+	l.o, l.started, l.inSearch = o, false, false
+	l.loc = optimize.Location{X: append([]float64(nil), x0...), Gradient: make([]float64, n)}
+	l.lastX = make([]float64, n)
+	l.acc = append([]float64(nil), x0...)
+	l.accG = make([]float64, n)
+	l.prevX = make([]float64, n)
+	return nil
+}
+
+// evaluate answers an evaluation request at loc.X; a point already evaluated
+// costs nothing.
+func (l *lineSearch) evaluate(probe bool) {
+	if l.started && floats.Equal(l.lastX, l.loc.X) {
+		return
+	}
+	l.loc.F = l.o.Eval(l.loc.X, l.loc.Gradient)
+	copy(l.lastX, l.loc.X)
+	if probe {
+		if l.nProbes == len(l.probes) {
+			l.probes = append(l.probes, make([]float64, len(l.loc.X)))
+		}
+		copy(l.probes[l.nProbes], l.loc.X)
+		l.nProbes++
+	}
+}
+
+func (l *lineSearch) Step() Report {
+	l.nProbes = 0
+	rep := Report{X: l.acc, Damping: math.NaN()}
+	if !l.started {
+		// The first evaluation, at the start, is counted with the first step.
+		l.evaluate(false)
+		l.started = true
+		l.accF = l.loc.F
+		copy(l.accG, l.loc.Gradient)
+	}
+	gn := floats.Norm(l.accG, 2)
+	if gn <= gradTol {
+		rep.Status, rep.Reason = Converged, fmt.Sprintf("|g| = %g ≤ %g", gn, gradTol)
+		return rep
+	}
+	if l.prepare != nil && l.prepare(l.accG) {
+		return rep // nothing to search along: the iterate stays
+	}
+	copy(l.prevX, l.acc)
+	var op optimize.Operation
+	var err error
+	if l.fresh || !l.inSearch {
+		op, err = l.method.Init(&l.loc)
+	} else {
+		op, err = l.method.Iterate(&l.loc) // after a MajorIteration: the next search
+	}
+	l.inSearch = true
+	for err == nil && op != optimize.MajorIteration {
+		if op&(optimize.FuncEvaluation|optimize.GradEvaluation) != 0 {
+			l.evaluate(true)
+		}
+		op, err = l.method.Iterate(&l.loc)
+	}
+	rep.Probes = l.probes[:l.nProbes]
+	if err != nil {
+		// Restore the accepted point: the search left loc at a trial point.
+		copy(l.loc.X, l.acc)
+		copy(l.loc.Gradient, l.accG)
+		l.loc.F = l.accF
+		copy(l.lastX, l.acc)
+		l.inSearch = false
+		if errors.Is(err, optimize.ErrNoProgress) || errors.Is(err, optimize.ErrLinesearcherFailure) {
+			rep.Status, rep.Reason = Converged, fmt.Sprintf("no further decrease representable in float64 (%v), |g| = %g", err, gn)
+		} else {
+			rep.Status, rep.Reason = Refused, fmt.Sprintf("line search failed: %v (|g| = %g)", err, gn)
+		}
+		return rep
+	}
+	copy(l.acc, l.loc.X)
+	copy(l.accG, l.loc.Gradient)
+	l.accF = l.loc.F
+	rep.LR = floats.Distance(l.prevX, l.acc, 2) / gn
+	return rep
+}
+
+// strongWolfe is gonum's More–Thuente line search with the sufficient
+// decrease constant c₁ = 1e−4 and the curvature constant c₂ (0.9 for
+// quasi-Newton methods, 0.1 for CG: Nocedal & Wright (2006), sec. 3.1 and 5.2).
+func strongWolfe(c2 float64) *optimize.MoreThuente {
+	return &optimize.MoreThuente{DecreaseFactor: 1e-4, CurvatureFactor: c2}
+}
+
+func lineSearchOf(dir optimize.NextDirectioner, c2 float64) *lineSearch {
+	return &lineSearch{method: optimize.LinesearchMethod{NextDirectioner: dir, Linesearcher: strongWolfe(c2)}}
+}
+
+// coordinateDirection searches along one coordinate axis, in turn:
+// d = −gᵢ eᵢ, with a unit first trial step.
+type coordinateDirection struct{ i, n, t int }
+
+func (c *coordinateDirection) InitDirection(loc *optimize.Location, dir []float64) float64 {
+	clear(dir)
+	dir[c.i] = -loc.Gradient[c.i]
+	return 1
+}
+
+func (c *coordinateDirection) NextDirection(loc *optimize.Location, dir []float64) float64 {
+	return c.InitDirection(loc, dir)
+}
+
+// next picks the coordinate of the coming step and says whether there is
+// nothing to search along it (a zero gradient coordinate).
+func (c *coordinateDirection) next(g []float64) bool {
+	c.i = c.t % len(g)
+	c.t++
+	return g[c.i] == 0
+}
+
+func coordinateDescentInfo() *Info {
+	in := &Info{Name: "coordinate-descent", Title: "Coordinate descent", Family: "first order",
+		Params: []landscapes.Param{
+			{Name: "mode", Kind: landscapes.Choice, Choices: []string{"exact", "gradient"}, Doc: "exact: minimize along the coordinate by a strong-Wolfe More–Thuente line search (c₂ = 0.1); gradient: θᵢ ← θᵢ − lr·gᵢ"},
+			lr(0.1),
+		},
+		Explain: "Changes one coordinate per step, cycling through them in order. Exact minimization along each axis works well when the coordinates are nearly independent and crawls when they are coupled, as in a rotated ill-conditioned quadratic (ch. 8.7.2)."}
+	gradientMode := firstOrderInfo(&Info{}, func(landscapes.Values) (rule, error) { return &coordinateGradient{}, nil }).build
+	in.Modifiers = true
+	in.build = func(v landscapes.Values) (Optimizer, error) {
+		if v.String("mode") == "gradient" {
+			return gradientMode(v)
+		}
+		if _, err := newSchedule(v); err != nil {
+			return nil, err
+		}
+		dir := &coordinateDirection{}
+		ls := lineSearchOf(dir, 0.1)
+		ls.fresh, ls.prepare = true, dir.next
+		return &clipped{Optimizer: ls, norm: v.Float("clip_norm"), value: v.Float("clip_value")}, nil
+	}
+	return in
+}
+
+// clipped gives an optimizer that takes the clip keys to the oracle.
+type clipped struct {
+	Optimizer
+	norm, value float64
+}
+
+func (c *clipped) clipping() (float64, float64) { return c.norm, c.value }
+
+func init() {
+	betas := map[string]func() optimize.CGVariant{
+		"fr": func() optimize.CGVariant { return &optimize.FletcherReeves{} },
+		"pr": func() optimize.CGVariant { return &optimize.PolakRibierePolyak{} },
+		"hs": func() optimize.CGVariant { return &optimize.HestenesStiefel{} },
+		"dy": func() optimize.CGVariant { return &optimize.DaiYuan{} },
+	}
+	register(&Info{Name: "cg", Title: "Nonlinear conjugate gradients", Family: "quasi-Newton",
+		Params: []landscapes.Param{
+			{Name: "beta", Kind: landscapes.Choice, Choices: []string{"pr", "fr", "hs", "dy"}, Doc: "β formula: Polak–Ribière+ (pr), Fletcher–Reeves (fr), Hestenes–Stiefel (hs), Dai–Yuan (dy)"},
+			{Name: "restart", Kind: landscapes.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "restart with the steepest descent direction every this many steps (0 = every n steps)"},
+		},
+		Explain: "Each direction is the negative gradient plus β times the previous direction, chosen so that it does not undo the progress of earlier line searches. On an n-dimensional quadratic with exact line searches it finishes in at most n steps (ch. 8.6.2).",
+		build: func(v landscapes.Values) (Optimizer, error) {
+			restart := v.Int("restart")
+			cg := &optimize.CG{
+				Variant:     betas[v.String("beta")](),
+				InitialStep: &optimize.FirstOrderStepSize{},
+				// gonum restarts every ⌈factor·n⌉ iterations; the factor is set
+				// once n is known, in Init.
+				AngleRestartThreshold: -0.9,
+			}
+			return &cgMethod{lineSearch: lineSearchOf(cg, 0.1), cg: cg, restart: restart}, nil
+		},
+	})
+	register(&Info{Name: "bfgs", Title: "BFGS", Family: "quasi-Newton",
+		Explain: "Builds an approximation of the inverse Hessian from the changes in gradient along the path, and searches along the quasi-Newton direction with a strong-Wolfe line search (ch. 8.6.3).",
+		build: func(landscapes.Values) (Optimizer, error) {
+			return lineSearchOf(&optimize.BFGS{}, 0.9), nil
+		},
+	})
+	register(&Info{Name: "lbfgs", Title: "Limited-memory BFGS", Family: "quasi-Newton",
+		Params: []landscapes.Param{
+			{Name: "memory", Kind: landscapes.Integer, Default: 10, Min: 1, Max: 1000, Doc: "number of past (s, y) pairs kept"},
+		},
+		Explain: "BFGS that keeps only the last few gradient changes instead of an n×n matrix: the method of choice when n is large (ch. 8.6.3).",
+		build: func(v landscapes.Values) (Optimizer, error) {
+			return lineSearchOf(&optimize.LBFGS{Store: v.Int("memory")}, 0.9), nil
+		},
+	})
+}
+
+// cgMethod is CG with its restart period set from the dimension.
+type cgMethod struct {
+	*lineSearch
+	cg      *optimize.CG
+	restart int
+}
+
+func (c *cgMethod) Init(o *Oracle, x0 []float64) error {
+	k := c.restart
+	if k == 0 {
+		k = len(x0)
+	}
+	// gonum restarts after ⌈factor·n⌉ iterations; (k − ½)/n rounds up to k
+	// without the rounding error of k/n·n.
+	c.cg.IterationRestartFactor = (float64(k) - 0.5) / float64(len(x0))
+	return c.lineSearch.Init(o, x0)
+}

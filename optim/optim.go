@@ -1,0 +1,232 @@
+// Package optim holds saddle's optimizers behind one step-wise interface that
+// a race drives one iteration at a time, in the manner of gonum's
+// optimize.Method (Init, then Iterate), but with the caller owning the loop.
+//
+// First-order methods follow torch.optim (PyTorch 1.13) operation for
+// operation, so that what a student tunes here gives the same numbers there;
+// line searches, BFGS, L-BFGS and nonlinear CG are gonum's optimize package,
+// driven step by step.
+package optim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Status is where a run stands.
+type Status int
+
+const (
+	Running   Status = iota
+	Converged        // the method's own stopping test holds; no further iterate
+	Diverged         // the iterate or its value became non-finite
+	Refused          // the method cannot go on here (a singular system, no Fisher)
+	Failed           // an internal error (a recovered panic), reported, never fatal
+)
+
+var statusNames = [...]string{"running", "converged", "diverged", "refused", "failed"}
+
+func (s Status) String() string { return statusNames[s] }
+
+// MarshalText writes the status as its word.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Report is what one step did. Slices alias the optimizer's state and are
+// valid until its next Step; copy what you keep.
+type Report struct {
+	X         []float64   // the iterate after the step (unchanged if the step was refused)
+	LR        float64     // the learning rate in effect (for line searches: ‖Δx‖/‖g‖)
+	Damping   float64     // Levenberg–Marquardt's damping after the step; NaN otherwise
+	Probes    [][]float64 // the trial points of a line search, the accepted one last
+	LookAhead []float64   // the look-ahead point of nesterov-lookahead, else nil
+	Status    Status      // Running if X is a new iterate
+	Reason    string      // why the status is not Running
+}
+
+// Optimizer is one method in the middle of a run.
+type Optimizer interface {
+	// Init starts a run at x0 (copied). An error is a refusal: the method
+	// cannot run on this objective, and the error says why.
+	Init(o *Oracle, x0 []float64) error
+	// Step takes one iteration. A Status other than Running means no new
+	// iterate was produced and the run is over.
+	Step() Report
+}
+
+// Model is an objective that is the negative log-likelihood of a predictive
+// distribution, and so has a Fisher information matrix (natural gradient).
+type Model interface {
+	Fisher(dst *mat.SymDense, x []float64)
+}
+
+// Oracle is the optimizer's only window on the objective. It counts the
+// evaluations the optimizer asks for, adds the surface's gradient noise from
+// the run's seeded generator, and applies gradient clipping, in that order:
+// the optimizer receives clip(∇f + νξ).
+type Oracle struct {
+	s         landscapes.Surface
+	noise     float64
+	rng       *rand.Rand
+	clipNorm  float64
+	clipValue float64
+
+	evals, hessEvals int
+}
+
+// NewOracle wraps a surface; noise is the standard deviation ν of the
+// gradient noise, drawn from a generator seeded by seed.
+func NewOracle(s landscapes.Surface, noise float64, seed uint64) *Oracle {
+	return &Oracle{s: s, noise: noise, rng: rand.New(rand.NewPCG(seed, 0x5add1e))}
+}
+
+// Eval returns f(x) (exact) and writes into g the gradient the optimizer
+// sees. It counts one evaluation.
+func (o *Oracle) Eval(x, g []float64) float64 {
+	o.evals++
+	f := o.s.Func(x)
+	o.s.Grad(g, x)
+	if o.noise > 0 {
+		for i := range g {
+			g[i] += o.noise * o.rng.NormFloat64()
+		}
+	}
+	clip(g, o.clipNorm, o.clipValue)
+	return f
+}
+
+// Hess writes the exact Hessian at x; Hessian evaluations are counted apart.
+func (o *Oracle) Hess(dst *mat.SymDense, x []float64) {
+	o.hessEvals++
+	o.s.Hess(dst, x)
+}
+
+// Dim is the number of parameters.
+func (o *Oracle) Dim() int { return o.s.Dim() }
+
+// Model returns the objective as a probabilistic model, if it is one.
+func (o *Oracle) Model() (Model, bool) {
+	m, ok := o.s.(Model)
+	return m, ok
+}
+
+// Evals is the number of evaluations asked for so far.
+func (o *Oracle) Evals() int { return o.evals }
+
+// HessEvals is the number of Hessian (or Fisher) evaluations so far.
+func (o *Oracle) HessEvals() int { return o.hessEvals }
+
+// clip applies PyTorch's clip_grad_norm_ (g ← g·min(1, c/(‖g‖ + 1e−6)))
+// and then clip_grad_value_ (each coordinate clamped to ±c); 0 turns either off.
+func clip(g []float64, norm, value float64) {
+	if norm > 0 {
+		coef := norm / (floats.Norm(g, 2) + 1e-6)
+		if coef < 1 {
+			floats.Scale(coef, g)
+		}
+	}
+	if value > 0 {
+		for i := range g {
+			g[i] = math.Max(-value, math.Min(value, g[i]))
+		}
+	}
+}
+
+// Run is one optimizer running on one landscape: the unit a race steps and
+// the command line prints. It records the iterate with its exact (noise-free)
+// value and gradient norm, and turns a non-finite iterate into Diverged and a
+// panic into Failed, so one bad racer never stops the others.
+type Run struct {
+	Spec  string // the optimizer spec as given
+	Info  *Info
+	Land  *landscapes.Landscape
+	opt   Optimizer
+	o     *Oracle
+	Iter  int
+	X     []float64
+	F     float64
+	GNorm float64
+	Last  Report // the last step's report
+
+	Status Status
+	Reason string
+
+	g []float64
+}
+
+// Start builds the optimizer from its spec and starts it at x0. The error is
+// for a bad spec; a method that refuses this landscape gives a Run whose
+// Status is Refused.
+func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (*Run, error) {
+	opt, info, err := Build(spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(x0) != land.Dim() {
+		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), land.Info.Name, land.Dim())
+	}
+	o := NewOracle(land.Surface, land.Noise, seed)
+	if c, ok := opt.(clipper); ok {
+		o.clipNorm, o.clipValue = c.clipping()
+	}
+	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0))}
+	r.F, r.GNorm = r.measure(r.X)
+	if err := opt.Init(o, x0); err != nil {
+		r.Status, r.Reason = Refused, err.Error()
+	}
+	return r, nil
+}
+
+func (r *Run) measure(x []float64) (f, gnorm float64) {
+	f = r.Land.Func(x)
+	r.Land.Grad(r.g, x)
+	return f, floats.Norm(r.g, 2)
+}
+
+// Step advances the run by one iteration if it is still running, and tells
+// whether a new iterate was recorded.
+func (r *Run) Step() (moved bool) {
+	if r.Status != Running {
+		return false
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.Status, r.Reason = Failed, fmt.Sprintf("internal error in %s at iteration %d: %v", r.Info.Name, r.Iter+1, p)
+			moved = false
+		}
+	}()
+	rep := r.opt.Step()
+	r.Last = rep
+	if rep.Status != Running {
+		r.Status, r.Reason = rep.Status, rep.Reason
+		return false
+	}
+	for _, v := range rep.X {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			r.Status, r.Reason = Diverged, fmt.Sprintf("the iterate became non-finite at iteration %d (%v)", r.Iter+1, rep.X)
+			return false
+		}
+	}
+	f, gnorm := r.measure(rep.X)
+	if math.IsNaN(f) || math.IsInf(f, 0) || math.IsNaN(gnorm) || math.IsInf(gnorm, 0) {
+		r.Status, r.Reason = Diverged, fmt.Sprintf("f = %g, |g| = %g at iteration %d, x = %v", f, gnorm, r.Iter+1, rep.X)
+		return false
+	}
+	r.Iter++
+	copy(r.X, rep.X)
+	r.F, r.GNorm = f, gnorm
+	return true
+}
+
+// Evals is the cumulative number of evaluations the optimizer asked for.
+func (r *Run) Evals() int { return r.o.Evals() }
+
+// HessEvals is the cumulative number of Hessian (or Fisher) evaluations.
+func (r *Run) HessEvals() int { return r.o.HessEvals() }
+
+// clipper is implemented by optimizers that take the clip modifiers.
+type clipper interface{ clipping() (norm, value float64) }

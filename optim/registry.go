@@ -1,0 +1,210 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/saddle-viz/saddle/landscapes"
+)
+
+// Info describes one optimizer: its name and parameters as in
+// ../shared/spec/optimizers.md, and how to build it. Adding an optimizer means
+// adding an Info, nothing else.
+type Info struct {
+	Name    string
+	Title   string
+	Family  string // "first order", "second order", "quasi-Newton"
+	Params  []landscapes.Param
+	Explain string // for students
+	// Modifiers says the optimizer takes the clip and schedule keys.
+	Modifiers bool
+
+	build func(v landscapes.Values) (Optimizer, error)
+}
+
+// AllParams is the optimizer's own parameters followed by the modifiers' keys
+// where it takes them.
+func (in *Info) AllParams() []landscapes.Param {
+	ps := append([]landscapes.Param(nil), in.Params...)
+	if in.Modifiers {
+		ps = append(ps, modifierParams...)
+	}
+	return ps
+}
+
+var registry []*Info
+
+func register(in *Info) { registry = append(registry, in) }
+
+// Optimizers lists every optimizer in the order of the spec.
+func Optimizers() []*Info { return append([]*Info(nil), registry...) }
+
+// Lookup finds an optimizer by name.
+func Lookup(name string) (*Info, bool) {
+	for _, in := range registry {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return nil, false
+}
+
+// Build resolves a spec such as "adam:lr=0.05,clip_norm=1" and builds the
+// optimizer, ready for Init.
+func Build(spec string) (Optimizer, *Info, error) {
+	name, keys, vals, err := landscapes.Split(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, ok := Lookup(name)
+	if !ok {
+		names := make([]string, len(registry))
+		for i, r := range registry {
+			names[i] = r.Name
+		}
+		return nil, nil, landscapes.UnknownName(spec, "optimizer", name, names)
+	}
+	v, err := landscapes.Resolve(spec, in.Name, in.AllParams(), keys, vals)
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := in.build(v)
+	if err != nil {
+		return nil, nil, &landscapes.SpecError{Spec: spec, Problems: []landscapes.Problem{{Field: fieldOf(err), Message: in.Name + ": " + err.Error()}}}
+	}
+	return opt, in, nil
+}
+
+// fieldError names the parameter a cross-parameter check is about.
+type fieldError struct{ field, msg string }
+
+func (e fieldError) Error() string { return e.msg }
+
+func fieldOf(err error) string {
+	if fe, ok := err.(fieldError); ok {
+		return fe.field
+	}
+	return ""
+}
+
+// Parameters shared by many optimizers.
+func lr(def float64) landscapes.Param {
+	return landscapes.Param{Name: "lr", Kind: landscapes.Real, Default: def, Min: 0, Max: 100, Log: true, Doc: "learning rate"}
+}
+
+var (
+	weightDecay = landscapes.Param{Name: "weight_decay", Kind: landscapes.Real, Default: 0, Min: 0, Max: 100, Doc: "L2 penalty added to the gradient: g ← g + weight_decay·θ"}
+	epsParam    = func(def float64) landscapes.Param {
+		return landscapes.Param{Name: "eps", Kind: landscapes.Real, Default: def, Min: 0, Max: 1, Log: true, Doc: "added to the denominator for numerical stability"}
+	}
+	unitInterval = func(name string, def float64, doc string) landscapes.Param {
+		return landscapes.Param{Name: name, Kind: landscapes.Real, Default: def, Min: 0, Max: 1, Doc: doc}
+	}
+	belowOne = func(name string, def float64, doc string) landscapes.Param {
+		return landscapes.Param{Name: name, Kind: landscapes.Real, Default: def, Min: 0, Max: 0.999999, Doc: doc}
+	}
+	flag = func(name string, doc string) landscapes.Param {
+		return landscapes.Param{Name: name, Kind: landscapes.Bool, Doc: doc}
+	}
+)
+
+// modifierParams are the keys of the clip and schedule modifiers.
+var modifierParams = []landscapes.Param{
+	{Name: "clip_norm", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Doc: "rescale the gradient to at most this norm (0 = off), as clip_grad_norm_"},
+	{Name: "clip_value", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Doc: "clamp each gradient coordinate to ±this (0 = off), as clip_grad_value_"},
+	{Name: "schedule", Kind: landscapes.Choice, Choices: scheduleNames, Doc: "learning-rate schedule, stepped after every optimizer step"},
+	{Name: "step_size", Kind: landscapes.Integer, Default: 50, Min: 1, Max: 1e6, Doc: "schedule=step: steps between decays"},
+	{Name: "gamma", Kind: landscapes.Real, Default: 0.5, Min: 0, Max: 1, Doc: "schedule=step or exponential: decay factor", DefaultText: "0.5 (step), 0.99 (exponential)"},
+	{Name: "start_factor", Kind: landscapes.Real, Default: 1, Min: 1e-8, Max: 1, Doc: "schedule=linear: factor at the first step"},
+	{Name: "end_factor", Kind: landscapes.Real, Default: 0.01, Min: 0, Max: 1, Doc: "schedule=linear: factor after total_iters steps"},
+	{Name: "total_iters", Kind: landscapes.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "schedule=linear: steps over which the factor moves"},
+	{Name: "decay", Kind: landscapes.Real, Default: 0.01, Min: 0, Max: 1e3, Doc: "schedule=inverse: lr/(1 + decay·(t−1))"},
+	{Name: "t_max", Kind: landscapes.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "schedule=cosine: half period in steps"},
+	{Name: "eta_min", Kind: landscapes.Real, Default: 0, Min: 0, Max: 100, Doc: "schedule=cosine: the smallest learning rate"},
+}
+
+var scheduleNames = []string{"constant", "step", "exponential", "linear", "inverse", "cosine"}
+
+// scheduleKeys says which keys belong to which schedule.
+var scheduleKeys = map[string][]string{
+	"step":        {"step_size", "gamma"},
+	"exponential": {"gamma"},
+	"linear":      {"start_factor", "end_factor", "total_iters"},
+	"inverse":     {"decay"},
+	"cosine":      {"t_max", "eta_min"},
+}
+
+// schedule is the learning rate at step t = 1, 2, … as PyTorch's schedulers
+// give it when stepped once after every optimizer step (closed forms of
+// StepLR, ExponentialLR, LinearLR and CosineAnnealingLR; inverse is
+// LambdaLR with 1/(1 + decay·(t−1))).
+type schedule struct {
+	kind                                   string
+	lr, gamma, start, end, decay, etaMin   float64
+	stepSize, totalIters, tMax             int
+}
+
+func newSchedule(v landscapes.Values) (schedule, error) {
+	s := schedule{kind: v.String("schedule"), lr: v.Float("lr"), gamma: v.Float("gamma"),
+		start: v.Float("start_factor"), end: v.Float("end_factor"), decay: v.Float("decay"), etaMin: v.Float("eta_min"),
+		stepSize: v.Int("step_size"), totalIters: v.Int("total_iters"), tMax: v.Int("t_max")}
+	own := scheduleKeys[s.kind]
+	for k, keys := range scheduleKeys {
+		for _, key := range keys {
+			if v.Given(key) && !contains(own, key) {
+				return s, fieldError{key, fmt.Sprintf("%s belongs to schedule=%s; this spec has schedule=%s", key, k, s.kind)}
+			}
+		}
+	}
+	if s.kind == "exponential" && !v.Given("gamma") {
+		s.gamma = 0.99
+	}
+	return s, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *schedule) at(t int) float64 {
+	k := float64(t - 1)
+	switch s.kind {
+	case "step":
+		return s.lr * math.Pow(s.gamma, float64((t-1)/s.stepSize))
+	case "exponential":
+		return s.lr * math.Pow(s.gamma, k)
+	case "linear":
+		return s.lr * (s.start + (s.end-s.start)*math.Min(k, float64(s.totalIters))/float64(s.totalIters))
+	case "inverse":
+		return s.lr / (1 + s.decay*k)
+	case "cosine":
+		return s.etaMin + (s.lr-s.etaMin)*(1+math.Cos(math.Pi*math.Min(k, float64(s.tMax))/float64(s.tMax)))/2
+	}
+	return s.lr
+}
+
+// List describes every optimizer with its parameters, for `saddle list`.
+func List() string {
+	var b strings.Builder
+	for _, in := range registry {
+		fmt.Fprintf(&b, "%s (%s): %s\n", in.Name, in.Family, in.Title)
+		for _, p := range in.Params {
+			fmt.Fprintf(&b, "    %-28s %s (default %s)\n", p.Name+"="+p.DefaultString(), p.Doc, p.DefaultString())
+		}
+		if in.Modifiers {
+			b.WriteString("    + modifiers: clip_norm, clip_value, schedule (see below)\n")
+		}
+	}
+	b.WriteString("\nmodifiers of every first-order optimizer:\n")
+	for _, p := range modifierParams {
+		fmt.Fprintf(&b, "    %-28s %s\n", p.Name+"="+p.DefaultString(), p.Doc)
+	}
+	fmt.Fprintf(&b, "    schedules: %s\n", strings.Join(scheduleNames, ", "))
+	return b.String()
+}
