@@ -425,7 +425,7 @@ func init() {
 			return &adam{beta1: v.Float("beta1"), beta2: v.Float("beta2"), eps: v.Float("eps"), wd: v.Float("weight_decay"), decoupled: true}, nil
 		}))
 	register(firstOrderInfo(&Info{Name: "adadelta", Title: "AdaDelta (torch.optim.Adadelta)", Family: "first order",
-		Params: []landscapes.Param{lr(1), belowOne("rho", 0.9, "decay rate of both averages"), epsParam(1e-6), weightDecay},
+		Params:  []landscapes.Param{lr(1), belowOne("rho", 0.9, "decay rate of both averages"), epsParam(1e-6), weightDecay},
 		Explain: "Scales each step by the ratio of the RMS of past updates to the RMS of past gradients, so the units of the update match the parameters' (Zeiler 2012; ch. 8.5)."},
 		func(v landscapes.Values) (rule, error) {
 			return &adadelta{rho: v.Float("rho"), eps: v.Float("eps"), wd: v.Float("weight_decay")}, nil

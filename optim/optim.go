@@ -174,11 +174,20 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 		o.clipNorm, o.clipValue = c.clipping()
 	}
 	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0))}
+	defer r.recover()
 	r.F, r.GNorm = r.measure(r.X)
 	if err := opt.Init(o, x0); err != nil {
 		r.Status, r.Reason = Refused, err.Error()
 	}
 	return r, nil
+}
+
+// recover turns a panic of the surface or the optimizer into the run's
+// failure; it must be deferred directly.
+func (r *Run) recover() {
+	if p := recover(); p != nil {
+		r.Status, r.Reason = Failed, fmt.Sprintf("internal error in %s at iteration %d: %v", r.Info.Name, r.Iter+1, p)
+	}
 }
 
 func (r *Run) measure(x []float64) (f, gnorm float64) {
@@ -193,12 +202,7 @@ func (r *Run) Step() (moved bool) {
 	if r.Status != Running {
 		return false
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			r.Status, r.Reason = Failed, fmt.Sprintf("internal error in %s at iteration %d: %v", r.Info.Name, r.Iter+1, p)
-			moved = false
-		}
-	}()
+	defer r.recover()
 	rep := r.opt.Step()
 	r.Last = rep
 	if rep.Status != Running {

@@ -140,9 +140,9 @@ var scheduleKeys = map[string][]string{
 // StepLR, ExponentialLR, LinearLR and CosineAnnealingLR; inverse is
 // LambdaLR with 1/(1 + decay·(t−1))).
 type schedule struct {
-	kind                                   string
-	lr, gamma, start, end, decay, etaMin   float64
-	stepSize, totalIters, tMax             int
+	kind                                 string
+	lr, gamma, start, end, decay, etaMin float64
+	stepSize, totalIters, tMax           int
 }
 
 func newSchedule(v landscapes.Values) (schedule, error) {

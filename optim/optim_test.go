@@ -1,0 +1,632 @@
+package optim
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+func build(t *testing.T, surface string) *landscapes.Landscape {
+	t.Helper()
+	l, err := landscapes.Build(surface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func start(t *testing.T, l *landscapes.Landscape, opt string, x0 []float64) *Run {
+	t.Helper()
+	r, err := Start(l, opt, x0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// quadA is A of `quadratic` at its defaults (kappa 25, angle 30°), written
+// out from the spec: A = R diag(1, 25) Rᵀ.
+func quadA() (axx, axy, ayy float64) {
+	c, s := math.Cos(math.Pi/6), math.Sin(math.Pi/6)
+	return c*c + 25*s*s, -24 * c * s, s*s + 25*c*c
+}
+
+func quadGrad(x []float64) []float64 {
+	axx, axy, ayy := quadA()
+	return []float64{axx*x[0] + axy*x[1], axy*x[0] + ayy*x[1]}
+}
+
+// reference holds each optimizer's update written directly from the table of
+// optimizers.md in vector form, independently of the implementation: the
+// "hand computation" that the first three steps are checked against.
+var reference = map[string]func() func(x, g []float64, t int){
+	"gd": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			for i := range x {
+				x[i] -= 0.01 * g[i]
+			}
+		}
+	},
+	"sgd:lr=0.05,momentum=0.8,dampening=0.1,weight_decay=0.2": func() func(x, g []float64, t int) {
+		b := make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				gi := g[i] + 0.2*x[i]
+				if t == 1 {
+					b[i] = gi
+				} else {
+					b[i] = 0.8*b[i] + 0.9*gi
+				}
+				x[i] -= 0.05 * b[i]
+			}
+		}
+	},
+	"momentum": func() func(x, g []float64, t int) {
+		b := make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				if t == 1 {
+					b[i] = g[i]
+				} else {
+					b[i] = 0.9*b[i] + g[i]
+				}
+				x[i] -= 0.01 * b[i]
+			}
+		}
+	},
+	"nesterov": func() func(x, g []float64, t int) {
+		b := make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				if t == 1 {
+					b[i] = g[i]
+				} else {
+					b[i] = 0.9*b[i] + g[i]
+				}
+				x[i] -= 0.01 * (g[i] + 0.9*b[i])
+			}
+		}
+	},
+	"adagrad:lr_decay=0.1,initial_accumulator_value=0.5": func() func(x, g []float64, t int) {
+		s := []float64{0.5, 0.5}
+		return func(x, g []float64, t int) {
+			gamma := 0.01 / (1 + float64(t-1)*0.1)
+			for i := range x {
+				s[i] += g[i] * g[i]
+				x[i] -= gamma * g[i] / (math.Sqrt(s[i]) + 1e-10)
+			}
+		}
+	},
+	"rmsprop": func() func(x, g []float64, t int) {
+		v := make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				v[i] = 0.99*v[i] + 0.01*g[i]*g[i]
+				x[i] -= 0.01 * g[i] / (math.Sqrt(v[i]) + 1e-8)
+			}
+		}
+	},
+	"rmsprop:centered=true,momentum=0.5,weight_decay=0.1": func() func(x, g []float64, t int) {
+		v, m, b := make([]float64, 2), make([]float64, 2), make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				gi := g[i] + 0.1*x[i]
+				v[i] = 0.99*v[i] + 0.01*gi*gi
+				m[i] = 0.99*m[i] + 0.01*gi
+				b[i] = 0.5*b[i] + gi/(math.Sqrt(v[i]-m[i]*m[i])+1e-8)
+				x[i] -= 0.01 * b[i]
+			}
+		}
+	},
+	"adam:lr=0.1,weight_decay=0.05": func() func(x, g []float64, t int) {
+		m, v := make([]float64, 2), make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				gi := g[i] + 0.05*x[i]
+				m[i] = 0.9*m[i] + 0.1*gi
+				v[i] = 0.999*v[i] + 0.001*gi*gi
+				mh := m[i] / (1 - math.Pow(0.9, float64(t)))
+				vh := v[i] / (1 - math.Pow(0.999, float64(t)))
+				x[i] -= 0.1 * mh / (math.Sqrt(vh) + 1e-8)
+			}
+		}
+	},
+	"adamw:lr=0.1": func() func(x, g []float64, t int) {
+		m, v := make([]float64, 2), make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				x[i] *= 1 - 0.1*0.01
+				m[i] = 0.9*m[i] + 0.1*g[i]
+				v[i] = 0.999*v[i] + 0.001*g[i]*g[i]
+				mh := m[i] / (1 - math.Pow(0.9, float64(t)))
+				vh := v[i] / (1 - math.Pow(0.999, float64(t)))
+				x[i] -= 0.1 * mh / (math.Sqrt(vh) + 1e-8)
+			}
+		}
+	},
+	"adadelta": func() func(x, g []float64, t int) {
+		v, u := make([]float64, 2), make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				v[i] = 0.9*v[i] + 0.1*g[i]*g[i]
+				d := math.Sqrt(u[i]+1e-6) / math.Sqrt(v[i]+1e-6) * g[i]
+				u[i] = 0.9*u[i] + 0.1*d*d
+				x[i] -= d
+			}
+		}
+	},
+	"rprop:lr=0.5": func() func(x, g []float64, t int) {
+		eta, prev := []float64{0.5, 0.5}, make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				gi := g[i]
+				f := 1.0
+				if gi*prev[i] > 0 {
+					f = 1.2
+				} else if gi*prev[i] < 0 {
+					f, gi = 0.5, 0
+				}
+				eta[i] = math.Min(math.Max(eta[i]*f, 1e-6), 50)
+				x[i] -= eta[i] * sign(gi)
+				prev[i] = gi
+			}
+		}
+	},
+	"delta-bar-delta:lr=0.02,kappa=0.01": func() func(x, g []float64, t int) {
+		eps, bar := []float64{0.02, 0.02}, make([]float64, 2)
+		return func(x, g []float64, t int) {
+			for i := range x {
+				if bar[i]*g[i] > 0 {
+					eps[i] += 0.01
+				} else if bar[i]*g[i] < 0 {
+					eps[i] *= 0.9
+				}
+				bar[i] = 0.3*g[i] + 0.7*bar[i]
+				x[i] -= eps[i] * g[i]
+			}
+		}
+	},
+	"sgd:lr=0.01,clip_norm=1": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			c := math.Min(1, 1/(math.Hypot(g[0], g[1])+1e-6))
+			for i := range x {
+				x[i] -= 0.01 * c * g[i]
+			}
+		}
+	},
+	"gd:lr=0.01,clip_value=2": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			for i := range x {
+				x[i] -= 0.01 * math.Max(-2, math.Min(2, g[i]))
+			}
+		}
+	},
+	"gd:lr=0.01,schedule=step,step_size=2,gamma=0.3": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			lr := 0.01 * math.Pow(0.3, float64((t-1)/2))
+			for i := range x {
+				x[i] -= lr * g[i]
+			}
+		}
+	},
+	"gd:lr=0.01,schedule=linear,total_iters=2,end_factor=0.5": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			lr := 0.01 * (1 + (0.5-1)*math.Min(float64(t-1), 2)/2)
+			for i := range x {
+				x[i] -= lr * g[i]
+			}
+		}
+	},
+	"gd:lr=0.01,schedule=cosine,t_max=2,eta_min=0.001": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			lr := 0.001 + (0.01-0.001)*(1+math.Cos(math.Pi*math.Min(float64(t-1), 2)/2))/2
+			for i := range x {
+				x[i] -= lr * g[i]
+			}
+		}
+	},
+	"gd:lr=0.01,schedule=exponential": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			lr := 0.01 * math.Pow(0.99, float64(t-1))
+			for i := range x {
+				x[i] -= lr * g[i]
+			}
+		}
+	},
+	"gd:lr=0.01,schedule=inverse,decay=0.5": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			lr := 0.01 / (1 + 0.5*float64(t-1))
+			for i := range x {
+				x[i] -= lr * g[i]
+			}
+		}
+	},
+	"coordinate-descent:mode=gradient": func() func(x, g []float64, t int) {
+		return func(x, g []float64, t int) {
+			i := (t - 1) % 2
+			x[i] -= 0.1 * g[i]
+		}
+	},
+}
+
+func TestFirstThreeStepsOnQuadraticMatchTheSpec(t *testing.T) {
+	l := build(t, "quadratic")
+	for spec, newRef := range reference {
+		t.Run(spec, func(t *testing.T) {
+			r := start(t, l, spec, []float64{-2.5, 1.5})
+			ref := newRef()
+			want := []float64{-2.5, 1.5}
+			for step := 1; step <= 3; step++ {
+				ref(want, quadGrad(want), step)
+				r.Step()
+				if !floats.EqualApprox(r.X, want, 1e-13) {
+					t.Fatalf("step %d: x = %v, the spec's formula gives %v", step, r.X, want)
+				}
+			}
+			if r.Evals() != 3 {
+				t.Errorf("evaluations after 3 steps = %d, want 3", r.Evals())
+			}
+		})
+	}
+}
+
+func TestEveryFirstOrderOptimizerHasAReferenceTest(t *testing.T) {
+	for _, in := range Optimizers() {
+		if in.Family != "first order" {
+			continue
+		}
+		found := false
+		for spec := range reference {
+			if spec == in.Name || strings.HasPrefix(spec, in.Name+":") {
+				found = true
+			}
+		}
+		if !found && in.Name != "nesterov-lookahead" { // tested with its look-ahead point below
+			t.Errorf("%s has no hand-computed first steps", in.Name)
+		}
+	}
+}
+
+func TestNesterovLookaheadEvaluatesAtTheLookAheadPoint(t *testing.T) {
+	l := build(t, "quadratic")
+	r := start(t, l, "nesterov-lookahead:lr=0.02,momentum=0.5", []float64{-2.5, 1.5})
+	x, v := []float64{-2.5, 1.5}, []float64{0, 0}
+	for step := 1; step <= 3; step++ {
+		la := []float64{x[0] + 0.5*v[0], x[1] + 0.5*v[1]}
+		g := quadGrad(la)
+		for i := range x {
+			v[i] = 0.5*v[i] - 0.02*g[i]
+			x[i] += v[i]
+		}
+		r.Step()
+		if !floats.EqualApprox(r.Last.LookAhead, la, 1e-14) || !floats.EqualApprox(r.X, x, 1e-14) {
+			t.Fatalf("step %d: look-ahead %v and x %v, want %v and %v", step, r.Last.LookAhead, r.X, la, x)
+		}
+	}
+}
+
+func TestSecondOrderFirstSteps(t *testing.T) {
+	l := build(t, "quadratic")
+	axx, axy, ayy := quadA()
+	x0 := []float64{-2.5, 1.5}
+	// (A + dI)⁻¹ g by the 2×2 inverse.
+	solve := func(d float64, g []float64) []float64 {
+		a, b, c := axx+d, axy, ayy+d
+		det := a*c - b*b
+		return []float64{(c*g[0] - b*g[1]) / det, (a*g[1] - b*g[0]) / det}
+	}
+	t.Run("newton reaches the minimum of quadratic in one step", func(t *testing.T) {
+		r := start(t, l, "newton", x0)
+		r.Step()
+		if floats.Norm(r.X, 2) > 1e-14 || r.HessEvals() != 1 || r.Evals() != 1 {
+			t.Errorf("x = %v after one step (%d evaluations, %d Hessians), want (0, 0), 1, 1", r.X, r.Evals(), r.HessEvals())
+		}
+	})
+	t.Run("damped newton", func(t *testing.T) {
+		r := start(t, l, "newton:lr=0.5,damping=2", x0)
+		x := append([]float64(nil), x0...)
+		for step := 1; step <= 3; step++ {
+			floats.AddScaled(x, -0.5, solve(2, quadGrad(x)))
+			r.Step()
+			if !floats.EqualApprox(r.X, x, 1e-13) {
+				t.Fatalf("step %d: x = %v, want %v", step, r.X, x)
+			}
+		}
+	})
+	t.Run("saddle-free newton on a convex quadratic is damped newton", func(t *testing.T) {
+		r := start(t, l, "saddle-free-newton", x0)
+		x := append([]float64(nil), x0...)
+		for step := 1; step <= 3; step++ {
+			floats.Sub(x, solve(1e-3, quadGrad(x)))
+			r.Step()
+			if !floats.EqualApprox(r.X, x, 1e-13) {
+				t.Fatalf("step %d: x = %v, want %v", step, r.X, x)
+			}
+		}
+	})
+	t.Run("levenberg-marquardt", func(t *testing.T) {
+		r := start(t, l, "newton:adaptive=true", x0)
+		x, lambda := append([]float64(nil), x0...), 1e-3
+		f := func(p []float64) float64 { g := quadGrad(p); return (p[0]*g[0] + p[1]*g[1]) / 2 }
+		for step := 1; step <= 3; step++ {
+			trial := append([]float64(nil), x...)
+			floats.Sub(trial, solve(lambda, quadGrad(x)))
+			if f(trial) < f(x) {
+				x, lambda = trial, lambda/10
+			} else {
+				lambda *= 10
+			}
+			r.Step()
+			if !floats.EqualApprox(r.X, x, 1e-12) || math.Abs(r.Last.Damping-lambda) > 1e-20 {
+				t.Fatalf("step %d: x = %v, damping %g; want %v, %g", step, r.X, r.Last.Damping, x, lambda)
+			}
+		}
+		// One evaluation at the start, then one trial point per step.
+		if r.Evals() != 4 {
+			t.Errorf("evaluations = %d, want 4", r.Evals())
+		}
+	})
+	t.Run("levenberg-marquardt refuses an uphill step and raises the damping", func(t *testing.T) {
+		// At (0, 0.2) on `saddle` the Hessian is diag(2, −0.88): the Newton
+		// step with λ = 1e−3 heads for the saddle and raises f.
+		r := start(t, build(t, "saddle"), "newton:adaptive=true", []float64{0, 0.2})
+		r.Step()
+		if !floats.Equal(r.X, []float64{0, 0.2}) || r.Last.Damping != 1e-2 || r.Status != Running {
+			t.Errorf("x = %v, damping %g, %s; want the iterate kept, damping 1e-2, running", r.X, r.Last.Damping, r.Status)
+		}
+	})
+	t.Run("coordinate descent minimizes along each axis exactly", func(t *testing.T) {
+		r := start(t, l, "coordinate-descent", x0)
+		x := append([]float64(nil), x0...)
+		for step := 1; step <= 3; step++ {
+			i := (step - 1) % 2
+			a := []float64{axx, ayy}[i]
+			x[i] -= quadGrad(x)[i] / a
+			r.Step()
+			if !floats.EqualApprox(r.X, x, 1e-10) {
+				t.Fatalf("step %d: x = %v, exact coordinate minimization gives %v", step, r.X, x)
+			}
+			if len(r.Last.Probes) == 0 {
+				t.Fatalf("step %d reported no line-search probes", step)
+			}
+		}
+	})
+	t.Run("quasi-newton first step searches along -g to a strong Wolfe point", func(t *testing.T) {
+		for _, spec := range []string{"bfgs", "lbfgs", "cg", "cg:beta=fr", "cg:beta=hs", "cg:beta=dy"} {
+			r := start(t, l, spec, x0)
+			r.Step()
+			g0 := quadGrad(x0)
+			d := []float64{r.X[0] - x0[0], r.X[1] - x0[1]}
+			cross := d[0]*g0[1] - d[1]*g0[0]
+			g1 := quadGrad(r.X)
+			dg0, dg1 := floats.Dot(d, g0), floats.Dot(d, g1)
+			if math.Abs(cross) > 1e-9*floats.Norm(d, 2)*floats.Norm(g0, 2) || dg0 >= 0 {
+				t.Errorf("%s: first step %v is not along -g %v", spec, d, g0)
+			}
+			if r.F > 82.22114317029975+1e-4*dg0 || math.Abs(dg1) > 0.9*math.Abs(dg0) {
+				t.Errorf("%s: first step violates the strong Wolfe conditions", spec)
+			}
+			if want := 1 + len(r.Last.Probes); r.Evals() != want {
+				t.Errorf("%s: %d evaluations, want 1 at the start + %d probes", spec, r.Evals(), len(r.Last.Probes))
+			}
+		}
+	})
+}
+
+func TestConjugateGradientsFinishInAsManyStepsAsDistinctEigenvalues(t *testing.T) {
+	for _, k := range []int{1, 2, 3, 5} {
+		for _, beta := range []string{"pr", "fr", "hs", "dy"} {
+			l := build(t, "quadratic-nd:n=12,kappa=30,basis=3,distinct="+itoa(k))
+			r := start(t, l, "cg:beta="+beta, l.Start())
+			g0 := r.GNorm
+			for r.GNorm > 1e-9*g0 && r.Step() {
+			}
+			if r.GNorm > 1e-9*g0 || r.Iter > k {
+				t.Errorf("cg:beta=%s with %d distinct eigenvalues: |g| = %g after %d iterations, want ≤ %g within %d", beta, k, r.GNorm, r.Iter, 1e-9*g0, k)
+			}
+		}
+	}
+}
+
+func itoa(k int) string { return landscapes.Format(float64(k)) }
+
+func TestQuasiNewtonOnRosenbrock(t *testing.T) {
+	l := build(t, "rosenbrock")
+	for _, spec := range []string{"bfgs", "lbfgs", "cg", "lbfgs:memory=3", "newton", "newton:adaptive=true", "saddle-free-newton"} {
+		r := start(t, l, spec, []float64{-1.2, 1})
+		for r.GNorm >= 1e-6 && r.Iter < 500 && r.Step() {
+		}
+		if r.GNorm >= 1e-6 || floats.Distance(r.X, []float64{1, 1}, 2) > 1e-5 {
+			t.Errorf("%s: |g| = %g at %v after %d iterations (%s %s)", spec, r.GNorm, r.X, r.Iter, r.Status, r.Reason)
+		}
+		t.Logf("%-22s %3d iterations, %3d evaluations, %3d Hessians", spec, r.Iter, r.Evals(), r.HessEvals())
+	}
+}
+
+func TestLineSearchMethodStopsAsConverged(t *testing.T) {
+	r := start(t, build(t, "quadratic"), "bfgs", []float64{-2.5, 1.5})
+	for r.Step() {
+		if r.Iter > 100 {
+			t.Fatal("bfgs did not stop on a quadratic within 100 iterations")
+		}
+	}
+	if r.Status != Converged || r.GNorm > 1e-8 {
+		t.Errorf("status %s (%s), |g| = %g; want converged", r.Status, r.Reason, r.GNorm)
+	}
+}
+
+func TestNewtonIsAttractedToTheSaddle(t *testing.T) {
+	l := build(t, "saddle")
+	x0 := []float64{1.5, 0.3}
+	newton := start(t, l, "newton", x0)
+	for range 30 {
+		newton.Step()
+	}
+	if floats.Norm(newton.X, 2) > 1e-10 {
+		t.Errorf("newton ends at %v, want the saddle (0, 0)", newton.X)
+	}
+	for _, spec := range []string{"saddle-free-newton", "gd:lr=0.1"} {
+		r := start(t, l, spec, x0)
+		for range 300 {
+			r.Step()
+		}
+		if math.Abs(math.Abs(r.X[1])-1) > 1e-3 || math.Abs(r.X[0]) > 1e-3 {
+			t.Errorf("%s ends at %v, want a minimum (0, ±1)", spec, r.X)
+		}
+	}
+}
+
+func TestDivergenceIsReported(t *testing.T) {
+	l := build(t, "rosenbrock")
+	r := start(t, l, "gd:lr=0.1", []float64{-1.2, 1})
+	for r.Step() {
+	}
+	if r.Status != Diverged || !strings.Contains(r.Reason, "non-finite") && !strings.Contains(r.Reason, "Inf") {
+		t.Fatalf("status %s (%s), want diverged", r.Status, r.Reason)
+	}
+	if math.IsInf(r.F, 0) || math.IsNaN(r.F) || r.Iter == 0 {
+		t.Errorf("the last recorded iterate must be finite: f = %g at iteration %d", r.F, r.Iter)
+	}
+}
+
+func TestSingularNewtonIsRefused(t *testing.T) {
+	// On the symmetry surface the Hessian at (1, 1) is [[2, 2], [2, 2]].
+	r := start(t, build(t, "symmetry"), "newton", []float64{1, 1})
+	if r.Step() || r.Status != Refused || !strings.Contains(r.Reason, "singular") {
+		t.Errorf("status %s (%s), want refused as singular", r.Status, r.Reason)
+	}
+}
+
+func TestNaturalGradient(t *testing.T) {
+	r := start(t, build(t, "rosenbrock"), "natural-gradient", []float64{0, 0})
+	if r.Status != Refused || !strings.Contains(r.Reason, "Fisher") {
+		t.Errorf("on a plain surface: status %s (%s), want refused for want of a Fisher", r.Status, r.Reason)
+	}
+	// On logistic regression the Fisher of the Bernoulli model equals the
+	// Hessian, so one undamped natural-gradient step is one Newton step.
+	m := &logistic{xs: []float64{-2, -1, 0.5, 1, 3}, ys: []float64{0, 1, 0, 1, 1}}
+	land := &landscapes.Landscape{Surface: m, Info: &landscapes.Info{Name: "logistic"}}
+	ng := start(t, land, "natural-gradient:damping=0", []float64{0.3, -0.2})
+	nt := start(t, land, "newton", []float64{0.3, -0.2})
+	for range 3 {
+		ng.Step()
+		nt.Step()
+		if !floats.EqualApprox(ng.X, nt.X, 1e-12) {
+			t.Fatalf("natural gradient %v, newton %v", ng.X, nt.X)
+		}
+	}
+}
+
+// logistic is the mean negative log-likelihood of logistic regression
+// p(y=1|x) = σ(wx + b), a model with a Fisher information matrix.
+type logistic struct{ xs, ys []float64 }
+
+func (m *logistic) Dim() int { return 2 }
+func (m *logistic) each(w []float64, fn func(x, y, p float64)) {
+	for i, x := range m.xs {
+		fn(x, m.ys[i], 1/(1+math.Exp(-(w[0]*x+w[1]))))
+	}
+}
+func (m *logistic) Func(w []float64) float64 {
+	var f float64
+	m.each(w, func(x, y, p float64) { f -= y*math.Log(p) + (1-y)*math.Log(1-p) })
+	return f / float64(len(m.xs))
+}
+func (m *logistic) Grad(dst, w []float64) {
+	clear(dst)
+	m.each(w, func(x, y, p float64) { dst[0] += (p - y) * x; dst[1] += p - y })
+	floats.Scale(1/float64(len(m.xs)), dst)
+}
+func (m *logistic) Hess(dst *mat.SymDense, w []float64) { m.Fisher(dst, w) }
+func (m *logistic) Fisher(dst *mat.SymDense, w []float64) {
+	var a, b, c float64
+	m.each(w, func(x, _, p float64) { v := p * (1 - p); a += v * x * x; b += v * x; c += v })
+	n := float64(len(m.xs))
+	dst.SetSym(0, 0, a/n)
+	dst.SetSym(0, 1, b/n)
+	dst.SetSym(1, 1, c/n)
+}
+
+func TestNoiseIsSeeded(t *testing.T) {
+	l := build(t, "rosenbrock:noise=5")
+	trajectory := func(seed uint64) []float64 {
+		r, _ := Start(l, "adam:lr=0.05", []float64{-1.2, 1}, seed)
+		var xs []float64
+		for range 50 {
+			r.Step()
+			xs = append(xs, r.X...)
+		}
+		return xs
+	}
+	a, b, c := trajectory(7), trajectory(7), trajectory(8)
+	if !floats.Equal(a, b) {
+		t.Error("the same seed gave different trajectories")
+	}
+	if floats.Equal(a, c) {
+		t.Error("different seeds gave the same trajectory")
+	}
+}
+
+func TestPanicInARunIsReportedAsFailure(t *testing.T) {
+	land := &landscapes.Landscape{Surface: panicky{new(int)}, Info: &landscapes.Info{Name: "panicky"}}
+	r, err := Start(land, "adam", []float64{1, 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Step() || r.Status != Failed || !strings.Contains(r.Reason, "boom") || r.Iter != 0 {
+		t.Errorf("status %s (%s), want failed with the panic's message", r.Status, r.Reason)
+	}
+}
+
+// panicky panics in its third gradient: inside the first step's record of
+// the new iterate, after the start and the step's own evaluation.
+type panicky struct{ calls *int }
+
+func (panicky) Dim() int                 { return 2 }
+func (panicky) Func(x []float64) float64 { return x[0] }
+func (p panicky) Grad(dst, x []float64) {
+	if *p.calls++; *p.calls == 3 {
+		panic("boom")
+	}
+}
+func (panicky) Hess(*mat.SymDense, []float64) {}
+
+func TestBadSpecs(t *testing.T) {
+	tests := []struct{ spec, want string }{
+		{"adamm", `unknown optimizer "adamm"; accepted: `},
+		{"adam:lr=-1", "lr takes a number in [0, 100]"},
+		{"adam:beta1=1", "beta1 takes a number in [0, 0.999999]"},
+		{"adam:foo=1", `adam has no parameter "foo"; accepted: lr, beta1, beta2, eps, weight_decay, clip_norm`},
+		{"sgd:nesterov=true", "nesterov=true needs momentum > 0 and dampening = 0"},
+		{"sgd:nesterov=true,momentum=0.9,dampening=0.1", "nesterov=true needs momentum > 0 and dampening = 0"},
+		{"adam:gamma=0.3", "gamma belongs to schedule=step; this spec has schedule=constant"},
+		{"adam:schedule=linear,t_max=3", "t_max belongs to schedule=cosine"},
+		{"adam:schedule=warp", "schedule takes one of constant, step, exponential, linear, inverse, cosine"},
+		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: none`},
+		{"cg:beta=xx", "beta takes one of pr, fr, hs, dy"},
+		{"rprop:step_min=2,step_max=1", "step_min must not exceed step_max"},
+	}
+	for _, tt := range tests {
+		_, _, err := Build(tt.spec)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Build(%q) = %v; want an error containing %q", tt.spec, err, tt.want)
+		}
+	}
+}
+
+func TestFirstOrderStepsAllocateNothing(t *testing.T) {
+	l := build(t, "rosenbrock")
+	for _, in := range Optimizers() {
+		if in.Family != "first order" {
+			continue
+		}
+		r := start(t, l, in.Name, []float64{-1.2, 1})
+		if allocs := testing.AllocsPerRun(100, func() { r.Step() }); allocs != 0 {
+			t.Errorf("%s: %v allocations per step, want 0", in.Name, allocs)
+		}
+	}
+}
