@@ -217,3 +217,45 @@ func Names() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// CommonParams are the parameters every surface takes besides its own.
+func CommonParams() []Param { return []Param{blurParam, noiseParam} }
+
+// Point is a surface's local picture at one point: what `saddle eval`
+// prints, in the order of the spec.
+type Point struct {
+	F           float64     `json:"f"`
+	Grad        []float64   `json:"grad"`
+	Hessian     [][]float64 `json:"hessian"`
+	Eigenvalues []float64   `json:"eigenvalues"` // ascending
+}
+
+// Evaluate returns the value, gradient, Hessian and its eigenvalues at x. It
+// fails if any of them is not finite (far outside the view box), since they
+// could not be reported faithfully.
+func Evaluate(s Surface, x []float64) (Point, error) {
+	n := s.Dim()
+	p := Point{F: s.Func(x), Grad: make([]float64, n), Hessian: make([][]float64, n)}
+	s.Grad(p.Grad, x)
+	h := mat.NewSymDense(n, nil)
+	s.Hess(h, x)
+	all := append([]float64{p.F}, p.Grad...)
+	for i := range n {
+		p.Hessian[i] = make([]float64, n)
+		for j := range n {
+			p.Hessian[i][j] = h.At(i, j)
+		}
+		all = append(all, p.Hessian[i]...)
+	}
+	for _, v := range all {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return p, fmt.Errorf("the value, gradient or Hessian is not finite at %v (f = %g); choose a point nearer the view box", x, p.F)
+		}
+	}
+	eig, err := EigenSym(h, nil)
+	if err != nil {
+		return p, err
+	}
+	p.Eigenvalues = eig
+	return p, nil
+}

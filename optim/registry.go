@@ -3,7 +3,6 @@ package optim
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/saddle-viz/saddle/landscapes"
 )
@@ -189,22 +188,5 @@ func (s *schedule) at(t int) float64 {
 	return s.lr
 }
 
-// List describes every optimizer with its parameters, for `saddle list`.
-func List() string {
-	var b strings.Builder
-	for _, in := range registry {
-		fmt.Fprintf(&b, "%s (%s): %s\n", in.Name, in.Family, in.Title)
-		for _, p := range in.Params {
-			fmt.Fprintf(&b, "    %-28s %s (default %s)\n", p.Name+"="+p.DefaultString(), p.Doc, p.DefaultString())
-		}
-		if in.Modifiers {
-			b.WriteString("    + modifiers: clip_norm, clip_value, schedule (see below)\n")
-		}
-	}
-	b.WriteString("\nmodifiers of every first-order optimizer:\n")
-	for _, p := range modifierParams {
-		fmt.Fprintf(&b, "    %-28s %s\n", p.Name+"="+p.DefaultString(), p.Doc)
-	}
-	fmt.Fprintf(&b, "    schedules: %s\n", strings.Join(scheduleNames, ", "))
-	return b.String()
-}
+// ModifierParams are the keys that every first-order optimizer also takes.
+func ModifierParams() []landscapes.Param { return append([]landscapes.Param(nil), modifierParams...) }

@@ -1,0 +1,430 @@
+// Command saddle runs optimizers for deep learning on exact surfaces and lets
+// people watch them: `saddle` (or `saddle serve`) starts the browser app;
+// `saddle run`, `eval`, `plot` and `list` work from the command line.
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/optim"
+	"github.com/saddle-viz/saddle/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "saddle:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+// exitCode is 0 on success, 2 for a mistake in the command line, 1 otherwise.
+func exitCode(err error) int {
+	var u usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &u):
+		return 2
+	}
+	return 1
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ error }
+
+func usage(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+const help = `saddle: watch optimizers for deep learning at work.
+
+  saddle [serve] [--addr localhost:8080]   start the app in the browser
+  saddle run  --surface SPEC --opt SPEC [--opt SPEC ...] [--start X,Y] [--steps N] [--seed S] [--format csv|json]
+  saddle eval --surface SPEC --at X,Y
+  saddle plot --surface SPEC --opt SPEC [...] -o FILE.png|.svg|.pdf [--size WxH] [--start X,Y] [--steps N] [--seed S]
+  saddle list                              surfaces and optimizers with their parameters
+
+A SPEC is NAME or NAME:key=value,key=value, for example rosenbrock:b=100 or adam:lr=0.05,beta1=0.8.
+`
+
+// run is the whole program; main only calls it, and tests call it too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return serve(ctx, nil, getenv, stdout, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "run":
+		return runCommand(args[1:], stdout, stderr)
+	case "eval":
+		return evalCommand(args[1:], stdout, stderr)
+	case "plot":
+		return plotCommand(args[1:], stdout, stderr)
+	case "list":
+		return listCommand(stdout)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, help)
+		return nil
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return serve(ctx, args, getenv, stdout, stderr)
+	}
+	return usage("unknown command %q; accepted: serve, run, eval, plot, list, help", args[0])
+}
+
+// specList collects a repeated flag.
+type specList []string
+
+func (s *specList) String() string     { return strings.Join(*s, " ") }
+func (s *specList) Set(v string) error { *s = append(*s, v); return nil }
+
+// raceFlags are the arguments that run and plot share.
+type raceFlags struct {
+	surface string
+	opts    specList
+	start   string
+	steps   int
+	seed    uint64
+}
+
+func (r *raceFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.surface, "surface", "", "surface `SPEC`, e.g. rosenbrock:b=100")
+	fs.Var(&r.opts, "opt", "optimizer `SPEC`, e.g. adam:lr=0.05 (repeat for more)")
+	fs.StringVar(&r.start, "start", "", "start point `X,Y` (default: the surface's default start)")
+	fs.IntVar(&r.steps, "steps", 100, "number of steps `N`")
+	fs.Uint64Var(&r.seed, "seed", 1, "seed `S` of the gradient noise")
+}
+
+// maxSteps bounds a command-line run (16 optimizers × 1e6 rows is already
+// a large file).
+const maxSteps = 1_000_000
+
+// race is a checked set of runs, ready to step.
+type race struct {
+	land  *landscapes.Landscape
+	start []float64
+	runs  []*optim.Run
+	steps int
+}
+
+func (r *raceFlags) build() (*race, error) {
+	if r.surface == "" {
+		return nil, usage("--surface is required; accepted surfaces: %s", landscapes.Names())
+	}
+	if len(r.opts) == 0 {
+		return nil, usage("at least one --opt is required; accepted optimizers: %s", optimizerNames())
+	}
+	if r.steps < 0 || r.steps > maxSteps {
+		return nil, usage("--steps %d is out of range; accepted: 0 to %d", r.steps, maxSteps)
+	}
+	land, err := landscapes.Build(r.surface)
+	if err != nil {
+		return nil, usage("--surface %v", err)
+	}
+	start := land.Start()
+	if r.start != "" {
+		if start, err = parsePoint("--start", r.start, land.Dim()); err != nil {
+			return nil, err
+		}
+	}
+	rc := &race{land: land, start: start, steps: r.steps}
+	var problems []string
+	for _, spec := range r.opts {
+		run, err := optim.Start(land, spec, start, r.seed)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("--opt %v", err))
+			continue
+		}
+		rc.runs = append(rc.runs, run)
+	}
+	if problems != nil {
+		return nil, usage("%s", strings.Join(problems, "\n"))
+	}
+	return rc, nil
+}
+
+func optimizerNames() string {
+	var names []string
+	for _, in := range optim.Optimizers() {
+		names = append(names, in.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// parsePoint reads "X,Y" (n comma-separated finite numbers).
+func parsePoint(flagName, text string, n int) ([]float64, error) {
+	parts := strings.Split(text, ",")
+	if len(parts) != n {
+		return nil, usage("%s %q has %d coordinates; this surface needs %d, comma-separated", flagName, text, len(parts), n)
+	}
+	x := make([]float64, n)
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e150 {
+			return nil, usage("%s: coordinate %d, %q, is not accepted; each coordinate must be a finite number of magnitude at most 1e150", flagName, i+1, p)
+		}
+		x[i] = v
+	}
+	return x, nil
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("saddle "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// step advances every run of the race, calling emit for the start (iteration
+// 0) and for every new iterate, and telling on stderr of each run that
+// stopped before its last step.
+func (rc *race) step(stderr io.Writer, emit func(i int, r *optim.Run) error) error {
+	for i, r := range rc.runs {
+		if err := emit(i, r); err != nil {
+			return err
+		}
+		for r.Iter < rc.steps && r.Step() {
+			if err := emit(i, r); err != nil {
+				return err
+			}
+		}
+		if r.Status != optim.Running {
+			fmt.Fprintf(stderr, "saddle: %s %s after iteration %d: %s\n", r.Spec, r.Status, r.Iter, r.Reason)
+		}
+	}
+	return nil
+}
+
+func runCommand(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	var rf raceFlags
+	rf.register(fs)
+	format := fs.String("format", "csv", "output `format`: csv or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "csv" && *format != "json" {
+		return usage("--format %q is not accepted; accepted: csv, json", *format)
+	}
+	rc, err := rf.build()
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		return rc.writeJSON(stdout, stderr)
+	}
+	w := csv.NewWriter(stdout)
+	header := []string{"opt", "iter", "evals", "f", "gnorm"}
+	for i := range rc.land.Dim() {
+		header = append(header, "x"+strconv.Itoa(i))
+	}
+	w.Write(header)
+	row := make([]string, len(header))
+	err = rc.step(stderr, func(_ int, r *optim.Run) error {
+		row[0], row[1], row[2] = r.Spec, strconv.Itoa(r.Iter), strconv.Itoa(r.Evals())
+		row[3], row[4] = landscapes.Format(r.F), landscapes.Format(r.GNorm)
+		for i, v := range r.X {
+			row[5+i] = landscapes.Format(v)
+		}
+		return w.Write(row)
+	})
+	w.Flush()
+	if err == nil {
+		err = w.Error()
+	}
+	return err
+}
+
+// writeJSON streams {"surface", "start", "steps", "seed", "runs": [{"opt",
+// "iterates": [...], "status", "reason", "evals", "hessian_evals"}]}.
+func (rc *race) writeJSON(stdout, stderr io.Writer) error {
+	w := &errWriter{w: stdout}
+	enc := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	fmt.Fprintf(w, "{\"surface\":%s,\"blur\":%s,\"start\":%s,\"steps\":%d,\"runs\":[", enc(rc.land.Spec), enc(rc.land.BlurKind()), enc(rc.start), rc.steps)
+	type iterate struct {
+		Iter  int       `json:"iter"`
+		Evals int       `json:"evals"`
+		F     float64   `json:"f"`
+		GNorm float64   `json:"gnorm"`
+		X     []float64 `json:"x"`
+	}
+	finish := func(r *optim.Run) {
+		status := r.Status.String()
+		if r.Status == optim.Running {
+			status = "completed"
+		}
+		fmt.Fprintf(w, "],\"status\":%s,\"reason\":%s,\"evals\":%d,\"hessian_evals\":%d}", enc(status), enc(r.Reason), r.Evals(), r.HessEvals())
+	}
+	last := -1
+	rc.step(stderr, func(i int, r *optim.Run) error {
+		if i != last {
+			if last >= 0 {
+				finish(rc.runs[last])
+				w.WriteString(",")
+			}
+			fmt.Fprintf(w, "{\"opt\":%s,\"iterates\":[", enc(r.Spec))
+			last = i
+		} else {
+			w.WriteString(",")
+		}
+		w.WriteString(enc(iterate{r.Iter, r.Evals(), r.F, r.GNorm, r.X}))
+		return w.err
+	})
+	finish(rc.runs[last])
+	w.WriteString("]}\n")
+	return w.err
+}
+
+// errWriter keeps the first write error, so a stream of writes checks once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) WriteString(s string) { e.Write([]byte(s)) }
+
+func evalCommand(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", stderr)
+	surface := fs.String("surface", "", "surface `SPEC`")
+	at := fs.String("at", "", "the point `X,Y`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *surface == "" || *at == "" {
+		return usage("eval needs --surface SPEC and --at X,Y; accepted surfaces: %s", landscapes.Names())
+	}
+	land, err := landscapes.Build(*surface)
+	if err != nil {
+		return usage("--surface %v", err)
+	}
+	x, err := parsePoint("--at", *at, land.Dim())
+	if err != nil {
+		return err
+	}
+	out, err := landscapes.Evaluate(land, x)
+	if err != nil {
+		return usage("--at %s: %v", *at, err)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", b)
+	return err
+}
+
+func plotCommand(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("plot", stderr)
+	var rf raceFlags
+	rf.register(fs)
+	out := fs.String("o", "", "output `FILE`: .png, .svg or .pdf")
+	size := fs.String("size", "1600x800", "image size `WxH` in pixels (at 144 per inch for SVG and PDF)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	format, ok := web.PlotFormat(*out)
+	if !ok {
+		return usage("-o %q: give a file name ending in .png, .svg or .pdf", *out)
+	}
+	w, h, err := web.ParseSize(*size)
+	if err != nil {
+		return usageError{err}
+	}
+	rc, err := rf.build()
+	if err != nil {
+		return err
+	}
+	fig := web.Figure{Land: rc.land, Width: w, Height: h}
+	for range rc.runs {
+		fig.Runs = append(fig.Runs, web.Trajectory{})
+	}
+	rc.step(stderr, func(i int, r *optim.Run) error {
+		fig.Runs[i].Record(r)
+		return nil
+	})
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := fig.Render(f, format); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "saddle: wrote %s\n", *out)
+	return nil
+}
+
+func listCommand(stdout io.Writer) error {
+	w := &errWriter{w: stdout}
+	w.WriteString("Surfaces (every surface also takes blur and noise):\n\n")
+	for _, in := range landscapes.Surfaces() {
+		kind := ""
+		if !in.Canonical {
+			kind = " [extra]"
+		}
+		fmt.Fprintf(w, "  %s%s: %s\n", in.Name, kind, in.Title)
+		writeParams(w, in.Params)
+	}
+	writeParams(w, landscapes.CommonParams())
+	w.WriteString("\nOptimizers:\n\n")
+	for _, in := range optim.Optimizers() {
+		fmt.Fprintf(w, "  %s (%s): %s\n", in.Name, in.Family, in.Title)
+		writeParams(w, in.Params)
+		if in.Modifiers {
+			w.WriteString("      + the modifiers below\n")
+		}
+	}
+	w.WriteString("\nModifiers of the first-order optimizers:\n\n")
+	writeParams(w, optim.ModifierParams())
+	return w.err
+}
+
+func writeParams(w io.Writer, params []landscapes.Param) {
+	for _, p := range params {
+		fmt.Fprintf(w, "      %-26s %s; %s\n", p.Name+"="+p.DefaultString(), p.Doc, p.Accepts())
+	}
+}
+
+// serve starts the browser app; see web.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return errors.New("the live app is not built yet (issue 3); use run, eval, plot or list")
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// saddle runs the command line as a user would and returns its output and
+// exit status.
+func saddle(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut)
+	if err != nil {
+		errOut.WriteString("saddle: " + err.Error() + "\n")
+	}
+	return out.String(), errOut.String(), exitCode(err)
+}
+
+func TestRunCSV(t *testing.T) {
+	out, stderr, code := saddle(t, "run", "--surface", "rosenbrock", "--opt", "adam:lr=0.05,beta1=0.8", "--opt", "bfgs", "--steps", "20")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows[0], ","); got != "opt,iter,evals,f,gnorm,x0,x1" {
+		t.Errorf("header %q", got)
+	}
+	if !strings.Contains(out, "\"adam:lr=0.05,beta1=0.8\",0,0,24.199999999999996,") {
+		t.Errorf("the spec with a comma must be quoted and the start printed as iter 0 with evals 0:\n%s", out[:200])
+	}
+	var adam, bfgs int
+	for _, r := range rows[1:] {
+		switch r[0] {
+		case "adam:lr=0.05,beta1=0.8":
+			if r[1] != strconv.Itoa(adam) || r[2] != strconv.Itoa(adam) {
+				t.Errorf("adam row %v: want iter = evals = %d", r, adam)
+			}
+			adam++
+		case "bfgs":
+			bfgs++
+		}
+	}
+	if adam != 21 || bfgs != 21 {
+		t.Errorf("%d adam rows and %d bfgs rows, want 21 each", adam, bfgs)
+	}
+	// bfgs counts its first evaluation and every probe.
+	last := rows[len(rows)-1]
+	if n, _ := strconv.Atoi(last[2]); n <= 20 {
+		t.Errorf("bfgs used %d evaluations in 20 steps; a line search needs more than one each", n)
+	}
+}
+
+// TestRunReproducesGolden runs the golden rows through the command line:
+// the printed numbers must parse back to PyTorch's within 1e-9.
+func TestRunReproducesGolden(t *testing.T) {
+	data, err := os.ReadFile("optim/testdata/golden.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden, _ := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	want := map[[3]string][]string{}
+	runs := map[[2]string]bool{}
+	for _, g := range golden[1:] {
+		want[[3]string{g[0], g[1], g[2]}] = g[3:]
+		runs[[2]string{g[0], g[1]}] = true
+	}
+	for run := range runs {
+		out, stderr, code := saddle(t, "run", "--surface", run[0], "--opt", run[1], "--steps", "20")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+		for _, r := range rows[1:] {
+			w := want[[3]string{run[0], r[0], r[1]}]
+			got := []string{r[3], r[4], r[5], r[6]}
+			for i := range w {
+				a, _ := strconv.ParseFloat(got[i], 64)
+				b, _ := strconv.ParseFloat(w[i], 64)
+				if math.Abs(a-b) > 1e-9*math.Abs(b)+1e-15 {
+					t.Errorf("%s %s iter %s: column %d is %s, PyTorch %s", run[0], r[0], r[1], i, got[i], w[i])
+				}
+			}
+		}
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	out, _, code := saddle(t, "run", "--surface", "saddle", "--opt", "newton", "--opt", "gd:lr=0.1", "--steps", "3", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Surface string `json:"surface"`
+		Runs    []struct {
+			Opt          string `json:"opt"`
+			Status       string `json:"status"`
+			HessianEvals int    `json:"hessian_evals"`
+			Iterates     []struct {
+				Iter  int       `json:"iter"`
+				Evals int       `json:"evals"`
+				F     float64   `json:"f"`
+				X     []float64 `json:"x"`
+			} `json:"iterates"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	if len(doc.Runs) != 2 || doc.Runs[0].Opt != "newton" || len(doc.Runs[0].Iterates) != 4 || doc.Runs[0].HessianEvals != 3 || doc.Runs[1].Status != "completed" {
+		t.Errorf("unexpected document: %+v", doc)
+	}
+}
+
+func TestRunReportsDivergenceAndGoesOn(t *testing.T) {
+	out, stderr, code := saddle(t, "run", "--surface", "rosenbrock", "--opt", "gd:lr=0.1", "--opt", "adam", "--steps", "50")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "gd:lr=0.1 diverged after iteration") {
+		t.Errorf("stderr does not report the divergence: %q", stderr)
+	}
+	rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	var gdRows, adamRows int
+	for _, r := range rows[1:] {
+		for _, v := range r[3:] {
+			if f, err := strconv.ParseFloat(v, 64); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				t.Fatalf("non-finite value printed: %v", r)
+			}
+		}
+		if r[0] == "adam" {
+			adamRows++
+		} else {
+			gdRows++
+		}
+	}
+	if gdRows == 0 || gdRows >= 51 || adamRows != 51 {
+		t.Errorf("gd printed %d rows (want its finite ones only), adam %d (want 51)", gdRows, adamRows)
+	}
+}
+
+func TestEval(t *testing.T) {
+	out, _, code := saddle(t, "eval", "--surface", "saddle", "--at", "0,0")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	want := `{"f":0,"grad":[0,0],"hessian":[[2,0],[0,-1]],"eigenvalues":[-1,2]}` + "\n"
+	if out != want {
+		t.Errorf("eval printed %s, want %s", out, want)
+	}
+	out, _, _ = saddle(t, "eval", "--surface", "quadratic:kappa=4,angle=90", "--at", "1,2")
+	var p struct {
+		F           float64
+		Eigenvalues []float64
+	}
+	json.Unmarshal([]byte(out), &p)
+	// angle 90 swaps the axes: A = diag(4, 1), f = ½(4·1 + 1·4) = 4.
+	if math.Abs(p.F-4) > 1e-12 || math.Abs(p.Eigenvalues[0]-1) > 1e-12 || math.Abs(p.Eigenvalues[1]-4) > 1e-12 {
+		t.Errorf("eval quadratic: %s", out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--opt", "adam"}, "--surface is required; accepted surfaces: quadratic, rosenbrock"},
+		{[]string{"run", "--surface", "rosenbrock"}, "at least one --opt is required; accepted optimizers: gd, sgd"},
+		{[]string{"run", "--surface", "rosenbrok", "--opt", "adam"}, `unknown surface "rosenbrok"; accepted: `},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam:lr=abc"}, "lr=abc is not accepted; lr takes a number in [0, 100]"},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam", "--opt", "adm"}, `unknown optimizer "adm"`},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam", "--start", "1,NaN"}, "coordinate 2, \"NaN\", is not accepted"},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam", "--start", "1,2,3"}, "has 3 coordinates; this surface needs 2"},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam", "--start", "1e400,0"}, "is not accepted; each coordinate must be a finite number"},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam", "--steps", "99999999"}, "--steps 99999999 is out of range"},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam", "--format", "xml"}, `--format "xml" is not accepted; accepted: csv, json`},
+		{[]string{"run", "--surface", "rosenbrock", "--opt", "adam", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"eval", "--surface", "rosenbrock"}, "eval needs --surface SPEC and --at X,Y"},
+		{[]string{"eval", "--surface", "rosenbrock", "--at", "1e150,1e150"}, "not finite"},
+		{[]string{"plot", "--surface", "rosenbrock", "--opt", "adam", "-o", "x.gif"}, "give a file name ending in .png, .svg or .pdf"},
+		{[]string{"plot", "--surface", "rosenbrock", "--opt", "adam", "-o", "x.png", "--size", "10x10"}, "--size \"10x10\" is not accepted"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+	}
+	for _, tt := range tests {
+		_, stderr, code := saddle(t, tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("saddle %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(tt.args, " "), code, stderr, tt.want)
+		}
+	}
+}
+
+func TestPlotWritesEveryFormat(t *testing.T) {
+	dir := t.TempDir()
+	for _, ext := range []string{"png", "svg", "pdf"} {
+		name := filepath.Join(dir, "race."+ext)
+		_, stderr, code := saddle(t, "plot", "--surface", "rosenbrock", "--opt", "adam:lr=0.05", "--opt", "bfgs", "--opt", "gd:lr=0.1", "--steps", "60", "-o", name, "--size", "1200x600")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", ext, code, stderr)
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ext {
+		case "png":
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil || img.Bounds().Dx() != 1200 || img.Bounds().Dy() != 600 {
+				t.Errorf("png: %v, size %v; want a 1200×600 PNG", err, img.Bounds())
+			}
+		case "svg":
+			var doc struct{ XMLName xml.Name }
+			if err := xml.Unmarshal(data, &doc); err != nil || doc.XMLName.Local != "svg" || !bytes.Contains(data, []byte("adam:lr=0.05")) {
+				t.Errorf("svg: %v, root %q; want an SVG document with the legend", err, doc.XMLName.Local)
+			}
+		case "pdf":
+			if !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.Contains(data[len(data)-32:], []byte("%%EOF")) {
+				t.Errorf("pdf: not a complete PDF file")
+			}
+		}
+	}
+}
+
+func TestList(t *testing.T) {
+	out, _, code := saddle(t, "list")
+	if code != 0 {
+		t.Fatal("list failed")
+	}
+	for _, name := range []string{"quadratic", "symmetry", "quadratic-nd", "blur=0", "adam", "natural-gradient", "coordinate-descent", "mode=exact", "schedule=constant", "beta1=0.9"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("list does not mention %q", name)
+		}
+	}
+}
+
+// BenchmarkRunFirstOrder is `saddle run` of every first-order optimizer for
+// 10,000 steps each on rosenbrock, CSV to a discarded writer.
+func BenchmarkRunFirstOrder(b *testing.B) {
+	args := []string{"run", "--surface", "rosenbrock", "--steps", "10000"}
+	for _, spec := range []string{"gd:lr=0.0005", "sgd:lr=0.0005", "momentum:lr=0.0005", "nesterov:lr=0.0005", "adagrad", "rmsprop:lr=0.001", "adam", "adamw", "adadelta", "rprop:lr=0.001", "delta-bar-delta:lr=0.0005,kappa=0.00001", "nesterov-lookahead:lr=0.0005", "coordinate-descent:mode=gradient,lr=0.001"} {
+		args = append(args, "--opt", spec)
+	}
+	for b.Loop() {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(out.Len()))
+	}
+}

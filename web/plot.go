@@ -1,0 +1,412 @@
+package web
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/optim"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Trajectory is one optimizer's path, as recorded for a figure or an export.
+type Trajectory struct {
+	Spec   string      `json:"opt"`
+	X      [][]float64 `json:"x"`
+	F      []float64   `json:"f"`
+	Evals  []int       `json:"evals"`
+	Status string      `json:"status"`
+	Reason string      `json:"reason,omitempty"`
+}
+
+// Record appends the run's current iterate and keeps its status.
+func (t *Trajectory) Record(r *optim.Run) {
+	t.Spec = r.Spec
+	t.X = append(t.X, append([]float64(nil), r.X...))
+	t.F = append(t.F, r.F)
+	t.Evals = append(t.Evals, r.Evals())
+	t.Status, t.Reason = r.Status.String(), r.Reason
+}
+
+// Figure is a race drawn for a slide or a paper: the landscape as a heat map
+// with contours, every trajectory with its start and end, the known
+// stationary points, and beside it the loss against iteration on a log axis.
+type Figure struct {
+	Land          *landscapes.Landscape
+	Runs          []Trajectory
+	Width, Height int // pixels; SVG and PDF use the same layout at 144 per inch
+}
+
+// DPI is the resolution at which a Figure's pixel size is laid out.
+const DPI = 144
+
+// PlotFormat tells the format of a file name by its extension.
+func PlotFormat(name string) (string, bool) {
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".png", ".svg", ".pdf":
+		return ext[1:], true
+	}
+	return "", false
+}
+
+// ParseSize reads "WxH" in pixels.
+func ParseSize(s string) (w, h int, err error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	w, err1 := strconv.Atoi(ws)
+	h, err2 := strconv.Atoi(hs)
+	if !ok || err1 != nil || err2 != nil || w < 320 || h < 200 || w > 8000 || h > 8000 {
+		return 0, 0, fmt.Errorf("--size %q is not accepted; give WxH in pixels, each from 320x200 to 8000x8000, e.g. 1600x800", s)
+	}
+	return w, h, nil
+}
+
+// Palettes that colour-blind readers can tell apart. Trajectories use the
+// Okabe–Ito palette (Okabe & Ito 2008), drawn with a white halo so that they
+// stand out on every colour of the heat map; beyond eight racers the colours
+// repeat dashed.
+var trajectoryColors = []color.RGBA{
+	{0xD5, 0x5E, 0x00, 255}, // vermillion
+	{0x56, 0xB4, 0xE9, 255}, // sky blue
+	{0xE6, 0x9F, 0x00, 255}, // orange
+	{0x00, 0x9E, 0x73, 255}, // bluish green
+	{0xCC, 0x79, 0xA7, 255}, // reddish purple
+	{0x00, 0x72, 0xB2, 255}, // blue
+	{0xF0, 0xE4, 0x42, 255}, // yellow
+	{0x00, 0x00, 0x00, 255}, // black
+}
+
+// TrajectoryColor is the colour of the i-th racer, as "#rrggbb".
+func TrajectoryColor(i int) string {
+	c := trajectoryColors[i%len(trajectoryColors)]
+	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
+}
+
+// viridis is the perceptually uniform, colour-blind-safe map of matplotlib
+// (van der Walt & Smith 2015), as 11 stops interpolated linearly. gonum/plot
+// ships Moreland's maps but not viridis, hence this table.
+var viridisStops = [...]color.RGBA{
+	{0x44, 0x01, 0x54, 255}, {0x48, 0x24, 0x75, 255}, {0x41, 0x44, 0x87, 255}, {0x35, 0x5f, 0x8d, 255},
+	{0x2a, 0x78, 0x8e, 255}, {0x21, 0x91, 0x8c, 255}, {0x22, 0xa8, 0x84, 255}, {0x44, 0xbf, 0x70, 255},
+	{0x7a, 0xd1, 0x51, 255}, {0xbd, 0xdf, 0x26, 255}, {0xfd, 0xe7, 0x25, 255},
+}
+
+// Viridis returns the colour at t ∈ [0, 1].
+func Viridis(t float64) color.RGBA {
+	t = math.Max(0, math.Min(1, t)) * float64(len(viridisStops)-1)
+	i := min(int(t), len(viridisStops)-2)
+	u := t - float64(i)
+	a, b := viridisStops[i], viridisStops[i+1]
+	mix := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-u) + float64(y)*u)) }
+	return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 255}
+}
+
+type viridisPalette int
+
+func (n viridisPalette) Colors() []color.Color {
+	cs := make([]color.Color, n)
+	for i := range cs {
+		cs[i] = Viridis(float64(i) / float64(n-1))
+	}
+	return cs
+}
+
+// Grid samples a surface over its view box for drawing: a slice through the
+// start point when the surface has more than two dimensions.
+type Grid struct {
+	XMin, XMax, YMin, YMax float64
+	N                      int
+	F                      []float64 // row-major, N×N, row 0 at YMin
+	Log                    bool      // the range is wide: draw log10(f − min + δ)
+	Floor                  float64   // min over the grid
+	Delta                  float64   // δ of the log transform
+}
+
+// Sample evaluates the surface on an n×n grid over its view box.
+func Sample(l *landscapes.Landscape, through []float64, n int) *Grid {
+	v := l.Info.View
+	g := &Grid{XMin: v[0], XMax: v[1], YMin: v[2], YMax: v[3], N: n, F: make([]float64, n*n)}
+	p := append([]float64(nil), through...)
+	for r := range n {
+		p[1] = g.YMin + (g.YMax-g.YMin)*float64(r)/float64(n-1)
+		for c := range n {
+			p[0] = g.XMin + (g.XMax-g.XMin)*float64(c)/float64(n-1)
+			g.F[r*n+c] = l.Func(p)
+		}
+	}
+	finite := slices.DeleteFunc(slices.Clone(g.F), func(f float64) bool { return math.IsNaN(f) || math.IsInf(f, 0) })
+	slices.Sort(finite)
+	if len(finite) == 0 {
+		return g
+	}
+	lo, med, hi := finite[0], finite[len(finite)/2], finite[len(finite)-1]
+	g.Floor = lo
+	// Wide: the range is more than 8 times the median's height above the
+	// floor, so a linear map would paint half the box in its lowest colours
+	// (measured over the surfaces: rosenbrock 17, beale 453, symmetry 28,
+	// quadratic 8.8; himmelblau 7.8, rastrigin 2.2, wells 1.6 stay linear).
+	if hi-lo > 0 && hi-lo > 8*(med-lo) {
+		g.Log = true
+		g.Delta = math.Max((hi-lo)*1e-5, 1e-300)
+	}
+	return g
+}
+
+// Z is the drawn value: f, or log10(f − min + δ) on a wide range.
+func (g *Grid) Z(f float64) float64 {
+	if g.Log {
+		return math.Log10(f - g.Floor + g.Delta)
+	}
+	return f
+}
+
+// gridXYZ adapts a Grid to gonum/plot.
+type gridXYZ struct{ *Grid }
+
+func (g gridXYZ) Dims() (c, r int) { return g.N, g.N }
+func (g gridXYZ) Z(c, r int) float64 {
+	return g.Grid.Z(g.F[r*g.N+c])
+}
+func (g gridXYZ) X(c int) float64 { return g.XMin + (g.XMax-g.XMin)*float64(c)/float64(g.N-1) }
+func (g gridXYZ) Y(r int) float64 { return g.YMin + (g.YMax-g.YMin)*float64(r)/float64(g.N-1) }
+
+// Render draws the figure in the format ("png", "svg" or "pdf").
+func (fig *Figure) Render(w io.Writer, format string) error {
+	width, height := vg.Length(fig.Width)*vg.Inch/DPI, vg.Length(fig.Height)*vg.Inch/DPI
+	var canvas vg.CanvasWriterTo
+	switch format {
+	case "png":
+		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(DPI))}
+	case "svg":
+		canvas = vgsvg.New(width, height)
+	case "pdf":
+		canvas = vgpdf.New(width, height)
+	default:
+		return fmt.Errorf("format %q is not accepted; accepted: png, svg, pdf", format)
+	}
+	dc := draw.New(canvas)
+	// A white page, then the landscape on the left (a square as large as the
+	// height allows) and the loss on the right.
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	split := dc.Min.X + vg.Length(math.Min(0.56, float64(height/width)*1.08))*(dc.Max.X-dc.Min.X)
+	left := draw.Crop(dc, 0, split-dc.Max.X, 0, 0)
+	right := draw.Crop(dc, split-dc.Min.X, 0, 0, 0)
+
+	land, err := fig.landscapePlot()
+	if err != nil {
+		return err
+	}
+	land.Draw(draw.Crop(left, 0.15*vg.Inch, -0.1*vg.Inch, 0.1*vg.Inch, -0.1*vg.Inch))
+	fig.lossPlot().Draw(draw.Crop(right, 0.15*vg.Inch, -0.25*vg.Inch, 0.1*vg.Inch, -0.1*vg.Inch))
+	_, err = canvas.WriteTo(w)
+	return err
+}
+
+func (fig *Figure) start() []float64 {
+	for _, r := range fig.Runs {
+		if len(r.X) > 0 {
+			return r.X[0]
+		}
+	}
+	return fig.Land.Start()
+}
+
+func (fig *Figure) landscapePlot() (*plot.Plot, error) {
+	l := fig.Land
+	g := Sample(l, fig.start(), 240)
+	p := plot.New()
+	title := l.Info.Title + "  (" + l.Spec + ")"
+	if l.Blur > 0 {
+		title += "\nblur " + landscapes.Format(l.Blur) + ": " + l.BlurKind()
+	}
+	if l.Dim() > 2 {
+		title += fmt.Sprintf("\nslice through the start in (x0, x1) of %d dimensions", l.Dim())
+	}
+	p.Title.Text = title
+	p.X.Label.Text, p.Y.Label.Text = "x0", "x1"
+	if g.Log {
+		p.X.Label.Text += "    (colour and contours: log10(f − min + δ), log-spaced)"
+	}
+
+	heat := plotter.NewHeatMap(gridXYZ{g}, viridisPalette(256))
+	heat.Rasterized = true
+	heat.NaN = color.RGBA{0xcc, 0xcc, 0xcc, 255}
+	heat.Min, heat.Max = g.Z(g.Floor), math.Inf(-1)
+	for _, f := range g.F {
+		if z := g.Z(f); !math.IsNaN(z) && !math.IsInf(z, 0) {
+			heat.Max = math.Max(heat.Max, z)
+		}
+	}
+	if !(heat.Max > heat.Min) {
+		heat.Max = heat.Min + 1
+	}
+	heat.Underflow, heat.Overflow = Viridis(0), Viridis(1)
+	p.Add(heat)
+
+	const nLevels = 14
+	levels := make([]float64, nLevels)
+	for i := range levels {
+		levels[i] = heat.Min + (heat.Max-heat.Min)*float64(i+1)/(nLevels+1)
+	}
+	contour := plotter.NewContour(gridXYZ{g}, levels, nil)
+	contour.LineStyles = []draw.LineStyle{{Color: color.NRGBA{255, 255, 255, 140}, Width: vg.Points(0.8)}}
+	contour.Min, contour.Max = heat.Min, heat.Max
+	p.Add(contour)
+
+	inBox := func(x []float64) bool {
+		return x[0] >= g.XMin && x[0] <= g.XMax && x[1] >= g.YMin && x[1] <= g.YMax
+	}
+	for i, r := range fig.Runs {
+		if len(r.X) == 0 {
+			continue
+		}
+		pts := make(plotter.XYs, len(r.X))
+		for j, x := range r.X {
+			pts[j] = plotter.XY{X: x[0], Y: x[1]}
+		}
+		halo, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, err
+		}
+		halo.LineStyle = draw.LineStyle{Color: color.NRGBA{255, 255, 255, 230}, Width: vg.Points(4.2)}
+		line, _ := plotter.NewLine(pts)
+		line.LineStyle = racerStyle(i)
+		p.Add(halo, line)
+		first, last := r.X[0], r.X[len(r.X)-1]
+		for _, end := range []struct {
+			x     []float64
+			shape draw.GlyphDrawer
+		}{{first, draw.RingGlyph{}}, {last, draw.CircleGlyph{}}} {
+			if !inBox(end.x) {
+				continue
+			}
+			e := plotter.XYs{{X: end.x[0], Y: end.x[1]}}
+			outline, _ := plotter.NewScatter(e)
+			outline.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: vg.Points(6.5), Shape: draw.CircleGlyph{}}
+			dot, _ := plotter.NewScatter(e)
+			dot.GlyphStyle = draw.GlyphStyle{Color: trajectoryColors[i%len(trajectoryColors)], Radius: vg.Points(4.5), Shape: end.shape}
+			p.Add(outline, dot)
+		}
+	}
+	// Known stationary points, drawn last so that no path hides them: minima as white stars, saddles as white
+	// crosses, maxima as white triangles.
+	shapes := map[string]draw.GlyphDrawer{"minimum": draw.CrossGlyph{}, "saddle": draw.PlusGlyph{}, "maximum": draw.TriangleGlyph{}}
+	for kind, shape := range shapes {
+		var pts plotter.XYs
+		for _, c := range l.Critical() {
+			if c.Kind == kind && inBox(c.X) {
+				pts = append(pts, plotter.XY{X: c.X[0], Y: c.X[1]})
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		halo, _ := plotter.NewScatter(pts)
+		halo.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(6), Shape: shape}
+		mark, _ := plotter.NewScatter(pts)
+		mark.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: vg.Points(5), Shape: shape}
+		p.Add(halo, mark)
+	}
+
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = g.XMin, g.XMax, g.YMin, g.YMax
+	return p, nil
+}
+
+func racerStyle(i int) draw.LineStyle {
+	s := draw.LineStyle{Color: trajectoryColors[i%len(trajectoryColors)], Width: vg.Points(2.2)}
+	if i >= len(trajectoryColors) {
+		s.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	}
+	return s
+}
+
+// lossPlot draws f − f* against iteration on a log axis, f* the lowest value
+// known (the surface's minima or the best point reached).
+func (fig *Figure) lossPlot() *plot.Plot {
+	p := plot.New()
+	fstar := math.Inf(1)
+	for _, c := range fig.Land.Critical() {
+		if c.Kind == "minimum" {
+			fstar = math.Min(fstar, c.F)
+		}
+	}
+	top := math.Inf(-1)
+	for _, r := range fig.Runs {
+		for _, f := range r.F {
+			fstar = math.Min(fstar, f)
+			top = math.Max(top, f)
+		}
+	}
+	floor := math.Max(1e-16*math.Max(1, math.Abs(top-fstar)), 1e-300)
+	p.Title.Text = "f − f* against iteration, f* = " + strconv.FormatFloat(fstar, 'g', 6, 64)
+	p.X.Label.Text, p.Y.Label.Text = "iteration", "f − f*"
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, decades{}
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.ThumbnailWidth = vg.Points(24)
+	for i, r := range fig.Runs {
+		pts := make(plotter.XYs, len(r.F))
+		for j, f := range r.F {
+			pts[j] = plotter.XY{X: float64(j), Y: math.Max(f-fstar, floor)}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		line, err := plotter.NewLine(pts)
+		if err != nil {
+			continue
+		}
+		line.LineStyle = racerStyle(i)
+		p.Add(line)
+		label := r.Spec
+		if r.Status != "running" && r.Status != "" {
+			label += "  [" + r.Status + "]"
+		}
+		p.Legend.Add(label, line)
+	}
+	p.X.Min = 0
+	if p.Y.Min <= 0 {
+		p.Y.Min = floor
+	}
+	// Head room for the legend: a share of the log axis for its lines.
+	if share := 0.05 * float64(len(fig.Runs)+1); p.Y.Max > p.Y.Min && share < 0.6 {
+		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, share/(1-share))
+	}
+	return p
+}
+
+// decades marks the powers of ten of a log axis, labelled 0.01 … 1000 and
+// 1e-6 beyond, every second or third decade when there are many.
+type decades struct{}
+
+func (decades) Ticks(lo, hi float64) []plot.Tick {
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	every := 1 + (b-a)/10
+	var ticks []plot.Tick
+	for k := a; k <= b; k++ {
+		v := math.Pow(10, float64(k))
+		label := ""
+		if (k-a)%every == 0 {
+			if k >= -2 && k <= 3 {
+				label = strconv.FormatFloat(v, 'f', max(0, -k), 64)
+			} else {
+				label = "1e" + strconv.Itoa(k)
+			}
+		}
+		ticks = append(ticks, plot.Tick{Value: v, Label: label})
+	}
+	return ticks
+}
