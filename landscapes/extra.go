@@ -82,7 +82,7 @@ func init() {
 	register(&Info{
 		Name: "booth", Title: "Booth's function",
 		Explain: "A plain convex quadratic, (x + 2y − 7)² + (2x + y − 5)², with condition number 9: a warm-up where every method should succeed.",
-		View: [4]float64{-10, 10, -10, 10}, Start: pt(-8, -8),
+		View:    [4]float64{-10, 10, -10, 10}, Start: pt(-8, -8),
 		build: func(Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				return sumSquares(residual{r: x + 2*y - 7, rx: 1, ry: 2}, residual{r: 2*x + y - 5, rx: 2, ry: 1})
@@ -94,7 +94,7 @@ func init() {
 	register(&Info{
 		Name: "six-hump-camel", Title: "Six-hump camel",
 		Explain: "Six minima, two of them global, with saddles between: a small world of local minima of different quality (ch. 8.2.2).",
-		View: [4]float64{-2, 2, -1, 1}, Start: pt(-1.5, -0.8),
+		View:    [4]float64{-2, 2, -1, 1}, Start: pt(-1.5, -0.8),
 		build: func(Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				x2, y2 := x*x, y*y

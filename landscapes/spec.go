@@ -78,7 +78,9 @@ func (p Param) format(v float64) string {
 
 // parse reads one value of the parameter from text.
 func (p Param) parse(text string) (float64, error) {
-	bad := func() error { return fmt.Errorf("%s=%s is not accepted; %s takes %s", p.Name, text, p.Name, p.Accepts()) }
+	bad := func() error {
+		return fmt.Errorf("%s=%s is not accepted; %s takes %s", p.Name, text, p.Name, p.Accepts())
+	}
 	switch p.Kind {
 	case Bool:
 		switch strings.ToLower(text) {
