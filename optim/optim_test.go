@@ -630,3 +630,27 @@ func TestFirstOrderStepsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBuild feeds arbitrary optimizer specs through Build and a few steps:
+// a spec is either refused with a SpecError or runs without a panic.
+func FuzzBuild(f *testing.F) {
+	for _, s := range []string{"adam:lr=0.1", "sgd:momentum=0.9,nesterov=true", "cg:beta=dy,restart=3", "newton:adaptive=1", "gd:schedule=cosine,t_max=5", "rprop:step_min=0"} {
+		f.Add(s)
+	}
+	land, _ := landscapes.Build("rosenbrock")
+	f.Fuzz(func(t *testing.T, spec string) {
+		r, err := Start(land, spec, []float64{-1.2, 1}, 1)
+		if err != nil {
+			if _, ok := err.(*landscapes.SpecError); !ok {
+				t.Fatalf("Start(%q) returned %T, want *SpecError", spec, err)
+			}
+			return
+		}
+		for range 5 {
+			r.Step()
+		}
+		if r.Status == Failed {
+			t.Fatalf("%q failed: %s", spec, r.Reason)
+		}
+	})
+}
