@@ -1,0 +1,283 @@
+// Package stream runs races of optimizers for one websocket session and
+// speaks the protocol documented in docs/protocol.md: the client configures
+// and controls a race with small JSON messages; the server steps the racers
+// and sends frames of every new iterate, at most 60 a second.
+package stream
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/saddle-viz/saddle/landscapes"
+)
+
+// Message is every message a client may send; Type says which fields count.
+type Message struct {
+	Type    string      `json:"type"`
+	Req     string      `json:"req,omitempty"` // echoed in an error, so the page can place it
+	Surface string      `json:"surface,omitempty"`
+	Start   []float64   `json:"start,omitempty"`
+	Seed    *uint64     `json:"seed,omitempty"`
+	Racers  []RacerSpec `json:"racers,omitempty"`
+	Racer   *RacerSpec  `json:"racer,omitempty"`
+	ID      string      `json:"id,omitempty"`
+	Opt     string      `json:"opt,omitempty"`
+	Clock   string      `json:"clock,omitempty"`
+	Speed   *float64    `json:"speed,omitempty"`
+	Tol     *float64    `json:"tol,omitempty"`
+}
+
+// RacerSpec names one racer: an optimizer spec and the client's id for it.
+type RacerSpec struct {
+	ID  string `json:"id"`
+	Opt string `json:"opt"`
+}
+
+// Clocks a race can be run by.
+var Clocks = []string{"iterations", "evaluations", "time"}
+
+// MessageTypes are the accepted values of Message.Type.
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune"}
+
+// Limits of the protocol.
+const (
+	MaxRacers    = 16
+	MaxSpeed     = 1e6
+	MaxStartNorm = 1e6
+	MaxMessage   = 64 << 10 // bytes
+	GridSize     = 201
+)
+
+// ProblemError is a rejected message: every problem, keyed by field.
+type ProblemError struct {
+	Problems []landscapes.Problem
+}
+
+func (e *ProblemError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.Message
+		if p.Field != "" {
+			msgs[i] = p.Field + ": " + p.Message
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func problem(field, format string, a ...any) *ProblemError {
+	return &ProblemError{Problems: []landscapes.Problem{{Field: field, Message: fmt.Sprintf(format, a...)}}}
+}
+
+// decode reads one client message strictly: unknown fields are errors.
+func decode(data []byte) (Message, error) {
+	var m Message
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, problem("", "malformed message: %v; send one JSON object such as {\"type\":\"play\"}", err)
+	}
+	if dec.More() {
+		return m, problem("", "malformed message: more than one JSON value")
+	}
+	for _, t := range MessageTypes {
+		if m.Type == t {
+			return m, nil
+		}
+	}
+	return m, problem("type", "unknown message type %q; accepted: %s", m.Type, strings.Join(MessageTypes, ", "))
+}
+
+// specProblems turns a spec error into problems under the given field.
+func specProblems(field string, err error) []landscapes.Problem {
+	var se *landscapes.SpecError
+	if errors.As(err, &se) {
+		out := make([]landscapes.Problem, len(se.Problems))
+		for i, p := range se.Problems {
+			f := field
+			if p.Field != "" && p.Field != "name" {
+				f += "." + p.Field
+			}
+			out[i] = landscapes.Problem{Field: f, Message: p.Message}
+		}
+		return out
+	}
+	return []landscapes.Problem{{Field: field, Message: err.Error()}}
+}
+
+func checkStart(x []float64, n int) *ProblemError {
+	if len(x) != n {
+		return problem("start", "the start has %d coordinates; this surface needs %d", len(x), n)
+	}
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > MaxStartNorm {
+			return problem("start", "coordinate %d is %v; each must be a finite number of magnitude at most %g", i, v, MaxStartNorm)
+		}
+	}
+	return nil
+}
+
+func checkSpeed(s float64) *ProblemError {
+	if !(s > 0 && s <= MaxSpeed) {
+		return problem("speed", "speed %v is not accepted; it must be in (0, %g]", s, MaxSpeed)
+	}
+	return nil
+}
+
+func checkClock(c string) *ProblemError {
+	for _, k := range Clocks {
+		if c == k {
+			return nil
+		}
+	}
+	return problem("clock", "clock %q is not accepted; accepted: %s", c, strings.Join(Clocks, ", "))
+}
+
+func checkTol(t float64) *ProblemError {
+	if !(t >= 0 && t <= 1e3) {
+		return problem("tol", "tol %v is not accepted; it must be in [0, 1000]", t)
+	}
+	return nil
+}
+
+// num is a float64 that encodes NaN and ±Inf as null, since JSON has no
+// such numbers.
+type num float64
+
+func (n num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// points is a flat list of rows [iter, evals, hessEvals, µs, f, gnorm, x…],
+// encoded as an array of arrays with full float64 precision.
+type points struct {
+	stride int
+	data   []float64
+}
+
+func (p points) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 20*len(p.data)+4)
+	b = append(b, '[')
+	for i := 0; i < len(p.data); i += p.stride {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for j, v := range p.data[i : i+p.stride] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+		b = append(b, ']')
+	}
+	return append(b, ']'), nil
+}
+
+// Frame carries every iterate since the previous frame, and each racer's
+// situation at its current point.
+type Frame struct {
+	Type   string       `json:"type"` // "frame"
+	Gen    int          `json:"gen"`
+	Clock  num          `json:"clock"`
+	Racers []RacerFrame `json:"racers"`
+}
+
+// RacerFrame is one racer's part of a frame.
+type RacerFrame struct {
+	ID        string      `json:"id"`
+	Points    points      `json:"points"`
+	Status    string      `json:"status"`
+	Reason    string      `json:"reason,omitempty"`
+	LR        num         `json:"lr"`
+	Damping   num         `json:"damping"`
+	Probes    [][]float64 `json:"probes,omitempty"`
+	LookAhead []float64   `json:"lookahead,omitempty"`
+	Grad      []num       `json:"grad,omitempty"`
+	Eig       []num       `json:"eig,omitempty"`
+	Vecs      [][]num     `json:"vecs,omitempty"` // columns: the eigenvectors (2-D surfaces)
+	GTG       num         `json:"gTg"`
+	GTHG      num         `json:"gTHg"`
+	Inertia   int         `json:"inertia"` // negative eigenvalues
+	Reached   *Reached    `json:"reached,omitempty"`
+}
+
+// Reached records when a racer first met the race's gradient tolerance.
+type Reached struct {
+	Iter  int     `json:"iter"`
+	Evals int     `json:"evals"`
+	Clock float64 `json:"clock"`
+}
+
+// State describes the race after every change of configuration.
+type State struct {
+	Type     string       `json:"type"` // "state"
+	Gen      int          `json:"gen"`
+	Surface  string       `json:"surface"`
+	Start    []float64    `json:"start"`
+	Seed     uint64       `json:"seed"`
+	Clock    string       `json:"clock"`
+	Speed    float64      `json:"speed"`
+	Tol      float64      `json:"tol"`
+	Playing  bool         `json:"playing"`
+	MaxSteps int          `json:"max_steps"`
+	Racers   []RacerState `json:"racers"`
+	Message  string       `json:"message,omitempty"`
+}
+
+// RacerState names a racer and its optimizer.
+type RacerState struct {
+	ID     string `json:"id"`
+	Opt    string `json:"opt"`
+	Name   string `json:"name"`
+	Family string `json:"family"`
+}
+
+// SurfaceMessage is sent once per configuration: the surface sampled on a
+// grid over its view box (a slice through the start in more than two
+// dimensions), with what the page needs to colour and annotate it.
+type SurfaceMessage struct {
+	Type     string                `json:"type"` // "surface"
+	Spec     string                `json:"spec"`
+	Name     string                `json:"name"`
+	Title    string                `json:"title"`
+	Explain  string                `json:"explain"`
+	Dim      int                   `json:"dim"`
+	View     [4]float64            `json:"view"`
+	Blur     string                `json:"blur"`
+	N        int                   `json:"n"`
+	F        string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin
+	Log      bool                  `json:"log"`
+	Floor    num                   `json:"floor"`
+	Delta    num                   `json:"delta"`
+	Critical []landscapes.Critical `json:"critical"`
+}
+
+func surfaceMessage(l *landscapes.Landscape, through []float64) SurfaceMessage {
+	g := landscapes.Sample(l, through, GridSize)
+	buf := make([]byte, 4*len(g.F))
+	for i, f := range g.F {
+		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
+	}
+	return SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
+		Dim: l.Dim(), View: l.Info.View, Blur: l.BlurKind(), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
+		Log: g.Log, Floor: num(g.Floor), Delta: num(g.Delta), Critical: l.Critical()}
+}
+
+// ErrorMessage reports a rejected message; the race goes on as it was.
+type ErrorMessage struct {
+	Type     string               `json:"type"` // "error"
+	Req      string               `json:"req,omitempty"`
+	Message  string               `json:"message"`
+	Problems []landscapes.Problem `json:"problems"`
+}

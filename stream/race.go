@@ -1,0 +1,480 @@
+package stream
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/optim"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Limits bound what one session may cost the server.
+type Limits struct {
+	// MaxSteps is the most iterations a racer takes in one race.
+	MaxSteps int
+	// PendingCap is the most iterates a racer holds for a client that has
+	// not taken them yet; a racer that has this many stops stepping until the
+	// client catches up, so a stalled client costs bounded memory and loses
+	// no point.
+	PendingCap int
+	// FramePoints is the most iterates of one racer in one frame; the rest
+	// wait for the next frame.
+	FramePoints int
+	// TickWork is the computing time a session may spend stepping per tick.
+	TickWork time.Duration
+}
+
+// DefaultLimits are the limits of `saddle serve` unless flags change them.
+var DefaultLimits = Limits{MaxSteps: 100_000, PendingCap: 4096, FramePoints: 1024, TickWork: 8 * time.Millisecond}
+
+// Defaults of a race.
+const (
+	DefaultSpeed = 30   // clock units per second
+	DefaultTol   = 1e-6 // gradient norm that counts as reaching the minimum
+)
+
+// racer is one optimizer in a race.
+type racer struct {
+	id      string
+	run     *optim.Run
+	pending []float64 // rows of stride values not yet sent
+	micros  float64   // computing time spent stepping
+	reached *Reached
+	limited bool // stopped at Limits.MaxSteps
+	dirty   bool // changed since the last frame
+}
+
+func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited }
+
+// Race is the state of one session's race. It is not safe for concurrent
+// use: one goroutine owns it (Session's engine, or a test).
+type Race struct {
+	lim     Limits
+	gen     int
+	land    *landscapes.Landscape
+	start   []float64
+	seed    uint64
+	clock   string
+	speed   float64
+	tol     float64
+	playing bool
+	target  float64 // every racer is stepped until its clock reaches this
+	racers  []*racer
+	nextID  int
+	stride  int
+	message string // a note for the next state (why play stopped)
+
+	hess *mat.SymDense
+	g    []float64
+	es   mat.EigenSym
+	vecs mat.Dense
+}
+
+// NewRace returns an empty race; Configure gives it a surface and racers.
+func NewRace(lim Limits) *Race {
+	return &Race{lim: lim, seed: 1, clock: "iterations", speed: DefaultSpeed, tol: DefaultTol}
+}
+
+// Configure replaces the race as a whole. Nothing changes unless every part
+// of the message is valid.
+func (rc *Race) Configure(m Message) *ProblemError {
+	if m.Surface == "" {
+		return problem("surface", "configure needs a surface spec; accepted surfaces: %s", landscapes.Names())
+	}
+	land, err := landscapes.Build(m.Surface)
+	if err != nil {
+		return &ProblemError{Problems: specProblems("surface", err)}
+	}
+	start := land.Start()
+	if m.Start != nil {
+		if p := checkStart(m.Start, land.Dim()); p != nil {
+			return p
+		}
+		start = append([]float64(nil), m.Start...)
+	}
+	clock, speed, tol, seed := rc.clock, rc.speed, rc.tol, rc.seed
+	if m.Clock != "" {
+		if p := checkClock(m.Clock); p != nil {
+			return p
+		}
+		clock = m.Clock
+	}
+	if m.Speed != nil {
+		if p := checkSpeed(*m.Speed); p != nil {
+			return p
+		}
+		speed = *m.Speed
+	}
+	if m.Tol != nil {
+		if p := checkTol(*m.Tol); p != nil {
+			return p
+		}
+		tol = *m.Tol
+	}
+	if m.Seed != nil {
+		seed = *m.Seed
+	}
+	if len(m.Racers) > MaxRacers {
+		return problem("racers", "%d racers; at most %d are accepted", len(m.Racers), MaxRacers)
+	}
+	var problems []landscapes.Problem
+	ids := map[string]bool{}
+	for i, r := range m.Racers {
+		field := "racers[" + strconv.Itoa(i) + "]"
+		if ids[r.ID] && r.ID != "" {
+			problems = append(problems, landscapes.Problem{Field: field + ".id", Message: fmt.Sprintf("id %q is used twice", r.ID)})
+		}
+		ids[r.ID] = true
+		if _, _, err := optim.Build(r.Opt); err != nil {
+			problems = append(problems, specProblems(field+".opt", err)...)
+		}
+	}
+	if problems != nil {
+		return &ProblemError{Problems: problems}
+	}
+	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed = land, start, clock, speed, tol, seed
+	rc.stride = 6 + land.Dim()
+	rc.hess = mat.NewSymDense(land.Dim(), nil)
+	rc.g = make([]float64, land.Dim())
+	rc.racers = rc.racers[:0]
+	for _, r := range m.Racers {
+		rc.racers = append(rc.racers, &racer{id: rc.newID(r.ID)})
+		rc.racers[len(rc.racers)-1].run, _ = optim.Start(land, r.Opt, start, seed)
+	}
+	rc.playing = false
+	rc.Reset()
+	return nil
+}
+
+func (rc *Race) newID(id string) string {
+	if id != "" {
+		return id
+	}
+	for {
+		rc.nextID++
+		id = "r" + strconv.Itoa(rc.nextID)
+		if rc.find(id) < 0 {
+			return id
+		}
+	}
+}
+
+func (rc *Race) find(id string) int {
+	for i, r := range rc.racers {
+		if r.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Configured reports whether the race has a surface.
+func (rc *Race) Configured() bool { return rc.land != nil }
+
+// Reset starts every racer again from the start, with a new generation.
+func (rc *Race) Reset() {
+	rc.gen++
+	rc.target = 0
+	for _, r := range rc.racers {
+		rc.restart(r, r.run.Spec)
+	}
+}
+
+// restart (re)builds a racer's run from the start; the spec is known valid.
+func (rc *Race) restart(r *racer, spec string) {
+	r.run, _ = optim.Start(rc.land, spec, rc.start, rc.seed)
+	r.pending, r.micros, r.reached, r.limited = r.pending[:0], 0, nil, false
+	rc.record(r)
+}
+
+// record appends the racer's current iterate to its pending rows.
+func (rc *Race) record(r *racer) {
+	run := r.run
+	r.pending = append(r.pending, float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), r.micros, run.F, run.GNorm)
+	r.pending = append(r.pending, run.X...)
+	r.dirty = true
+	if r.reached == nil && run.GNorm <= rc.tol {
+		r.reached = &Reached{Iter: run.Iter, Evals: run.Evals(), Clock: rc.clockOf(r)}
+	}
+}
+
+// clockOf is the racer's position on the race clock: its iterations, its
+// evaluations (a Hessian costs n, as n gradient evaluations would), or its
+// computing time in microseconds.
+func (rc *Race) clockOf(r *racer) float64 {
+	switch rc.clock {
+	case "evaluations":
+		return float64(r.run.Evals() + rc.land.Dim()*r.run.HessEvals())
+	case "time":
+		return r.micros
+	}
+	return float64(r.run.Iter)
+}
+
+// step takes one step of one racer.
+func (rc *Race) step(r *racer) {
+	t0 := time.Now()
+	moved := r.run.Step()
+	r.micros += float64(time.Since(t0).Nanoseconds()) / 1e3
+	if moved {
+		rc.record(r)
+		if r.run.Iter >= rc.lim.MaxSteps {
+			r.limited = true
+		}
+	} else {
+		r.dirty = true
+	}
+}
+
+func (rc *Race) full(r *racer) bool { return len(r.pending) >= rc.lim.PendingCap*rc.stride }
+
+// Advance moves the race clock on by dt of real time at the race's speed
+// and steps every racer up to it, in turns, so that none starves when the
+// work budget runs out first.
+func (rc *Race) Advance(dt time.Duration) {
+	if !rc.playing {
+		return
+	}
+	rc.target += rc.speed * dt.Seconds()
+	deadline := time.Now().Add(rc.lim.TickWork)
+	for progress := true; progress && time.Now().Before(deadline); {
+		progress = false
+		for _, r := range rc.racers {
+			for k := 0; k < 16 && r.running() && !rc.full(r) && rc.clockOf(r) < rc.target; k++ {
+				rc.step(r)
+				progress = true
+			}
+		}
+	}
+	// A race the machine cannot keep up with does not bank clock it has not
+	// run: the target stays within one second of the slowest running racer.
+	slowest := math.Inf(1)
+	for _, r := range rc.racers {
+		if r.running() {
+			slowest = math.Min(slowest, rc.clockOf(r))
+		}
+	}
+	if !math.IsInf(slowest, 1) {
+		rc.target = math.Min(rc.target, slowest+rc.speed)
+	}
+	if !rc.anyRunning() {
+		rc.playing = false
+		rc.message = "every racer has stopped"
+	}
+}
+
+// StepOnce takes one iteration of every running racer.
+func (rc *Race) StepOnce() {
+	rc.playing = false
+	for _, r := range rc.racers {
+		if r.running() && !rc.full(r) {
+			rc.step(r)
+		}
+	}
+	for _, r := range rc.racers {
+		rc.target = math.Max(rc.target, rc.clockOf(r))
+	}
+}
+
+func (rc *Race) anyRunning() bool {
+	for _, r := range rc.racers {
+		if r.running() {
+			return true
+		}
+	}
+	return false
+}
+
+// Handle applies one control message (configure is handled by Configure).
+// It returns whether the surface must be sent again.
+func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
+	if m.Type == "configure" {
+		return true, rc.Configure(m)
+	}
+	if !rc.Configured() {
+		return false, problem("type", "send configure first: no surface is chosen yet")
+	}
+	switch m.Type {
+	case "play":
+		if !rc.anyRunning() {
+			return false, problem("type", "no racer can run: add a racer or reset the race")
+		}
+		rc.playing = true
+	case "pause":
+		rc.playing = false
+	case "step":
+		rc.StepOnce()
+	case "reset":
+		rc.playing = false
+		rc.Reset()
+	case "speed":
+		if m.Speed == nil {
+			return false, problem("speed", "speed needs a number in (0, %g]", MaxSpeed)
+		}
+		if p := checkSpeed(*m.Speed); p != nil {
+			return false, p
+		}
+		rc.speed = *m.Speed
+	case "clock":
+		if p := checkClock(m.Clock); p != nil {
+			return false, p
+		}
+		rc.clock = m.Clock
+		rc.Reset()
+	case "start":
+		if p := checkStart(m.Start, rc.land.Dim()); p != nil {
+			return false, p
+		}
+		rc.start = append([]float64(nil), m.Start...)
+		rc.Reset()
+		return rc.land.Dim() > 2, nil // a slice through the start moves with it
+	case "add":
+		if m.Racer == nil {
+			return false, problem("racer", "add needs a racer: {\"id\": …, \"opt\": …}")
+		}
+		if len(rc.racers) >= MaxRacers {
+			return false, problem("racer", "the race has %d racers already, the most accepted", MaxRacers)
+		}
+		if m.Racer.ID != "" && rc.find(m.Racer.ID) >= 0 {
+			return false, problem("racer.id", "id %q is taken", m.Racer.ID)
+		}
+		if _, _, err := optim.Build(m.Racer.Opt); err != nil {
+			return false, &ProblemError{Problems: specProblems("racer.opt", err)}
+		}
+		r := &racer{id: rc.newID(m.Racer.ID)}
+		rc.racers = append(rc.racers, r)
+		rc.restart(r, m.Racer.Opt) // it catches up with the race clock
+	case "remove":
+		i := rc.find(m.ID)
+		if i < 0 {
+			return false, problem("id", "no racer has id %q", m.ID)
+		}
+		rc.racers = append(rc.racers[:i], rc.racers[i+1:]...)
+	case "retune":
+		i := rc.find(m.ID)
+		if i < 0 {
+			return false, problem("id", "no racer has id %q", m.ID)
+		}
+		if _, _, err := optim.Build(m.Opt); err != nil {
+			return false, &ProblemError{Problems: specProblems("opt", err)}
+		}
+		rc.restart(rc.racers[i], m.Opt) // from the start again; it catches up
+	}
+	return false, nil
+}
+
+// State describes the race's configuration.
+func (rc *Race) State() State {
+	s := State{Type: "state", Gen: rc.gen, Seed: rc.seed, Clock: rc.clock, Speed: rc.speed, Tol: rc.tol,
+		Playing: rc.playing, MaxSteps: rc.lim.MaxSteps, Start: rc.start, Racers: []RacerState{}, Message: rc.message}
+	rc.message = ""
+	if rc.land != nil {
+		s.Surface = rc.land.Spec
+	}
+	for _, r := range rc.racers {
+		s.Racers = append(s.Racers, RacerState{ID: r.id, Opt: r.run.Spec, Name: r.run.Info.Name, Family: r.run.Info.Family})
+	}
+	return s
+}
+
+// Surface is the message that describes the race's surface.
+func (rc *Race) Surface() SurfaceMessage { return surfaceMessage(rc.land, rc.start) }
+
+// Frame takes the pending iterates of every racer (at most FramePoints each)
+// and describes each changed racer at its current point. It returns false
+// when nothing changed. The frame aliases the race's buffers: encode it
+// before the race moves on.
+func (rc *Race) Frame() (Frame, bool) {
+	f := Frame{Type: "frame", Gen: rc.gen, Clock: num(rc.target)}
+	for _, r := range rc.racers {
+		if !r.dirty && len(r.pending) == 0 {
+			continue
+		}
+		n := min(len(r.pending), rc.lim.FramePoints*rc.stride)
+		rf := rc.describe(r)
+		rf.Points = points{stride: rc.stride, data: r.pending[:n:n]}
+		// The rest waits; the sent rows are copied out of the way when the
+		// frame has been encoded (see Sent).
+		f.Racers = append(f.Racers, rf)
+	}
+	return f, len(f.Racers) > 0
+}
+
+// Sent drops the rows a frame carried, once it has been encoded.
+func (rc *Race) Sent(f Frame) {
+	for _, rf := range f.Racers {
+		i := rc.find(rf.ID)
+		if i < 0 {
+			continue
+		}
+		r := rc.racers[i]
+		n := len(rf.Points.data)
+		r.pending = r.pending[:copy(r.pending, r.pending[n:])]
+		r.dirty = false
+	}
+}
+
+// describe computes a racer's situation at its current point: the exact
+// gradient, the Hessian's eigen-decomposition (so the page can draw the
+// curvature axes), gᵀg and gᵀHg (the ill-conditioning monitor of ch. 8.2.1)
+// and what the last step reported.
+func (rc *Race) describe(r *racer) RacerFrame {
+	run := r.run
+	rf := RacerFrame{ID: r.id, Status: run.Status.String(), Reason: run.Reason, LR: num(run.Last.LR), Damping: num(run.Last.Damping), Reached: r.reached}
+	if run.Iter == 0 {
+		rf.LR, rf.Damping = num(math.NaN()), num(math.NaN())
+	}
+	if r.limited {
+		rf.Status, rf.Reason = "limit", fmt.Sprintf("reached the server's limit of %d steps per race", rc.lim.MaxSteps)
+	}
+	if run.Iter > 0 && run.Status == optim.Running {
+		for _, p := range run.Last.Probes {
+			rf.Probes = append(rf.Probes, append([]float64(nil), p...))
+		}
+		if run.Last.LookAhead != nil {
+			rf.LookAhead = append([]float64(nil), run.Last.LookAhead...)
+		}
+	}
+	n := rc.land.Dim()
+	rc.land.Grad(rc.g, run.X)
+	rc.land.Hess(rc.hess, run.X)
+	gtg := floats.Dot(rc.g, rc.g)
+	var hg mat.VecDense
+	hg.MulVec(rc.hess, mat.NewVecDense(n, rc.g))
+	rf.GTG, rf.GTHG = num(gtg), num(floats.Dot(rc.g, hg.RawVector().Data))
+	if n <= 4 {
+		rf.Grad = nums(rc.g)
+	}
+	if rc.es.Factorize(rc.hess, n <= 4) {
+		eig := rc.es.Values(nil)
+		rf.Eig = nums(eig)
+		for _, l := range eig {
+			if l < 0 {
+				rf.Inertia++
+			}
+		}
+		if n <= 4 {
+			rc.es.VectorsTo(&rc.vecs)
+			for j := range n {
+				col := make([]num, n)
+				for i := range n {
+					col[i] = num(rc.vecs.At(i, j))
+				}
+				rf.Vecs = append(rf.Vecs, col)
+			}
+		}
+	}
+	return rf
+}
+
+func nums(x []float64) []num {
+	out := make([]num, len(x))
+	for i, v := range x {
+		out[i] = num(v)
+	}
+	return out
+}

@@ -1,0 +1,418 @@
+package stream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/optim"
+)
+
+// client is a real websocket client of a hub served by httptest.
+type client struct {
+	t    *testing.T
+	conn *websocket.Conn
+	msgs chan map[string]json.RawMessage
+	err  chan error
+}
+
+func newHub() *Hub {
+	return NewHub(DefaultLimits, 4, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func serve(t *testing.T, h *Hub) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func dial(t *testing.T, srv *httptest.Server, read bool) *client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(64 << 20)
+	c := &client{t: t, conn: conn, msgs: make(chan map[string]json.RawMessage, 1<<14), err: make(chan error, 1)}
+	t.Cleanup(func() { conn.Close(websocket.StatusNormalClosure, "") })
+	if read {
+		go func() {
+			for {
+				_, data, err := conn.Read(context.Background())
+				if err != nil {
+					c.err <- err
+					close(c.msgs)
+					return
+				}
+				var m map[string]json.RawMessage
+				if err := json.Unmarshal(data, &m); err != nil {
+					t.Errorf("server sent invalid JSON: %v", err)
+				}
+				c.msgs <- m
+			}
+		}()
+	}
+	return c
+}
+
+func (c *client) send(v any) {
+	c.t.Helper()
+	var b []byte
+	if s, ok := v.(string); ok {
+		b = []byte(s)
+	} else {
+		b, _ = json.Marshal(v)
+	}
+	if err := c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// next returns the next message of the given type, skipping others.
+func (c *client) next(typ string) map[string]json.RawMessage {
+	c.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case m, ok := <-c.msgs:
+			if !ok {
+				c.t.Fatalf("connection closed while waiting for %q: %v", typ, <-c.err)
+			}
+			var got string
+			json.Unmarshal(m["type"], &got)
+			if got == typ {
+				return m
+			}
+		case <-timeout:
+			c.t.Fatalf("no %q message within 10 s", typ)
+		}
+	}
+}
+
+type rowFrame struct {
+	Gen    int `json:"gen"`
+	Racers []struct {
+		ID     string      `json:"id"`
+		Points [][]float64 `json:"points"`
+		Status string      `json:"status"`
+		Reason string      `json:"reason"`
+		Eig    []float64   `json:"eig"`
+	} `json:"racers"`
+}
+
+// collect reads frames until every racer has `want` rows or has stopped.
+func (c *client) collect(ids []string, want int) map[string][][]float64 {
+	c.t.Helper()
+	rows := map[string][][]float64{}
+	stopped := map[string]bool{}
+	for {
+		done := true
+		for _, id := range ids {
+			if len(rows[id]) < want && !stopped[id] {
+				done = false
+			}
+		}
+		if done {
+			return rows
+		}
+		m := c.next("frame")
+		var f rowFrame
+		b, _ := json.Marshal(m)
+		json.Unmarshal(b, &f)
+		for _, r := range f.Racers {
+			rows[r.ID] = append(rows[r.ID], r.Points...)
+			if r.Status != "running" {
+				stopped[r.ID] = true
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestRaceMatchesRunBitForBit(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	specs := []string{"adam:lr=0.05", "bfgs", "sgd:lr=0.001,momentum=0.9,clip_norm=1", "newton:adaptive=true"}
+	var racers []RacerSpec
+	for i, s := range specs {
+		racers = append(racers, RacerSpec{ID: "r" + string(rune('a'+i)), Opt: s})
+	}
+	c.send(Message{Type: "configure", Surface: "rosenbrock:noise=0.5", Racers: racers, Seed: ptr(uint64(7)), Speed: ptr(5000.0)})
+	surf := c.next("surface")
+	var n int
+	json.Unmarshal(surf["n"], &n)
+	if n != GridSize {
+		t.Errorf("grid of %d, want %d", n, GridSize)
+	}
+	c.next("state")
+	c.send(Message{Type: "play"})
+	ids := []string{"ra", "rb", "rc", "rd"}
+	rows := c.collect(ids, 201)
+	land, _ := landscapes.Build("rosenbrock:noise=0.5")
+	for i, id := range ids {
+		run, _ := optim.Start(land, specs[i], land.Start(), 7)
+		for k, row := range rows[id] {
+			if k > 200 {
+				break
+			}
+			if k > 0 && !run.Step() {
+				t.Fatalf("%s: the reference run stopped at %d but the race sent more", specs[i], run.Iter)
+			}
+			if int(row[0]) != k {
+				t.Fatalf("%s: row %d has iteration %v; every iterate must arrive once, in order", specs[i], k, row[0])
+			}
+			want := []float64{float64(run.Iter), float64(run.Evals()), float64(run.HessEvals())}
+			want = append(want, row[3], run.F, run.GNorm)
+			want = append(want, run.X...)
+			for j := range want {
+				if row[j] != want[j] {
+					t.Fatalf("%s iteration %d: column %d is %v, saddle run gives %v", specs[i], k, j, row[j], want[j])
+				}
+			}
+		}
+	}
+}
+
+func TestControlMessages(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "a", Opt: "gd:lr=0.01"}}})
+	c.next("state")
+	c.send(Message{Type: "step"})
+	c.send(Message{Type: "step"})
+	rows := c.collect([]string{"a"}, 3)
+	if len(rows["a"]) != 3 || rows["a"][2][0] != 2 {
+		t.Fatalf("two steps gave rows %v", rows["a"])
+	}
+	// retune restarts that racer from the start with the new spec.
+	c.send(Message{Type: "retune", ID: "a", Opt: "gd:lr=0.02"})
+	var st State
+	b, _ := json.Marshal(c.next("state"))
+	json.Unmarshal(b, &st)
+	if st.Racers[0].Opt != "gd:lr=0.02" {
+		t.Errorf("after retune the state has %+v", st.Racers)
+	}
+	rows = c.collect([]string{"a"}, 1)
+	if rows["a"][0][0] != 0 {
+		t.Errorf("a retuned racer starts at iteration 0, got %v", rows["a"][0])
+	}
+	// add, remove, speed, clock, start, reset, pause.
+	c.send(Message{Type: "add", Racer: &RacerSpec{ID: "b", Opt: "newton"}})
+	b, _ = json.Marshal(c.next("state"))
+	json.Unmarshal(b, &st)
+	if len(st.Racers) != 2 {
+		t.Errorf("after add: %+v", st.Racers)
+	}
+	c.send(Message{Type: "remove", ID: "a"})
+	c.send(Message{Type: "speed", Speed: ptr(100.0)})
+	c.send(Message{Type: "clock", Clock: "evaluations"})
+	c.send(Message{Type: "start", Start: []float64{1, 2}})
+	for {
+		b, _ = json.Marshal(c.next("state"))
+		json.Unmarshal(b, &st)
+		if st.Start[0] == 1 {
+			break
+		}
+	}
+	if len(st.Racers) != 1 || st.Racers[0].ID != "b" || st.Speed != 100 || st.Clock != "evaluations" {
+		t.Errorf("state after remove, speed, clock, start: %+v", st)
+	}
+	c.send(Message{Type: "play"})
+	c.send(Message{Type: "pause"})
+	c.send(Message{Type: "reset"})
+	for {
+		b, _ = json.Marshal(c.next("state"))
+		json.Unmarshal(b, &st)
+		if !st.Playing && st.Gen >= 4 {
+			break
+		}
+	}
+}
+
+func TestBadMessagesGetErrorsAndTheSessionGoesOn(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	tests := []struct {
+		msg   any
+		field string
+		want  string
+	}{
+		{"{not json", "", "malformed message"},
+		{`{"type":"play","bogus":1}`, "", `unknown field "bogus"`},
+		{`{"type":"dance"}`, "type", `unknown message type "dance"; accepted: configure, play`},
+		{Message{Type: "play"}, "type", "send configure first"},
+		{Message{Type: "configure", Surface: "nope"}, "surface", `unknown surface "nope"`},
+		{Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{Opt: "adam:lr=-1"}}}, "racers[0].opt.lr", "lr takes a number in [0, 100]"},
+		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1}}, "start", "the start has 1 coordinates; this surface needs 2"},
+		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1e300, 0}}, "start", "finite number of magnitude at most"},
+		{Message{Type: "configure", Surface: "quadratic", Speed: ptr(-1.0)}, "speed", "speed -1 is not accepted"},
+		{Message{Type: "configure", Surface: "quadratic", Clock: "sundial"}, "clock", `clock "sundial" is not accepted; accepted: iterations, evaluations, time`},
+		{Message{Type: "configure", Surface: "quadratic", Racers: make([]RacerSpec, 17)}, "racers", "17 racers; at most 16"},
+	}
+	for _, tt := range tests {
+		c.send(tt.msg)
+		var e ErrorMessage
+		b, _ := json.Marshal(c.next("error"))
+		json.Unmarshal(b, &e)
+		if !strings.Contains(e.Message, tt.want) || e.Problems[0].Field != tt.field {
+			t.Errorf("%v: error %q at field %q; want %q at %q", tt.msg, e.Message, e.Problems[0].Field, tt.want, tt.field)
+		}
+	}
+	// An oversized message closes the socket with 1009, as the protocol says.
+	c.send(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}, Req: "ok"})
+	c.next("state")
+	c.send(Message{Type: "retune", ID: "a", Opt: "adam:lr=2", Req: "r1"})
+	c.send(Message{Type: "retune", ID: "zz", Opt: "adam", Req: "r2"})
+	var e ErrorMessage
+	b, _ := json.Marshal(c.next("error"))
+	json.Unmarshal(b, &e)
+	if e.Req != "r2" || !strings.Contains(e.Message, `no racer has id "zz"`) {
+		t.Errorf("error %+v, want one for request r2", e)
+	}
+	c.send(`{"type":"configure","surface":"` + strings.Repeat("x", MaxMessage) + `"}`)
+	select {
+	case <-time.After(5 * time.Second):
+		t.Error("an oversized message did not close the socket")
+	case err := <-c.err:
+		if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+			t.Errorf("closed with %v, want 1009", err)
+		}
+	}
+}
+
+func TestDivergingRacerDoesNotStopTheOthers(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "rosenbrock", Speed: ptr(1000.0), Racers: []RacerSpec{{ID: "bad", Opt: "gd:lr=0.1"}, {ID: "good", Opt: "adam:lr=0.05"}}})
+	c.send(Message{Type: "play"})
+	rows := c.collect([]string{"bad", "good"}, 300)
+	if len(rows["good"]) < 300 {
+		t.Errorf("the good racer stopped after %d rows", len(rows["good"]))
+	}
+	if n := len(rows["bad"]); n == 0 || n >= 300 {
+		t.Errorf("the diverging racer sent %d rows", n)
+	}
+	// Its status in the frames says diverged, with the reason.
+	c.send(Message{Type: "reset"})
+	c.send(Message{Type: "play"})
+	for {
+		var f rowFrame
+		b, _ := json.Marshal(c.next("frame"))
+		json.Unmarshal(b, &f)
+		for _, r := range f.Racers {
+			if r.ID == "bad" && r.Status == "diverged" {
+				if r.Reason == "" {
+					t.Error("diverged without a reason")
+				}
+				return
+			}
+		}
+	}
+}
+
+func TestStalledClientCostsBoundedMemory(t *testing.T) {
+	h := newHub()
+	h.WriteTimeout = 3 * time.Second
+	srv := serve(t, h)
+	c := dial(t, srv, false) // never reads
+	var racers []RacerSpec
+	for range MaxRacers {
+		racers = append(racers, RacerSpec{Opt: "adam:lr=0.001"})
+	}
+	c.send(Message{Type: "configure", Surface: "rosenbrock", Speed: ptr(MaxSpeed), Racers: racers})
+	c.send(Message{Type: "play"})
+	var before, after runtime.MemStats
+	time.Sleep(300 * time.Millisecond)
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	time.Sleep(2 * time.Second)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// 16 racers at a million iterations a second for 2 s would be 2 GB of rows;
+	// the pending cap holds 16 × 4096 rows of 8 numbers, about 4 MB.
+	if grown := int64(after.HeapInuse) - int64(before.HeapInuse); grown > 32<<20 {
+		t.Errorf("the heap grew by %d MB while the client stalled", grown>>20)
+	}
+	// After the write timeout the server gives up on the client.
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Active() > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if h.Active() != 0 {
+		t.Errorf("%d sessions still open after the write timeout", h.Active())
+	}
+}
+
+func TestNoGoroutineOutlivesItsSession(t *testing.T) {
+	h := newHub()
+	srv := serve(t, h)
+	base := runtime.NumGoroutine()
+	for range 3 {
+		c := dial(t, srv, true)
+		c.send(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{Opt: "adam"}, {Opt: "bfgs"}}})
+		c.send(Message{Type: "play"})
+		c.next("frame")
+		c.conn.Close(websocket.StatusNormalClosure, "bye")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for (h.Active() > 0 || runtime.NumGoroutine() > base) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if h.Active() != 0 || runtime.NumGoroutine() > base {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d sessions and %d goroutines remain (%d before):\n%s", h.Active(), runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestSessionCapAndForeignOrigin(t *testing.T) {
+	h := newHub()
+	h.MaxSessions = 1
+	srv := serve(t, h)
+	dial(t, srv, true)
+	second := dial(t, srv, true)
+	select {
+	case err := <-second.err:
+		if websocket.CloseStatus(err) != websocket.StatusTryAgainLater || !strings.Contains(err.Error(), "maximum of 1 sessions") {
+			t.Errorf("second session closed with %v, want 1013 and a message", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the second session was not refused")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a foreign origin got %v, %v; want 403", resp, err)
+	}
+}
+
+func TestShutdownClosesSessionsWithGoingAway(t *testing.T) {
+	h := newHub()
+	c := dial(t, serve(t, h), true)
+	c.send(Message{Type: "configure", Surface: "saddle", Racers: []RacerSpec{{Opt: "gd"}}})
+	c.next("state")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-c.err:
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.StatusGoingAway {
+			t.Errorf("closed with %v, want 1001 going away", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the session was not closed")
+	}
+}
