@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"os/signal"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/optim"
+	"github.com/saddle-viz/saddle/stream"
 	"github.com/saddle-viz/saddle/web"
 )
 
@@ -52,7 +54,8 @@ func usage(format string, a ...any) error { return usageError{fmt.Errorf(format,
 
 const help = `saddle: watch optimizers for deep learning at work.
 
-  saddle [serve] [--addr localhost:8080]   start the app in the browser
+  saddle [serve] [--addr localhost:8080] [--allow-origin PATTERN] [--max-sessions N] [--max-steps N]
+                                           start the app in the browser (SADDLE_ADDR sets the address too)
   saddle run  --surface SPEC --opt SPEC [--opt SPEC ...] [--start X,Y] [--steps N] [--seed S] [--format csv|json]
   saddle eval --surface SPEC --at X,Y
   saddle plot --surface SPEC --opt SPEC [...] -o FILE.png|.svg|.pdf [--size WxH] [--start X,Y] [--steps N] [--seed S]
@@ -424,7 +427,42 @@ func writeParams(w io.Writer, params []landscapes.Param) {
 	}
 }
 
-// serve starts the browser app; see web.
+// serve starts the browser app and runs until ctx is done.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("the live app is not built yet (issue 3); use run, eval, plot or list")
+	fs := newFlagSet("serve", stderr)
+	addr := fs.String("addr", "localhost:8080", "listen `address`")
+	var origins specList
+	fs.Var(&origins, "allow-origin", "a foreign `origin` pattern allowed to open the websocket, e.g. \"*.example.org\" (repeat for more; default: same origin only)")
+	maxSessions := fs.Int("max-sessions", 64, "most websocket sessions at once (`N`)")
+	maxSteps := fs.Int("max-steps", stream.DefaultLimits.MaxSteps, "most iterations of one racer in one race (`N`)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *maxSessions < 1 || *maxSessions > 100000 {
+		return usage("--max-sessions %d is out of range; accepted: 1 to 100000", *maxSessions)
+	}
+	if *maxSteps < 1 || *maxSteps > 100_000_000 {
+		return usage("--max-steps %d is out of range; accepted: 1 to 100000000", *maxSteps)
+	}
+	if v := getenv("SADDLE_ADDR"); v != "" && !flagGiven(fs, "addr") {
+		*addr = v
+	}
+	lim := stream.DefaultLimits
+	lim.MaxSteps = *maxSteps
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var allowed []string
+	for _, o := range origins {
+		for _, p := range strings.Split(o, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				allowed = append(allowed, p)
+			}
+		}
+	}
+	return web.Serve(ctx, web.Options{Addr: *addr, AllowOrigins: allowed, MaxSessions: *maxSessions, Limits: lim, Log: log}, stdout)
+}
+
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }

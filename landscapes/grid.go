@@ -16,9 +16,9 @@ type Grid struct {
 	Delta                  float64   // δ of the log transform
 }
 
-// Sample evaluates the surface on an n×n grid over its view box.
-func Sample(l *Landscape, through []float64, n int) *Grid {
-	v := l.Info.View
+// Sample evaluates the surface on an n×n grid over the box
+// [xmin, xmax]×[ymin, ymax] (the view box, or a part of it when zoomed).
+func Sample(l *Landscape, through []float64, v [4]float64, n int) *Grid {
 	g := &Grid{XMin: v[0], XMax: v[1], YMin: v[2], YMax: v[3], N: n, F: make([]float64, n*n)}
 	p := append([]float64(nil), through...)
 	for r := range n {

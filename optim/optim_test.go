@@ -654,3 +654,17 @@ func FuzzBuild(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryOptimizerHasAFormula(t *testing.T) {
+	for _, in := range Optimizers() {
+		f := in.Formula()
+		if !strings.HasPrefix(f.Rule, `<math display="block">`) || strings.Count(f.Rule, "<mrow>") != strings.Count(f.Rule, "</mrow>") {
+			t.Errorf("%s: rule %q is not well-formed MathML", in.Name, f.Rule)
+		}
+	}
+	got := MathML(`θ ← θ − \frac{ε}{\sqrt{v} + δ} g^2_i`)
+	want := `<math display="block"><mrow><mi>θ</mi><mo>←</mo><mi>θ</mi><mo>−</mo><mfrac><mrow><mi>ε</mi></mrow><mrow><msqrt><mrow><mi>v</mi></mrow></msqrt><mo>+</mo><mi>δ</mi></mrow></mfrac><msub><msup><mi>g</mi><mn>2</mn></msup><mi>i</mi></msub></mrow></math>`
+	if got != want {
+		t.Errorf("MathML:\n got %s\nwant %s", got, want)
+	}
+}

@@ -190,3 +190,6 @@ func (s *schedule) at(t int) float64 {
 
 // ModifierParams are the keys that every first-order optimizer also takes.
 func ModifierParams() []landscapes.Param { return append([]landscapes.Param(nil), modifierParams...) }
+
+// ScheduleKeys says which modifier keys belong to which schedule.
+func ScheduleKeys() map[string][]string { return scheduleKeys }

@@ -32,6 +32,7 @@ type Message struct {
 	Clock   string      `json:"clock,omitempty"`
 	Speed   *float64    `json:"speed,omitempty"`
 	Tol     *float64    `json:"tol,omitempty"`
+	View    []float64   `json:"view,omitempty"` // [xmin, xmax, ymin, ymax]
 }
 
 // RacerSpec names one racer: an optimizer spec and the client's id for it.
@@ -44,7 +45,7 @@ type RacerSpec struct {
 var Clocks = []string{"iterations", "evaluations", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune"}
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view"}
 
 // Limits of the protocol.
 const (
@@ -118,6 +119,23 @@ func checkStart(x []float64, n int) *ProblemError {
 	for i, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > MaxStartNorm {
 			return problem("start", "coordinate %d is %v; each must be a finite number of magnitude at most %g", i, v, MaxStartNorm)
+		}
+	}
+	return nil
+}
+
+func checkView(v []float64) *ProblemError {
+	if len(v) != 4 {
+		return problem("view", "a view is [xmin, xmax, ymin, ymax]; got %d numbers", len(v))
+	}
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > MaxStartNorm {
+			return problem("view", "view %v: each bound must be a finite number of magnitude at most %g", v, MaxStartNorm)
+		}
+	}
+	for _, d := range [][2]float64{{v[0], v[1]}, {v[2], v[3]}} {
+		if !(d[1]-d[0] > 1e-9*(1+math.Abs(d[0])+math.Abs(d[1]))) {
+			return problem("view", "view %v: each maximum must exceed its minimum by a representable width", v)
 		}
 	}
 	return nil
@@ -253,7 +271,8 @@ type SurfaceMessage struct {
 	Title    string                `json:"title"`
 	Explain  string                `json:"explain"`
 	Dim      int                   `json:"dim"`
-	View     [4]float64            `json:"view"`
+	View     [4]float64            `json:"view"` // the surface's own view box
+	Box      [4]float64            `json:"box"`  // the box this grid covers
 	Blur     string                `json:"blur"`
 	N        int                   `json:"n"`
 	F        string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin
@@ -263,14 +282,14 @@ type SurfaceMessage struct {
 	Critical []landscapes.Critical `json:"critical"`
 }
 
-func surfaceMessage(l *landscapes.Landscape, through []float64) SurfaceMessage {
-	g := landscapes.Sample(l, through, GridSize)
+func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64) SurfaceMessage {
+	g := landscapes.Sample(l, through, view, GridSize)
 	buf := make([]byte, 4*len(g.F))
 	for i, f := range g.F {
 		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
 	}
 	return SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
-		Dim: l.Dim(), View: l.Info.View, Blur: l.BlurKind(), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
+		Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
 		Log: g.Log, Floor: num(g.Floor), Delta: num(g.Delta), Critical: l.Critical()}
 }
 

@@ -57,6 +57,7 @@ type Race struct {
 	gen     int
 	land    *landscapes.Landscape
 	start   []float64
+	view    [4]float64 // the box the page shows
 	seed    uint64
 	clock   string
 	speed   float64
@@ -137,6 +138,7 @@ func (rc *Race) Configure(m Message) *ProblemError {
 		return &ProblemError{Problems: problems}
 	}
 	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed = land, start, clock, speed, tol, seed
+	rc.view = land.Info.View
 	rc.stride = 6 + land.Dim()
 	rc.hess = mat.NewSymDense(land.Dim(), nil)
 	rc.g = make([]float64, land.Dim())
@@ -354,6 +356,12 @@ func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
 			return false, problem("id", "no racer has id %q", m.ID)
 		}
 		rc.racers = append(rc.racers[:i], rc.racers[i+1:]...)
+	case "view":
+		if p := checkView(m.View); p != nil {
+			return false, p
+		}
+		copy(rc.view[:], m.View)
+		return true, nil
 	case "retune":
 		i := rc.find(m.ID)
 		if i < 0 {
@@ -382,7 +390,7 @@ func (rc *Race) State() State {
 }
 
 // Surface is the message that describes the race's surface.
-func (rc *Race) Surface() SurfaceMessage { return surfaceMessage(rc.land, rc.start) }
+func (rc *Race) Surface() SurfaceMessage { return surfaceMessage(rc.land, rc.start, rc.view) }
 
 // Frame takes the pending iterates of every racer (at most FramePoints each)
 // and describes each changed racer at its current point. It returns false

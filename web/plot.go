@@ -75,15 +75,16 @@ func ParseSize(s string) (w, h int, err error) {
 // Okabe–Ito palette (Okabe & Ito 2008), drawn with a white halo so that they
 // stand out on every colour of the heat map; beyond eight racers the colours
 // repeat dashed.
+// The order puts the most different colours first.
 var trajectoryColors = []color.RGBA{
 	{0xD5, 0x5E, 0x00, 255}, // vermillion
 	{0x56, 0xB4, 0xE9, 255}, // sky blue
+	{0x00, 0x00, 0x00, 255}, // black
 	{0xE6, 0x9F, 0x00, 255}, // orange
-	{0x00, 0x9E, 0x73, 255}, // bluish green
 	{0xCC, 0x79, 0xA7, 255}, // reddish purple
+	{0x00, 0x9E, 0x73, 255}, // bluish green
 	{0x00, 0x72, 0xB2, 255}, // blue
 	{0xF0, 0xE4, 0x42, 255}, // yellow
-	{0x00, 0x00, 0x00, 255}, // black
 }
 
 // TrajectoryColor is the colour of the i-th racer, as "#rrggbb".
@@ -175,7 +176,7 @@ func (fig *Figure) start() []float64 {
 
 func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 	l := fig.Land
-	g := landscapes.Sample(l, fig.start(), 240)
+	g := landscapes.Sample(l, fig.start(), l.Info.View, 240)
 	p := plot.New()
 	title := l.Info.Title + "  (" + l.Spec + ")"
 	if l.Blur > 0 {

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// startServer runs `saddle serve` on a free loopback port, as a user would,
+// and waits for /healthz. It stops the server when the test ends.
+func startServer(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, pw, io.Discard)
+		pw.Close()
+	}()
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := regexp.MustCompile(`http://[0-9.:]+`).FindString(sc.Text()); m != "" {
+				select {
+				case urls <- m:
+				default:
+				}
+			}
+		}
+	}()
+	var url string
+	select {
+	case url = <-urls:
+	case err := <-done:
+		t.Fatalf("the server stopped: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(url + "/healthz"); err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/healthz did not answer")
+		}
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the server ended with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("the server did not shut down")
+		}
+	})
+	return url
+}
+
+// browser starts headless Chromium for one test. Without Chromium the test
+// is skipped, unless SADDLE_E2E=1 (CI), where that is a failure.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("SADDLE_E2E") == "1" {
+			t.Fatalf("SADDLE_E2E=1 but %s is missing: install Debian's chromium", chromiumPath)
+		}
+		t.Skipf("browser test skipped: %s is missing (apt-get install chromium; SADDLE_E2E=1 makes this a failure)", chromiumPath)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// do runs browser actions with a time limit.
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor polls a JavaScript predicate until it holds.
+func waitFor(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+// screenshot saves the page as a test artifact (artifacts/, or
+// $SADDLE_ARTIFACTS) for people to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("SADDLE_ARTIFACTS")
+	if dir == "" {
+		dir = "artifacts"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBrowserRace(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	do(t, ctx, chromedp.Navigate(url))
+	waitFor(t, ctx, "the surface and three racers at their start",
+		`window.saddle && window.saddle.surface && ['r1','r2','r3'].every(id => window.saddle.racers.get(id)?.iter.length >= 1)`)
+	if got := eval[string](t, ctx, `window.saddle.surface.name`); got != "rosenbrock" {
+		t.Fatalf("the default surface is %q, want rosenbrock", got)
+	}
+
+	// Play: the three racers run, their paths are drawn, the leaderboard fills.
+	do(t, ctx, chromedp.Click(chromedp.ID("play")))
+	waitFor(t, ctx, "60 iterations of each racer",
+		`['r1','r2'].every(id => window.saddle.racers.get(id).iter.length > 60) && window.saddle.racers.get('r3').iter.length > 10`)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#leaderboard tbody tr').length`); n != 3 {
+		t.Errorf("the leaderboard has %d rows, want 3", n)
+	}
+	// The paths are on the canvas: pixels in the racers' colours near their
+	// current points.
+	painted := eval[bool](t, ctx, `(() => {
+		const c = document.getElementById('landscape'), ctx = c.getContext('2d'), dpr = window.devicePixelRatio || 1;
+		const L = window.saddle.landscape, want = ['#d55e00', '#56b4e9'];
+		return ['r1', 'r2'].every((id, i) => {
+			const r = window.saddle.racers.get(id), n = r.xs.length;
+			const [x, y] = L.toPx(r.xs[n - 2], r.xs[n - 1]);
+			const d = ctx.getImageData(Math.round(x * dpr) - 2, Math.round(y * dpr) - 2, 5, 5).data;
+			const hex = want[i], R = parseInt(hex.slice(1, 3), 16), G = parseInt(hex.slice(3, 5), 16), B = parseInt(hex.slice(5, 7), 16);
+			for (let k = 0; k < d.length; k += 4) if (Math.abs(d[k] - R) < 30 && Math.abs(d[k + 1] - G) < 30 && Math.abs(d[k + 2] - B) < 30) return true;
+			return false;
+		});
+	})()`)
+	if !painted {
+		t.Error("the racers' current points are not drawn in their colours")
+	}
+	screenshot(t, ctx, "race-rosenbrock")
+
+	// Change a learning rate: the racer restarts with the new spec.
+	do(t, ctx, chromedp.SetValue(chromedp.CSS(`.racer[data-id="r2"] .param[data-param="lr"] .param-value`), "0.01"))
+	eval[any](t, ctx, `document.querySelector('.racer[data-id="r2"] .param[data-param="lr"] .param-value').dispatchEvent(new Event('change'))`)
+	waitFor(t, ctx, "the retuned racer", `window.saddle.state.racers.find(r => r.id === 'r2').spec === 'adam:lr=0.01'`)
+
+	// Reset: a new generation, every racer back at iteration 0.
+	gen := eval[int](t, ctx, `window.saddle.gen`)
+	do(t, ctx, chromedp.Click(chromedp.ID("reset")))
+	waitFor(t, ctx, "the reset", fmt.Sprintf(`window.saddle.gen > %d && !window.saddle.playing`, gen))
+
+	// Click a new start point on the map.
+	box := eval[[]float64](t, ctx, `(() => { const r = document.getElementById('landscape').getBoundingClientRect(); return [r.left, r.top]; })()`)
+	want := eval[[]float64](t, ctx, `window.saddle.landscape.toWorld(300, 200)`)
+	do(t, ctx, chromedp.MouseClickXY(box[0]+300, box[1]+200))
+	waitFor(t, ctx, "the new start", fmt.Sprintf(`window.saddle.state.start && Math.abs(window.saddle.state.start[0] - %g) < 1e-9 && Math.abs(window.saddle.state.start[1] - %g) < 1e-9`, want[0], want[1]))
+	waitFor(t, ctx, "the racers at the new start", fmt.Sprintf(`window.saddle.racers.get('r1')?.xs[0] === %g`, want[0]))
+
+	// A bad value gets a message beside the racer, and the race goes on.
+	do(t, ctx, chromedp.SetValue(chromedp.CSS(`.racer[data-id="r1"] .param[data-param="lr"] .param-value`), "-3"))
+	eval[any](t, ctx, `document.querySelector('.racer[data-id="r1"] .param[data-param="lr"] .param-value').dispatchEvent(new Event('change'))`)
+	waitFor(t, ctx, "the error beside the racer", `document.querySelector('[data-error-for="racer:r1"]').textContent.includes('lr takes a number in [0, 100]')`)
+	screenshot(t, ctx, "race-error")
+
+	// The page loaded nothing from the network and broke no CSP rule.
+	if errs := eval[[]string](t, ctx, `performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin.replace('http', 'ws')) && !n.startsWith(location.origin))`); len(errs) > 0 {
+		t.Errorf("resources from elsewhere: %v", errs)
+	}
+	if strings.Contains(eval[string](t, ctx, `document.getElementById('connection').textContent`), "disconnected") {
+		t.Error("the page lost its connection")
+	}
+}

@@ -1,0 +1,170 @@
+package optim
+
+import (
+	"html"
+	"strings"
+	"unicode"
+)
+
+// Formula is an optimizer's update rule for the page, as MathML.
+type Formula struct {
+	Rule     string // the update as saddle computes it (PyTorch's form where PyTorch has it)
+	Textbook string // Goodfellow, Bengio & Courville's form, where it differs
+	Note     string // how the two differ
+}
+
+// Formula returns the optimizer's formulas.
+func (in *Info) Formula() Formula {
+	f := formulas[in.Name]
+	return Formula{Rule: MathML(f[0]), Textbook: MathML(f[1]), Note: f[2]}
+}
+
+// formulas holds, for each optimizer, its rule, the textbook's form (empty if
+// the same) and a note, in the small TeX-like notation that MathML reads.
+// TestEveryOptimizerHasAFormula keeps it complete.
+var formulas = map[string][3]string{
+	"gd": {`θ ← θ − ε g`, ``, ``},
+	"sgd": {`g ← g + λθ;\; b ← μ b + (1 − τ) g;\; θ ← θ − ε b \text{ (or } θ − ε(g + μ b) \text{ with nesterov)}`,
+		`v ← α v − ε g;\; θ ← θ + v`,
+		`PyTorch accumulates the gradient, b = −v/ε, and multiplies by ε afterwards: the same path while ε is constant, a different one under a schedule.`},
+	"momentum": {`b ← μ b + (1 − τ) g;\; θ ← θ − ε b`, `v ← α v − ε g;\; θ ← θ + v`,
+		`PyTorch accumulates the gradient, b = −v/ε: the same path while ε is constant.`},
+	"nesterov": {`b ← μ b + g;\; θ ← θ − ε (g + μ b)`, `θ̃ = θ + α v;\; v ← α v − ε ∇f(θ̃);\; θ ← θ + v`,
+		`PyTorch's form evaluates the gradient at the iterate, a change of variables of the textbook's look-ahead (Algorithm 8.3; see nesterov-lookahead).`},
+	"adagrad": {`r ← r + g ⊙ g;\; θ ← θ − \frac{ε}{1 + (t − 1) η} \frac{g}{\sqrt{r} + δ}`, `r ← r + g ⊙ g;\; θ ← θ − \frac{ε}{δ + \sqrt{r}} ⊙ g`,
+		`The same rule; PyTorch adds the decay η of the learning rate (lr_decay) and uses δ = 1e−10 where the book uses 1e−7.`},
+	"rmsprop": {`v ← ρ v + (1 − ρ) g^2;\; θ ← θ − ε \frac{g}{\sqrt{v} + δ}`, `r ← ρ r + (1 − ρ) g ⊙ g;\; θ ← θ − \frac{ε}{\sqrt{δ + r}} ⊙ g`,
+		`δ is outside the square root in PyTorch and inside it in the book (Algorithm 8.5).`},
+	"adam": {`m ← β_1 m + (1 − β_1) g;\; v ← β_2 v + (1 − β_2) g^2;\; θ ← θ − ε \frac{m / (1 − β_1^t)}{\sqrt{v / (1 − β_2^t)} + δ}`, ``,
+		`The same as Algorithm 8.7 (s, r there are m, v here).`},
+	"adamw": {`θ ← θ (1 − ε λ);\; m ← β_1 m + (1 − β_1) g;\; v ← β_2 v + (1 − β_2) g^2;\; θ ← θ − ε \frac{m̂}{\sqrt{v̂} + δ}`, ``,
+		`Weight decay acts on θ directly, not through the gradient (Loshchilov & Hutter 2019).`},
+	"adadelta": {`v ← ρ v + (1 − ρ) g^2;\; Δ = \frac{\sqrt{u + δ}}{\sqrt{v + δ}} g;\; u ← ρ u + (1 − ρ) Δ^2;\; θ ← θ − ε Δ`, ``,
+		`Zeiler (2012) has no learning rate; PyTorch's lr = 1 is his method.`},
+	"rprop": {`η ← \text{clamp}(η ⋅ η_±, η_\text{min}, η_\text{max});\; θ ← θ − η \text{ sign}(g)`, ``, ``},
+	"delta-bar-delta": {`ε_i ← ε_i + κ \text{ if } δ̄_i g_i > 0, \; ε_i (1 − φ) \text{ if } δ̄_i g_i < 0;\; δ̄ ← (1 − θ_δ) g + θ_δ δ̄;\; θ ← θ − ε ⊙ g`, ``,
+		`Jacobs (1988), as in section 8.5 of the book.`},
+	"nesterov-lookahead": {`θ̃ = θ + α v;\; g = ∇f(θ̃);\; v ← α v − ε g;\; θ ← θ + v`, ``, `Algorithm 8.3 of the book.`},
+	"coordinate-descent": {`θ_i ← \text{argmin}_{θ_i} f(θ) \text{ (exact), or } θ_i ← θ_i − ε g_i;\; i = (t − 1) \text{ mod } n`, ``, ``},
+	"newton": {`θ ← θ − ε (H + λ I)^{−1} g`, `θ^* = θ_0 − H^{−1} ∇f(θ_0)`,
+		`Levenberg–Marquardt (adaptive) takes a step only if it lowers f, dividing λ by 10, else multiplies λ by 10.`},
+	"saddle-free-newton": {`θ ← θ − ε (|H| + λ I)^{−1} g,\; |H| = Q |Λ| Q^T`, ``, `Dauphin et al. (2014).`},
+	"cg": {`d ← −g + β d_\text{prev};\; θ ← θ + α d,\; β_\text{PR+} = \text{max}(0, \frac{g^T (g − g_\text{prev})}{g_\text{prev}^T g_\text{prev}})`, ``,
+		`α from a line search satisfying the strong Wolfe conditions (gonum's More–Thuente).`},
+	"bfgs": {`θ ← θ − α M g,\; M ← (I − ρ s y^T) M (I − ρ y s^T) + ρ s s^T,\; ρ = \frac{1}{y^T s}`, ``,
+		`M approximates H^−1 from s = Δθ and y = Δg (gonum's BFGS).`},
+	"lbfgs":            {`θ ← θ − α M g,\; M \text{ from the last } m \text{ pairs } (s, y)`, ``, `The two-loop recursion (gonum's LBFGS).`},
+	"natural-gradient": {`θ ← θ − ε (F + λ I)^{−1} g,\; F = 𝔼[∇ \text{log } p ∇ \text{log } p^T]`, ``, `Amari (1998).`},
+}
+
+// MathML turns the small notation of the formulas into MathML: x^{…} and
+// x_{…} (or a single character), \frac{a}{b}, \sqrt{a}, \text{…} and \;
+// (a space); letters become <mi>, digits <mn>, the rest <mo>. It is enough
+// for update rules and nothing more.
+func MathML(src string) string {
+	if src == "" {
+		return ""
+	}
+	p := &texParser{src: []rune(src)}
+	return `<math display="block"><mrow>` + p.row(0) + `</mrow></math>`
+}
+
+type texParser struct {
+	src []rune
+	i   int
+}
+
+// row parses until the closing brace (depth > 0) or the end.
+func (p *texParser) row(depth int) string {
+	var b strings.Builder
+	for p.i < len(p.src) {
+		c := p.src[p.i]
+		if c == '}' && depth > 0 {
+			p.i++
+			return b.String()
+		}
+		atom := p.atom()
+		// Scripts bind to the atom before them.
+		for p.i < len(p.src) && (p.src[p.i] == '^' || p.src[p.i] == '_') {
+			op := p.src[p.i]
+			p.i++
+			script := p.group()
+			if op == '^' {
+				atom = "<msup>" + atom + script + "</msup>"
+			} else {
+				atom = "<msub>" + atom + script + "</msub>"
+			}
+		}
+		b.WriteString(atom)
+	}
+	return b.String()
+}
+
+// group is {…} or one atom.
+func (p *texParser) group() string {
+	if p.i < len(p.src) && p.src[p.i] == '{' {
+		p.i++
+		return "<mrow>" + p.row(1) + "</mrow>"
+	}
+	return p.atom()
+}
+
+func (p *texParser) atom() string {
+	c := p.src[p.i]
+	switch {
+	case c == '\\':
+		p.i++
+		start := p.i
+		for p.i < len(p.src) && unicode.IsLetter(p.src[p.i]) {
+			p.i++
+		}
+		switch cmd := string(p.src[start:p.i]); cmd {
+		case "frac":
+			return "<mfrac>" + p.group() + p.group() + "</mfrac>"
+		case "sqrt":
+			return "<msqrt>" + p.group() + "</msqrt>"
+		case "text":
+			p.i++ // {
+			start := p.i
+			for p.i < len(p.src) && p.src[p.i] != '}' {
+				p.i++
+			}
+			text := string(p.src[start:p.i])
+			p.i++
+			return "<mtext>" + html.EscapeString(text) + "</mtext>"
+		case "":
+			p.i++ // "\;" and the like: a wide space
+			return `<mspace width="1em"/>`
+		default:
+			return "<mi>" + html.EscapeString(cmd) + "</mi>"
+		}
+	case c == '{':
+		p.i++
+		return "<mrow>" + p.row(1) + "</mrow>"
+	case c == ' ':
+		p.i++
+		return ""
+	case unicode.IsDigit(c) || c == '.' && p.i+1 < len(p.src) && unicode.IsDigit(p.src[p.i+1]):
+		start := p.i
+		for p.i < len(p.src) && (unicode.IsDigit(p.src[p.i]) || p.src[p.i] == '.') {
+			p.i++
+		}
+		return "<mn>" + string(p.src[start:p.i]) + "</mn>"
+	case unicode.IsLetter(c) || c == '∇' || c == '𝔼':
+		p.i++
+		// A letter with combining marks (θ̃, δ̄, m̂) stays one identifier.
+		start := p.i - 1
+		for p.i < len(p.src) && unicode.Is(unicode.Mn, p.src[p.i]) {
+			p.i++
+		}
+		return "<mi>" + html.EscapeString(string(p.src[start:p.i])) + "</mi>"
+	case c == '(' || c == ')' || c == '|' || c == '[' || c == ']':
+		// Fences keep their size: beside a fraction a stretched parenthesis
+		// would span the whole row.
+		p.i++
+		return `<mo stretchy="false">` + string(c) + "</mo>"
+	default:
+		p.i++
+		return "<mo>" + html.EscapeString(string(c)) + "</mo>"
+	}
+}

@@ -1,0 +1,233 @@
+// Controls made from the registry: a slider (log-scaled where the parameter
+// says so) with a number box, a check box or a menu for each parameter of a
+// surface or an optimizer, and a card per racer.
+
+import { racerColor } from './colors.js';
+import { formatValue, specOf, parseSpec } from './state.js';
+
+let uid = 0;
+
+/** sliderRange gives the slider's ends for a parameter. */
+function sliderRange(p) {
+  const def = Number(p.default);
+  if (p.log) {
+    const lo = p.min > 0 ? p.min : Math.min(1e-6, def > 0 ? def / 1e3 : 1e-6);
+    return { lo: Math.log10(lo), hi: Math.log10(p.max), log: true };
+  }
+  return { lo: p.min, hi: p.max, log: false };
+}
+
+/**
+ * paramControl makes the control of one parameter. value is a string as a
+ * spec writes it; onChange gets the new string.
+ */
+export function paramControl(p, value, onChange) {
+  const id = `param-${++uid}`;
+  const wrap = document.createElement('div');
+  wrap.className = `param param-${p.kind}`;
+  wrap.dataset.param = p.name;
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = p.name;
+  label.title = p.doc + (p.defaultText ? ` (default ${p.defaultText})` : ` (default ${p.default})`);
+  wrap.append(label);
+  if (p.kind === 'bool') {
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.id = id;
+    box.checked = value === 'true' || value === '1';
+    box.addEventListener('change', () => onChange(box.checked ? 'true' : 'false'));
+    wrap.append(box);
+    return wrap;
+  }
+  if (p.kind === 'choice') {
+    const sel = document.createElement('select');
+    sel.id = id;
+    for (const c of p.choices) sel.add(new Option(c, c, false, c === value));
+    sel.addEventListener('change', () => onChange(sel.value));
+    wrap.append(sel);
+    return wrap;
+  }
+  const r = sliderRange(p);
+  const slider = document.createElement('input');
+  slider.type = 'range';
+  slider.id = id;
+  slider.min = String(r.lo);
+  slider.max = String(r.hi);
+  slider.step = p.kind === 'integer' && !r.log ? '1' : String((r.hi - r.lo) / 1000);
+  slider.setAttribute('aria-label', `${p.name}${r.log ? ' (log scale)' : ''}`);
+  const box = document.createElement('input');
+  box.type = 'number';
+  box.step = 'any';
+  box.className = 'param-value';
+  box.setAttribute('aria-label', `${p.name} value`);
+  const show = (v) => {
+    box.value = v;
+    const n = Number(v);
+    if (Number.isFinite(n)) slider.value = String(r.log ? Math.log10(Math.max(n, Math.pow(10, r.lo))) : n);
+  };
+  show(value);
+  slider.addEventListener('input', () => {
+    let v = r.log ? Math.pow(10, Number(slider.value)) : Number(slider.value);
+    if (p.kind === 'integer') v = Math.round(v);
+    const s = formatValue(p, Number(v.toPrecision(3)));
+    box.value = s;
+    onChange(s);
+  });
+  box.addEventListener('change', () => {
+    show(box.value);
+    onChange(box.value.trim());
+  });
+  wrap.append(slider, box);
+  return wrap;
+}
+
+/** defaults returns the default values of parameters, as spec strings. */
+export function defaults(params) {
+  const v = {};
+  for (const p of params) v[p.name] = p.default;
+  return v;
+}
+
+/** SurfaceParams fills the surface's parameter controls. */
+export function surfaceParams(container, reg, name, values, onChange) {
+  container.replaceChildren();
+  const info = reg.surfaces.find((s) => s.name === name);
+  if (!info) return;
+  const all = [...info.params, ...reg.common];
+  const current = { ...defaults(all), ...values };
+  for (const p of all) {
+    container.append(paramControl(p, current[p.name], (v) => {
+      values[p.name] = v;
+      onChange(specOf(name, values, all));
+    }));
+  }
+}
+
+/**
+ * RacerCard is one racer: its colour, its optimizer, sliders for the
+ * optimizer's parameters and modifiers, its update rule and its status.
+ */
+export class RacerCard {
+  constructor(reg, racer, index, { onChange, onRemove }) {
+    this.reg = reg;
+    this.racer = racer;
+    this.onChange = onChange;
+    this.el = document.createElement('div');
+    this.el.className = 'racer';
+    this.el.dataset.id = racer.id;
+    const head = document.createElement('div');
+    head.className = 'racer-head';
+    this.swatch = document.createElement('span');
+    this.swatch.className = 'swatch';
+    this.swatch.setAttribute('aria-hidden', 'true');
+    this.select = document.createElement('select');
+    this.select.className = 'opt';
+    this.select.setAttribute('aria-label', 'Optimizer');
+    const families = {};
+    for (const o of reg.optimizers) (families[o.family] ||= []).push(o);
+    for (const [family, opts] of Object.entries(families)) {
+      const g = document.createElement('optgroup');
+      g.label = family;
+      for (const o of opts) g.append(new Option(o.name, o.name));
+      this.select.append(g);
+    }
+    this.select.addEventListener('change', () => {
+      this.values = {};
+      this.build();
+      this.changed();
+    });
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'remove';
+    remove.textContent = '×';
+    remove.setAttribute('aria-label', `Remove racer ${racer.id}`);
+    remove.addEventListener('click', () => onRemove(racer.id));
+    this.specText = document.createElement('code');
+    this.specText.className = 'spec';
+    head.append(this.swatch, this.select, this.specText, remove);
+    this.params = document.createElement('div');
+    this.params.className = 'params';
+    this.modifiers = document.createElement('details');
+    this.modifiers.className = 'modifiers';
+    this.formula = document.createElement('div');
+    this.status = document.createElement('p');
+    this.status.className = 'racer-status';
+    this.status.setAttribute('aria-live', 'polite');
+    this.error = document.createElement('span');
+    this.error.className = 'field-error';
+    this.error.dataset.errorFor = `racer:${racer.id}`;
+    this.el.append(head, this.params, this.modifiers, this.error, this.status, this.formula);
+    const { name, values } = parseSpec(racer.spec);
+    this.select.value = name;
+    this.values = values;
+    this.setIndex(index);
+    this.build();
+  }
+
+  info() {
+    return this.reg.optimizers.find((o) => o.name === this.select.value);
+  }
+
+  allParams() {
+    const o = this.info();
+    return o.modifiers ? [...o.params, ...this.reg.modifiers] : o.params;
+  }
+
+  setIndex(index) {
+    this.index = index;
+    this.swatch.style.background = racerColor(this.reg.colors, index);
+    this.el.style.borderLeftColor = racerColor(this.reg.colors, index);
+  }
+
+  spec() {
+    return specOf(this.select.value, this.values, this.allParams());
+  }
+
+  build() {
+    const o = this.info();
+    const shown = { ...defaults(this.allParams()), ...this.values };
+    this.params.replaceChildren();
+    for (const p of o.params) {
+      this.params.append(paramControl(p, shown[p.name], (v) => { this.values[p.name] = v; this.changed(); }));
+    }
+    this.modifiers.replaceChildren();
+    if (o.modifiers) {
+      const summary = document.createElement('summary');
+      summary.textContent = 'Clipping and learning-rate schedule';
+      const box = document.createElement('div');
+      box.className = 'params';
+      const schedule = shown.schedule || 'constant';
+      const own = new Set(['clip_norm', 'clip_value', 'schedule', ...(this.reg.scheduleKeys[schedule] || [])]);
+      for (const p of this.reg.modifiers) {
+        if (!own.has(p.name)) continue;
+        box.append(paramControl(p, shown[p.name], (v) => {
+          this.values[p.name] = v;
+          if (p.name === 'schedule') {
+            // Keys of another schedule would be refused: drop them.
+            for (const k of Object.values(this.reg.scheduleKeys).flat()) if (!(this.reg.scheduleKeys[v] || []).includes(k)) delete this.values[k];
+            this.build();
+          }
+          this.changed();
+        }));
+      }
+      this.modifiers.append(summary, box);
+      this.modifiers.hidden = false;
+    } else {
+      this.modifiers.hidden = true;
+    }
+    const tpl = document.getElementById(`formula-${o.name}`);
+    this.formula.replaceChildren(tpl ? tpl.content.cloneNode(true) : '');
+    this.select.title = o.explain;
+    this.specText.textContent = this.spec();
+  }
+
+  changed() {
+    this.specText.textContent = this.spec();
+    this.onChange(this.racer.id, this.spec());
+  }
+
+  showStatus(text) {
+    this.status.textContent = text;
+  }
+}

@@ -1,0 +1,548 @@
+// The landscape: the surface as a heat map (viridis, log-scaled where the
+// range is wide) with contour lines and axes, the racers' paths, the start
+// point (click or drag to move it), zoom and pan, and at the focused racer's
+// point the Hessian's eigenvectors scaled by their eigenvalues (negative
+// curvature dashed, so a saddle shows) and the descent direction −∇f.
+
+import { viridis, racerColor, racerDash } from './colors.js';
+import { niceTicks, formatTick } from './ticks.js';
+
+const MARGIN = { left: 54, right: 12, top: 12, bottom: 38 };
+const CONTOUR_LEVELS = 14;
+const NEGATIVE = '#D55E00'; // vermillion: negative curvature
+
+export class Landscape {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {{onStart: (p: number[]) => void, onView: (box: number[]) => void, onHover: (text: string) => void}} hooks
+   */
+  constructor(canvas, hooks) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d');
+    this.hooks = hooks;
+    this.surface = null;
+    this.box = [0, 1, 0, 1]; // the view shown: [xmin, xmax, ymin, ymax]
+    this.start = null;
+    this.racers = [];
+    this.colors = [];
+    this.focus = null; // the hovered racer's id
+    this.ghost = null; // the start being dragged
+    this.dirty = true;
+    this.bindPointer();
+    new ResizeObserver(() => this.resize()).observe(canvas.parentElement);
+    this.resize();
+  }
+
+  resize() {
+    const parent = this.canvas.parentElement;
+    const avail = Math.max(240, Math.min(parent.clientWidth, window.innerHeight - 120));
+    const dpr = window.devicePixelRatio || 1;
+    this.size = Math.floor(avail);
+    this.canvas.style.width = this.canvas.style.height = this.size + 'px';
+    this.canvas.width = this.canvas.height = Math.floor(this.size * dpr);
+    this.dpr = dpr;
+    this.invalidate();
+  }
+
+  invalidate() {
+    this.dirty = true;
+  }
+
+  // --- coordinates ---------------------------------------------------------
+
+  area() {
+    return { x: MARGIN.left, y: MARGIN.top, w: this.size - MARGIN.left - MARGIN.right, h: this.size - MARGIN.top - MARGIN.bottom };
+  }
+
+  toPx(x, y) {
+    const a = this.area(), b = this.box;
+    return [a.x + ((x - b[0]) / (b[1] - b[0])) * a.w, a.y + (1 - (y - b[2]) / (b[3] - b[2])) * a.h];
+  }
+
+  toWorld(px, py) {
+    const a = this.area(), b = this.box;
+    return [b[0] + ((px - a.x) / a.w) * (b[1] - b[0]), b[2] + (1 - (py - a.y) / a.h) * (b[3] - b[2])];
+  }
+
+  // --- the surface ---------------------------------------------------------
+
+  /** setSurface takes a "surface" message: decodes the grid, paints it, traces contours. */
+  setSurface(msg, keepView) {
+    const bytes = Uint8Array.from(atob(msg.f), (c) => c.charCodeAt(0));
+    const f = new Float32Array(bytes.buffer);
+    const n = msg.n;
+    const z = new Float32Array(n * n);
+    let zmin = Infinity, zmax = -Infinity;
+    for (let i = 0; i < f.length; i++) {
+      const v = msg.log ? Math.log10(f[i] - msg.floor + msg.delta) : f[i];
+      z[i] = v;
+      if (Number.isFinite(v)) {
+        if (v < zmin) zmin = v;
+        if (v > zmax) zmax = v;
+      }
+    }
+    if (!(zmax > zmin)) zmax = zmin + 1;
+    const img = new ImageData(n, n);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        const v = z[r * n + c];
+        const o = 4 * ((n - 1 - r) * n + c);
+        const [R, G, B] = Number.isFinite(v) ? viridis((v - zmin) / (zmax - zmin)) : [200, 200, 200];
+        img.data[o] = R; img.data[o + 1] = G; img.data[o + 2] = B; img.data[o + 3] = 255;
+      }
+    }
+    const grid = document.createElement('canvas');
+    grid.width = grid.height = n;
+    grid.getContext('2d').putImageData(img, 0, 0);
+    const levels = [];
+    for (let k = 1; k <= CONTOUR_LEVELS; k++) levels.push(zmin + ((zmax - zmin) * k) / (CONTOUR_LEVELS + 1));
+    this.surface = { ...msg, grid, z, zmin, zmax, contours: traceContours(z, n, levels, msg.box) };
+    if (!keepView) this.box = msg.box.slice();
+    this.invalidate();
+  }
+
+  setStart(start) {
+    this.start = start;
+    this.invalidate();
+  }
+
+  /** setRacers takes the racers to draw: {id, index, xs: [x0, y0, x1, y1, …], diag}. */
+  setRacers(racers, colors) {
+    this.racers = racers;
+    this.colors = colors;
+    this.invalidate();
+  }
+
+  fit() {
+    if (!this.surface) return;
+    this.box = this.surface.view.slice();
+    this.viewChanged();
+  }
+
+  zoom(factor, cx, cy) {
+    const b = this.box;
+    if (cx === undefined) { cx = (b[0] + b[1]) / 2; cy = (b[2] + b[3]) / 2; }
+    const w = (b[1] - b[0]) * factor, h = (b[3] - b[2]) * factor;
+    if (w < 1e-8 || w > 1e6) return;
+    const fx = (cx - b[0]) / (b[1] - b[0]), fy = (cy - b[2]) / (b[3] - b[2]);
+    this.box = [cx - fx * w, cx + (1 - fx) * w, cy - fy * h, cy + (1 - fy) * h];
+    this.viewChanged();
+  }
+
+  pan(dxFrac, dyFrac) {
+    const b = this.box, w = b[1] - b[0], h = b[3] - b[2];
+    this.box = [b[0] + dxFrac * w, b[1] + dxFrac * w, b[2] + dyFrac * h, b[3] + dyFrac * h];
+    this.viewChanged();
+  }
+
+  /** viewChanged redraws at once and asks for a sharper grid when the view settles. */
+  viewChanged() {
+    this.invalidate();
+    clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => this.hooks.onView(this.box.slice()), 250);
+  }
+
+  // --- interaction ---------------------------------------------------------
+
+  bindPointer() {
+    const c = this.canvas;
+    const local = (ev) => {
+      const r = c.getBoundingClientRect();
+      return [ev.clientX - r.left, ev.clientY - r.top];
+    };
+    let down = null;
+    c.addEventListener('pointerdown', (ev) => {
+      const [px, py] = local(ev);
+      c.setPointerCapture(ev.pointerId);
+      let mode = 'click';
+      if (this.start) {
+        const [sx, sy] = this.toPx(this.start[0], this.start[1]);
+        if (Math.hypot(px - sx, py - sy) < 12) mode = 'start';
+      }
+      down = { px, py, box: this.box.slice(), mode, moved: false };
+    });
+    c.addEventListener('pointermove', (ev) => {
+      const [px, py] = local(ev);
+      if (down) {
+        if (Math.hypot(px - down.px, py - down.py) > 4) down.moved = true;
+        if (down.mode === 'start') {
+          this.ghost = this.toWorld(px, py);
+          this.invalidate();
+        } else if (down.moved) {
+          const a = this.area(), b = down.box;
+          const dx = ((px - down.px) / a.w) * (b[1] - b[0]), dy = ((py - down.py) / a.h) * (b[3] - b[2]);
+          this.box = [b[0] - dx, b[1] - dx, b[2] + dy, b[3] + dy];
+          this.viewChanged();
+        }
+        return;
+      }
+      this.hover(px, py);
+    });
+    c.addEventListener('pointerup', (ev) => {
+      const [px, py] = local(ev);
+      if (down && (down.mode === 'start' || !down.moved)) {
+        this.ghost = null;
+        this.hooks.onStart(this.toWorld(px, py));
+      }
+      down = null;
+    });
+    c.addEventListener('pointerleave', () => {
+      if (!down) {
+        this.focus = null;
+        this.invalidate();
+      }
+    });
+    c.addEventListener('wheel', (ev) => {
+      ev.preventDefault();
+      const [px, py] = local(ev);
+      const [x, y] = this.toWorld(px, py);
+      this.zoom(ev.deltaY > 0 ? 1.2 : 1 / 1.2, x, y);
+    }, { passive: false });
+    c.addEventListener('dblclick', (ev) => ev.preventDefault());
+    c.addEventListener('keydown', (ev) => {
+      const keys = {
+        ArrowLeft: () => this.pan(-0.1, 0), ArrowRight: () => this.pan(0.1, 0),
+        ArrowUp: () => this.pan(0, 0.1), ArrowDown: () => this.pan(0, -0.1),
+        '+': () => this.zoom(1 / 1.25), '=': () => this.zoom(1 / 1.25), '-': () => this.zoom(1.25), '0': () => this.fit(),
+      };
+      if (keys[ev.key]) {
+        keys[ev.key]();
+        ev.preventDefault();
+        ev.stopPropagation();
+      }
+    });
+  }
+
+  hover(px, py) {
+    let best = null, bestD = 14;
+    for (const r of this.racers) {
+      const n = r.xs.length;
+      if (n < 2) continue;
+      const [x, y] = this.toPx(r.xs[n - 2], r.xs[n - 1]);
+      const d = Math.hypot(px - x, py - y);
+      if (d < bestD) { best = r; bestD = d; }
+    }
+    const id = best ? best.id : null;
+    if (id !== this.focus) {
+      this.focus = id;
+      this.invalidate();
+    }
+    const [x, y] = this.toWorld(px, py);
+    const text = best ? describe(best) : `(${x.toPrecision(4)}, ${y.toPrecision(4)})`;
+    this.hooks.onHover(text);
+  }
+
+  /** focused is the racer whose curvature is drawn: the hovered one, else the leader (lowest f). */
+  focused() {
+    let leader = null;
+    for (const r of this.racers) {
+      if (r.id === this.focus) return r;
+      if (r.diag && r.f !== undefined && (!leader || r.f < leader.f)) leader = r;
+    }
+    return leader;
+  }
+
+  // --- drawing -------------------------------------------------------------
+
+  draw() {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const ctx = this.ctx, a = this.area();
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, this.size, this.size);
+    if (!this.surface) return;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(a.x, a.y, a.w, a.h);
+    ctx.clip();
+    this.drawHeat(ctx);
+    this.drawContours(ctx);
+    for (const r of this.racers) this.drawPath(ctx, r);
+    this.drawCritical(ctx);
+    this.drawStart(ctx);
+    const f = this.focused();
+    if (f) this.drawCurvature(ctx, f);
+    ctx.restore();
+    this.drawAxes(ctx);
+  }
+
+  drawHeat(ctx) {
+    const s = this.surface, g = s.box, n = s.n;
+    // The image's pixels are centred on the grid points.
+    const hx = (g[1] - g[0]) / (n - 1) / 2, hy = (g[3] - g[2]) / (n - 1) / 2;
+    const [x0, y0] = this.toPx(g[0] - hx, g[3] + hy);
+    const [x1, y1] = this.toPx(g[1] + hx, g[2] - hy);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.fillStyle = '#ccc';
+    const a = this.area();
+    ctx.fillRect(a.x, a.y, a.w, a.h);
+    ctx.drawImage(s.grid, x0, y0, x1 - x0, y1 - y0);
+  }
+
+  drawContours(ctx) {
+    ctx.strokeStyle = 'rgba(255,255,255,0.55)';
+    ctx.lineWidth = 0.8;
+    ctx.beginPath();
+    for (const segs of this.surface.contours) {
+      for (let i = 0; i < segs.length; i += 4) {
+        const [ax, ay] = this.toPx(segs[i], segs[i + 1]);
+        const [bx, by] = this.toPx(segs[i + 2], segs[i + 3]);
+        ctx.moveTo(ax, ay);
+        ctx.lineTo(bx, by);
+      }
+    }
+    ctx.stroke();
+  }
+
+  drawPath(ctx, r) {
+    const xs = r.xs, n = xs.length / 2;
+    if (n === 0) return;
+    const color = racerColor(this.colors, r.index);
+    const trace = () => {
+      ctx.beginPath();
+      let [lx, ly] = this.toPx(xs[0], xs[1]);
+      ctx.moveTo(lx, ly);
+      for (let i = 1; i < n; i++) {
+        const [x, y] = this.toPx(xs[2 * i], xs[2 * i + 1]);
+        // Points closer than a pixel to the last one drawn add nothing.
+        if (i < n - 1 && Math.abs(x - lx) < 0.7 && Math.abs(y - ly) < 0.7) continue;
+        if (!Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 1e6 || Math.abs(y) > 1e6) break;
+        ctx.lineTo(x, y);
+        lx = x; ly = y;
+      }
+    };
+    ctx.lineJoin = ctx.lineCap = 'round';
+    ctx.setLineDash([]);
+    ctx.strokeStyle = 'rgba(255,255,255,0.85)';
+    ctx.lineWidth = r.id === this.focus ? 6 : 4.5;
+    trace();
+    ctx.stroke();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2.2;
+    ctx.setLineDash(racerDash(this.colors, r.index));
+    trace();
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const d = r.diag;
+    if (d && d.probes) {
+      for (const p of d.probes) dot(ctx, ...this.toPx(p[0], p[1]), 2.6, color, '#000');
+    }
+    if (d && d.lookahead) ring(ctx, ...this.toPx(d.lookahead[0], d.lookahead[1]), 4, color);
+    const [cx, cy] = this.toPx(xs[2 * n - 2], xs[2 * n - 1]);
+    dot(ctx, cx, cy, 5.5, color, '#fff');
+    if (r.status === 'diverged') cross(ctx, cx, cy, 7, NEGATIVE);
+  }
+
+  drawCritical(ctx) {
+    for (const c of this.surface.critical || []) {
+      const [x, y] = this.toPx(c.x[0], c.x[1]);
+      ctx.lineWidth = 3.5;
+      ctx.strokeStyle = '#000';
+      glyph(ctx, c.kind, x, y);
+      ctx.lineWidth = 1.6;
+      ctx.strokeStyle = '#fff';
+      glyph(ctx, c.kind, x, y);
+    }
+  }
+
+  drawStart(ctx) {
+    const s = this.ghost || this.start;
+    if (!s) return;
+    const [x, y] = this.toPx(s[0], s[1]);
+    ctx.lineWidth = 4;
+    ctx.strokeStyle = '#000';
+    ctx.beginPath(); ctx.arc(x, y, 8, 0, 2 * Math.PI); ctx.stroke();
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = '#fff';
+    ctx.beginPath(); ctx.arc(x, y, 8, 0, 2 * Math.PI); ctx.stroke();
+  }
+
+  /** drawCurvature draws the Hessian's eigenvectors as axes whose half-lengths
+   * grow with |λ| (dashed vermillion where λ < 0) and the arrow −∇f. */
+  drawCurvature(ctx, r) {
+    const d = r.diag, n = r.xs.length;
+    if (!d || !d.eig || !d.vecs || d.vecs.length < 2 || n < 2) return;
+    const [cx, cy] = this.toPx(r.xs[n - 2], r.xs[n - 1]);
+    const lmax = Math.max(...d.eig.map((l) => Math.abs(l ?? 0)), 1e-300);
+    const a = this.area();
+    const pxPerX = a.w / (this.box[1] - this.box[0]), pxPerY = a.h / (this.box[3] - this.box[2]);
+    for (let k = 0; k < 2; k++) {
+      const l = d.eig[k], v = d.vecs[k];
+      if (l === null || !v) continue;
+      let vx = v[0] * pxPerX, vy = -v[1] * pxPerY;
+      const len = Math.hypot(vx, vy) || 1;
+      const half = 8 + 42 * (Math.abs(l) / lmax);
+      vx = (vx / len) * half; vy = (vy / len) * half;
+      for (const [w, color, dash] of [[5, 'rgba(0,0,0,0.75)', l < 0 ? [5, 4] : []], [2.4, l < 0 ? NEGATIVE : '#fff', l < 0 ? [5, 4] : []]]) {
+        ctx.setLineDash(dash);
+        ctx.lineWidth = w;
+        ctx.strokeStyle = color;
+        ctx.beginPath();
+        ctx.moveTo(cx - vx, cy - vy);
+        ctx.lineTo(cx + vx, cy + vy);
+        ctx.stroke();
+      }
+      ctx.setLineDash([]);
+      label(ctx, cx + vx * 1.15, cy + vy * 1.15, `λ=${formatTick(l)}`);
+    }
+    if (d.grad && d.grad.length >= 2) {
+      let gx = -d.grad[0] * pxPerX, gy = d.grad[1] * pxPerY;
+      const len = Math.hypot(gx, gy);
+      if (len > 0) {
+        gx = (gx / len) * 46; gy = (gy / len) * 46;
+        arrow(ctx, cx, cy, cx + gx, cy + gy);
+        label(ctx, cx + gx * 1.2, cy + gy * 1.2, '−∇f');
+      }
+    }
+  }
+
+  drawAxes(ctx) {
+    const a = this.area(), b = this.box;
+    ctx.fillStyle = '#222';
+    ctx.strokeStyle = '#444';
+    ctx.lineWidth = 1;
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.strokeRect(a.x, a.y, a.w, a.h);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const t of niceTicks(b[0], b[1], 6)) {
+      const [x] = this.toPx(t, b[2]);
+      ctx.beginPath(); ctx.moveTo(x, a.y + a.h); ctx.lineTo(x, a.y + a.h + 5); ctx.stroke();
+      ctx.fillText(formatTick(t), x, a.y + a.h + 7);
+    }
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const t of niceTicks(b[2], b[3], 6)) {
+      const [, y] = this.toPx(b[0], t);
+      ctx.beginPath(); ctx.moveTo(a.x - 5, y); ctx.lineTo(a.x, y); ctx.stroke();
+      ctx.fillText(formatTick(t), a.x - 7, y);
+    }
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText('x₀', a.x + a.w / 2, this.size - 2);
+    ctx.save();
+    ctx.translate(12, a.y + a.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = 'middle';
+    ctx.fillText('x₁', 0, 0);
+    ctx.restore();
+    if (this.surface && this.surface.log) {
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'bottom';
+      ctx.fillStyle = '#555';
+      ctx.fillText('colour and contours: log₁₀(f − min + δ)', a.x, this.size - 2);
+    }
+  }
+}
+
+function describe(r) {
+  const d = r.diag || {};
+  const eig = (d.eig || []).map((l) => formatTick(l)).join(', ');
+  return `${r.spec}: f = ${r.f?.toPrecision(6)}, ‖g‖ = ${r.gnorm?.toPrecision(3)}, eigenvalues [${eig}]${d.inertia ? `, ${d.inertia} negative (a saddle)` : ''}`;
+}
+
+function dot(ctx, x, y, r, fill, stroke) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fillStyle = fill;
+  ctx.fill();
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = stroke;
+  ctx.stroke();
+}
+
+function ring(ctx, x, y, r, color) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = color;
+  ctx.stroke();
+}
+
+function cross(ctx, x, y, r, color) {
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = color;
+  ctx.beginPath();
+  ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
+  ctx.moveTo(x + r, y - r); ctx.lineTo(x - r, y + r);
+  ctx.stroke();
+}
+
+function glyph(ctx, kind, x, y) {
+  const r = 6;
+  ctx.beginPath();
+  if (kind === 'minimum') {
+    ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
+    ctx.moveTo(x + r, y - r); ctx.lineTo(x - r, y + r);
+  } else if (kind === 'saddle') {
+    ctx.moveTo(x - r, y); ctx.lineTo(x + r, y);
+    ctx.moveTo(x, y - r); ctx.lineTo(x, y + r);
+  } else {
+    ctx.moveTo(x, y - r); ctx.lineTo(x + r, y + r * 0.7); ctx.lineTo(x - r, y + r * 0.7); ctx.closePath();
+  }
+  ctx.stroke();
+}
+
+function arrow(ctx, x0, y0, x1, y1) {
+  const ang = Math.atan2(y1 - y0, x1 - x0);
+  for (const [w, c] of [[5, 'rgba(0,0,0,0.75)'], [2.2, '#fff']]) {
+    ctx.lineWidth = w;
+    ctx.strokeStyle = c;
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    ctx.lineTo(x1, y1);
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x1 - 9 * Math.cos(ang - 0.45), y1 - 9 * Math.sin(ang - 0.45));
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x1 - 9 * Math.cos(ang + 0.45), y1 - 9 * Math.sin(ang + 0.45));
+    ctx.stroke();
+  }
+}
+
+function label(ctx, x, y, text) {
+  ctx.font = 'bold 12px system-ui, sans-serif';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = 'rgba(0,0,0,0.8)';
+  ctx.strokeText(text, x, y);
+  ctx.fillStyle = '#fff';
+  ctx.fillText(text, x, y);
+}
+
+/** traceContours runs marching squares over the n×n grid z (row 0 at ymin)
+ * and returns, per level, segments as world coordinates [ax, ay, bx, by, …]. */
+export function traceContours(z, n, levels, box) {
+  const X = (c) => box[0] + ((box[1] - box[0]) * c) / (n - 1);
+  const Y = (r) => box[2] + ((box[3] - box[2]) * r) / (n - 1);
+  const out = [];
+  for (const level of levels) {
+    const segs = [];
+    for (let r = 0; r < n - 1; r++) {
+      for (let c = 0; c < n - 1; c++) {
+        const v0 = z[r * n + c], v1 = z[r * n + c + 1], v2 = z[(r + 1) * n + c + 1], v3 = z[(r + 1) * n + c];
+        if (!(Number.isFinite(v0) && Number.isFinite(v1) && Number.isFinite(v2) && Number.isFinite(v3))) continue;
+        const idx = (v0 > level) | ((v1 > level) << 1) | ((v2 > level) << 2) | ((v3 > level) << 3);
+        if (idx === 0 || idx === 15) continue;
+        // Crossing points on the four edges: bottom, right, top, left.
+        const e = [
+          () => [X(c + (level - v0) / (v1 - v0)), Y(r)],
+          () => [X(c + 1), Y(r + (level - v1) / (v2 - v1))],
+          () => [X(c + (level - v3) / (v2 - v3)), Y(r + 1)],
+          () => [X(c), Y(r + (level - v0) / (v3 - v0))],
+        ];
+        for (const [i, j] of CASES[idx]) segs.push(...e[i](), ...e[j]());
+      }
+    }
+    out.push(new Float64Array(segs));
+  }
+  return out;
+}
+
+// Which edges each of the 16 corner patterns joins (saddle cases split).
+const CASES = [
+  [], [[3, 0]], [[0, 1]], [[3, 1]], [[1, 2]], [[3, 0], [1, 2]], [[0, 2]], [[3, 2]],
+  [[2, 3]], [[0, 2]], [[0, 1], [2, 3]], [[1, 2]], [[1, 3]], [[0, 1]], [[3, 0]], [],
+];

@@ -1,0 +1,56 @@
+// Package pages holds saddle's templ components (in the folder templ/). The
+// page is built from the registries of surfaces and optimizers, which reach
+// it as a Registry: adding a surface or an optimizer never means editing HTML.
+package pages
+
+// Registry describes everything the page offers.
+type Registry struct {
+	Surfaces     []Surface           `json:"surfaces"`
+	Common       []Param             `json:"common"` // blur and noise, on every surface
+	Optimizers   []Optimizer         `json:"optimizers"`
+	Modifiers    []Param             `json:"modifiers"` // clip and schedule keys of first-order optimizers
+	ScheduleKeys map[string][]string `json:"scheduleKeys"`
+	Clocks       []string            `json:"clocks"`
+	Colors       []string            `json:"colors"`
+	MaxRacers    int                 `json:"maxRacers"`
+	DefaultSpeed float64             `json:"defaultSpeed"`
+	DefaultTol   float64             `json:"defaultTol"`
+}
+
+// Surface is one surface of the registry.
+type Surface struct {
+	Name      string     `json:"name"`
+	Title     string     `json:"title"`
+	Explain   string     `json:"explain"`
+	Canonical bool       `json:"canonical"`
+	ExactBlur bool       `json:"exactBlur"`
+	View      [4]float64 `json:"view"`
+	Start     []float64  `json:"start"`
+	Params    []Param    `json:"params"`
+}
+
+// Optimizer is one optimizer of the registry, with its update rule.
+type Optimizer struct {
+	Name      string  `json:"name"`
+	Title     string  `json:"title"`
+	Family    string  `json:"family"`
+	Explain   string  `json:"explain"`
+	Modifiers bool    `json:"modifiers"`
+	Params    []Param `json:"params"`
+	Rule      string  `json:"-"` // MathML, rendered into <template> elements
+	Textbook  string  `json:"-"`
+	Note      string  `json:"note"`
+}
+
+// Param is one parameter: the page makes a slider, a check box or a menu.
+type Param struct {
+	Name        string   `json:"name"`
+	Kind        string   `json:"kind"` // real, integer, bool, choice
+	Default     string   `json:"default"`
+	DefaultText string   `json:"defaultText,omitempty"`
+	Min         float64  `json:"min"`
+	Max         float64  `json:"max"`
+	Log         bool     `json:"log"`
+	Choices     []string `json:"choices,omitempty"`
+	Doc         string   `json:"doc"`
+}

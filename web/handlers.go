@@ -1,0 +1,92 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/optim"
+	"github.com/saddle-viz/saddle/static"
+	"github.com/saddle-viz/saddle/stream"
+	pages "github.com/saddle-viz/saddle/templ"
+)
+
+func handleHealth(hub *stream.Hub) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "sessions": hub.Active()})
+	})
+}
+
+func handleStatic() http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A lecture hall reloads the page on a new version at once.
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	})
+}
+
+func handlePage() http.Handler {
+	reg := Registry()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := pages.Race(reg).Render(r.Context(), w); err != nil {
+			http.Error(w, "rendering the page failed", http.StatusInternalServerError)
+		}
+	})
+}
+
+func handleRegistry() http.Handler {
+	b, _ := json.Marshal(Registry())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	})
+}
+
+// Registry describes every surface and optimizer for the page, which builds
+// its controls from it.
+func Registry() pages.Registry {
+	reg := pages.Registry{Clocks: stream.Clocks, MaxRacers: stream.MaxRacers, DefaultSpeed: stream.DefaultSpeed, DefaultTol: stream.DefaultTol}
+	for i := range 8 {
+		reg.Colors = append(reg.Colors, TrajectoryColor(i))
+	}
+	for _, in := range landscapes.Surfaces() {
+		l, _ := landscapes.Build(in.Name)
+		reg.Surfaces = append(reg.Surfaces, pages.Surface{Name: in.Name, Title: in.Title, Explain: in.Explain, Canonical: in.Canonical,
+			ExactBlur: in.ExactBlur, View: in.View, Start: l.Start(), Params: params(in.Params)})
+	}
+	reg.Common = params(landscapes.CommonParams())
+	for _, in := range optim.Optimizers() {
+		f := in.Formula()
+		reg.Optimizers = append(reg.Optimizers, pages.Optimizer{Name: in.Name, Title: in.Title, Family: in.Family, Explain: in.Explain,
+			Modifiers: in.Modifiers, Params: params(in.Params), Rule: f.Rule, Textbook: f.Textbook, Note: f.Note})
+	}
+	reg.Modifiers = params(optim.ModifierParams())
+	reg.ScheduleKeys = optim.ScheduleKeys()
+	return reg
+}
+
+func params(ps []landscapes.Param) []pages.Param {
+	out := make([]pages.Param, 0, len(ps))
+	for _, p := range ps {
+		q := pages.Param{Name: p.Name, Min: p.Min, Max: p.Max, Log: p.Log, Doc: p.Doc, Choices: p.Choices, Default: p.DefaultString()}
+		switch p.Kind {
+		case landscapes.Integer:
+			q.Kind = "integer"
+		case landscapes.Bool:
+			q.Kind = "bool"
+		case landscapes.Choice:
+			q.Kind = "choice"
+		default:
+			q.Kind = "real"
+		}
+		if p.DefaultText != "" {
+			q.Default = landscapes.Format(p.Default)
+			q.DefaultText = p.DefaultText
+		}
+		out = append(out, q)
+	}
+	return out
+}

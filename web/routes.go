@@ -1,0 +1,35 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/saddle-viz/saddle/stream"
+)
+
+// routes maps every route of the server, in one place.
+func routes(hub *stream.Hub, log *slog.Logger) http.Handler {
+	r := chi.NewRouter()
+	// The peer's address as the client IP: chi's RealIP trusts headers that
+	// anyone can set; a trusted proxy would need ClientIPFromXFF instead.
+	r.Use(middleware.ClientIPFromRemoteAddr)
+	r.Use(logRequests(log))
+	r.Use(middleware.Recoverer)
+	r.Use(secureHeaders)
+
+	r.Method(http.MethodGet, "/healthz", handleHealth(hub))
+	r.Handle("/static/*", handleStatic())
+	// The websocket stays out of Timeout and Throttle, which would cut or pin
+	// a long-lived stream; the hub counts its sessions itself.
+	r.Handle("/ws", hub)
+
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.Timeout(30 * time.Second))
+		r.Method(http.MethodGet, "/", handlePage())
+		r.Method(http.MethodGet, "/api/registry", handleRegistry())
+	})
+	return r
+}
