@@ -1,0 +1,93 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/optim"
+	"github.com/saddle-viz/saddle/stream"
+	pages "github.com/saddle-viz/saddle/templ"
+)
+
+func testServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(routes(stream.NewHub(stream.DefaultLimits, 4, nil, log), log))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestRoutes(t *testing.T) {
+	srv := testServer(t)
+	tests := []struct {
+		path, contentType string
+		status            int
+		contains          string
+	}{
+		{"/healthz", "application/json", 200, `"status":"ok"`},
+		{"/static/app.js", "text/javascript", 200, "import { Connection }"},
+		{"/static/style.css", "text/css", 200, ":focus-visible"},
+		{"/static/nope.js", "", 404, ""},
+		{"/api/registry", "application/json", 200, `"name":"rosenbrock"`},
+		{"/nope", "", 404, ""},
+	}
+	for _, tt := range tests {
+		resp, body := get(t, srv.URL+tt.path)
+		if resp.StatusCode != tt.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.contentType) || !strings.Contains(body, tt.contains) {
+			t.Errorf("GET %s: %d %q, want %d %q containing %q", tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, tt.contentType, tt.contains)
+		}
+	}
+}
+
+func TestPageIsBuiltFromTheRegistries(t *testing.T) {
+	resp, body := get(t, testServer(t).URL+"/")
+	nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(resp.Header.Get("Content-Security-Policy"))
+	if nonce == nil || !strings.Contains(body, `<script type="module" src="/static/app.js" nonce="`+nonce[1]+`">`) {
+		t.Error("the module script does not carry the CSP nonce")
+	}
+	if strings.Contains(body, "http://") || strings.Contains(body, "https://") {
+		t.Error("the page refers to another site; everything must be served from here")
+	}
+	for _, in := range landscapes.Surfaces() {
+		if !strings.Contains(body, `<option value="`+in.Name+`">`) {
+			t.Errorf("the surface menu lacks %s", in.Name)
+		}
+	}
+	for _, in := range optim.Optimizers() {
+		if !strings.Contains(body, `<template id="formula-`+in.Name+`">`) {
+			t.Errorf("no formula template for %s", in.Name)
+		}
+	}
+	if !strings.Contains(body, `<math display="block">`) {
+		t.Error("no MathML on the page")
+	}
+	m := regexp.MustCompile(`(?s)<script id="registry" type="application/json"[^>]*>(.*?)</script>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no registry on the page")
+	}
+	var reg pages.Registry
+	if err := json.Unmarshal([]byte(m[1]), &reg); err != nil {
+		t.Fatal(err)
+	}
+	if len(reg.Surfaces) != len(landscapes.Surfaces()) || len(reg.Optimizers) != len(optim.Optimizers()) || len(reg.Colors) != 8 {
+		t.Errorf("the registry has %d surfaces, %d optimizers, %d colours", len(reg.Surfaces), len(reg.Optimizers), len(reg.Colors))
+	}
+}
