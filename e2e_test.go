@@ -20,7 +20,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // startServer runs `saddle serve` on a free loopback port, as a user would,
 // and waits for /healthz. It stops the server when the test ends.
-func startServer(t *testing.T, args ...string) string {
+func startServer(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -74,7 +74,7 @@ func startServer(t *testing.T, args ...string) string {
 
 // browser starts headless Chromium for one test. Without Chromium the test
 // is skipped, unless SADDLE_E2E=1 (CI), where that is a failure.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("SADDLE_E2E") == "1" {
@@ -215,5 +215,49 @@ func TestBrowserRace(t *testing.T) {
 	}
 	if strings.Contains(eval[string](t, ctx, `document.getElementById('connection').textContent`), "disconnected") {
 		t.Error("the page lost its connection")
+	}
+}
+
+// BenchmarkPageFrameRate measures, in Chromium, how many full redraws a
+// second the page makes (landscape, four charts, leaderboard) with 8 racers
+// of 20,000 points each:
+//
+//	go test -run '^$' -bench PageFrameRate -benchtime 1x .
+func BenchmarkPageFrameRate(b *testing.B) {
+	ctx := browser(b)
+	url := startServer(b)
+	racers := `[` + strings.Repeat(`{"opt":"adam:lr=0.0005"},{"opt":"momentum:lr=0.0002"},`, 3) + `{"opt":"gd:lr=0.0005"},{"opt":"rmsprop:lr=0.0005"}]`
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.Poll[chromedp.Void](`window.saddle && window.saddle.surface && window.saddle.gen >= 1`)); err != nil {
+		b.Fatal(err)
+	}
+	// Drive the page's own socket: configure 8 racers at full speed and wait
+	// for 20,000 points each.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = window.saddle;
+		s.send({type: 'configure', surface: 'rosenbrock', speed: 1e6, racers: `+racers+`});
+		s.send({type: 'play'});
+	})()`)); err != nil {
+		b.Fatal(err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(pctx, chromedp.Poll[chromedp.Void](`window.saddle.racers.size === 8 && [...window.saddle.racers.values()].every(r => r.iter.length >= 20000)`, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+		b.Fatal(err)
+	}
+	chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.saddle.send({type: 'pause'})`))
+	for b.Loop() {
+		fps, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(async () => {
+			const frames = 30, t0 = performance.now();
+			for (let i = 0; i < frames; i++) {
+				window.saddle.invalidate();
+				await new Promise((r) => requestAnimationFrame(r));
+			}
+			await new Promise((r) => requestAnimationFrame(r));
+			return frames * 1000 / (performance.now() - t0);
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(fps, "redraws/s")
 	}
 }

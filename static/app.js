@@ -94,7 +94,7 @@ function onSurface(msg) {
 function racerData(id) {
   let r = racers.get(id);
   if (!r) {
-    r = { id, xs: [], iter: [], evals: [], cost: [], us: [], f: [], gnorm: [], eigT: [], eigMin: [], eigMax: [], curvT: [], gtg: [], gthg: [] };
+    r = { id, xs: [], iter: [], evals: [], cost: [], us: [], t: [], f: [], gnorm: [], eigT: [], eigMin: [], eigMax: [], curvT: [], gtg: [], gthg: [] };
     racers.set(id, r);
   }
   return r;
@@ -113,6 +113,7 @@ function onFrame(f) {
       r.f.push(p[4]);
       r.gnorm.push(p[5]);
       r.xs.push(p[6], p[7] ?? 0);
+      r.t.push(clockOf(r, r.iter.length - 1));
     }
     r.diag = rf;
     r.status = rf.status;
@@ -272,7 +273,12 @@ const charts = {
 function fstar() {
   let best = Infinity;
   for (const c of (surfaceMsg && surfaceMsg.critical) || []) if (c.kind === 'minimum') best = Math.min(best, c.f);
-  for (const r of racers.values()) for (const f of r.f) if (f < best) best = f;
+  for (const r of racers.values()) {
+    // The lowest value seen, kept up to date as points arrive.
+    for (let i = r.fminAt || 0; i < r.f.length; i++) if (!(r.fmin <= r.f[i])) r.fmin = r.f[i];
+    r.fminAt = r.f.length;
+    if (r.fmin < best) best = r.fmin;
+  }
   return best;
 }
 
@@ -291,12 +297,12 @@ function updateViews() {
   const fs = fstar();
   const loss = [], gnorm = [], eig = [], curv = [];
   for (const r of ordered) {
-    const x = r.iter.map((_, i) => clockOf(r, i));
     const scale = Math.max(1, Math.abs(fs));
-    loss.push({ index: r.index, x, y: r.f.map((f) => Math.max(f - fs, 1e-16 * scale)) });
-    gnorm.push({ index: r.index, x, y: r.gnorm });
-    eig.push({ index: r.index, x: r.eigT, y: r.eigMax }, { index: r.index, x: r.eigT, y: r.eigMin, dashed: true });
-    curv.push({ index: r.index, x: r.curvT, y: r.gtg }, { index: r.index, x: r.curvT, y: r.gthg, dashed: true });
+    // The loss is drawn as f − f*, floored so that the log axis shows f*.
+    loss.push({ key: r.id, index: r.index, x: r.t, y: r.f, offset: fs, floor: 1e-16 * scale });
+    gnorm.push({ key: r.id, index: r.index, x: r.t, y: r.gnorm });
+    eig.push({ key: r.id + '+', index: r.index, x: r.eigT, y: r.eigMax }, { key: r.id + '-', index: r.index, x: r.eigT, y: r.eigMin, dashed: true });
+    curv.push({ key: r.id + 'g', index: r.index, x: r.curvT, y: r.gtg }, { key: r.id + 'h', index: r.index, x: r.curvT, y: r.gthg, dashed: true });
   }
   const xl = X_LABEL[state.clock];
   charts.loss.set(loss, reg.colors, xl);
@@ -355,7 +361,16 @@ function frame() {
 }
 
 // For tests and the curious: the page's live data.
-window.saddle = { state, racers, landscape, get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; } };
+window.saddle = {
+  state, racers, landscape, send, charts, updateViews,
+  get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; },
+  /** invalidate forces a full redraw of every view at the next animation frame. */
+  invalidate() {
+    dirty = true;
+    landscape.invalidate();
+    lastBoard = 0;
+  },
+};
 
 conn.connect();
 requestAnimationFrame(frame);

@@ -33,7 +33,9 @@ export class Chart {
     this.dirty = true;
   }
 
-  /** set gives the series: [{index, x: number[], y: number[], dashed?: boolean}]. */
+  /** set gives the series: [{key, index, x: number[], y: number[], dashed?: boolean,
+   * offset?: number, floor?: number}]; a series with an offset is drawn as
+   * max(y − offset, floor). */
   set(series, colors, xLabel) {
     this.series = series;
     this.colors = colors;
@@ -53,6 +55,35 @@ export class Chart {
     return t;
   }
 
+  /**
+   * transformed returns the series' values on the chart's axis (log10, symlog
+   * or as they are), cached per series key and extended only by the points
+   * that arrived since the last draw; a new offset recomputes the cache.
+   */
+  transformed(s) {
+    this.cache ||= new Map();
+    let c = this.cache.get(s.key);
+    if (!c || c.offset !== s.offset || c.n > s.x.length || c.y !== s.y) {
+      c = { n: 0, offset: s.offset, y: s.y, t: new Float64Array(Math.max(1024, s.x.length * 2)), lo: Infinity, hi: -Infinity };
+      this.cache.set(s.key, c);
+    }
+    if (c.t.length < s.x.length) {
+      const t = new Float64Array(s.x.length * 2);
+      t.set(c.t.subarray(0, c.n));
+      c.t = t;
+    }
+    for (let i = c.n; i < s.x.length; i++) {
+      let y = s.y[i];
+      if (s.offset !== undefined) y = Math.max(y - s.offset, s.floor);
+      const v = y === null || !Number.isFinite(y) || (this.scale === 'log' && y <= 0) ? NaN : this.ty(y);
+      c.t[i] = v;
+      if (v < c.lo) c.lo = v;
+      if (v > c.hi) c.hi = v;
+    }
+    c.n = s.x.length;
+    return c;
+  }
+
   draw() {
     if (!this.dirty) return;
     this.dirty = false;
@@ -61,28 +92,28 @@ export class Chart {
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, this.w, this.h);
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (const s of this.series) {
-      for (let i = 0; i < s.x.length; i++) {
-        const y = s.y[i];
-        if (y === null || !Number.isFinite(y) || (this.scale === 'log' && y <= 0)) continue;
-        const t = this.ty(y);
-        if (s.x[i] < x0) x0 = s.x[i];
-        if (s.x[i] > x1) x1 = s.x[i];
-        if (t < y0) y0 = t;
-        if (t > y1) y1 = t;
-      }
-    }
+    const cached = this.series.map((s) => this.transformed(s));
+    this.series.forEach((s, k) => {
+      const n = s.x.length;
+      if (n === 0) return;
+      // The race clock only grows, so a series spans its first to last x.
+      x0 = Math.min(x0, s.x[0]);
+      x1 = Math.max(x1, s.x[n - 1]);
+      y0 = Math.min(y0, cached[k].lo);
+      y1 = Math.max(y1, cached[k].hi);
+    });
     const a = { x: M.left, y: M.top, w: this.w - M.left - M.right, h: this.h - M.top - M.bottom };
     ctx.strokeStyle = '#888';
     ctx.lineWidth = 1;
     ctx.strokeRect(a.x, a.y, a.w, a.h);
-    if (!(x1 >= x0)) return;
+    if (!(x1 >= x0) || !(y1 >= y0)) return;
     if (x1 === x0) x1 = x0 + 1;
     if (!(y1 > y0)) { y0 -= 0.5; y1 += 0.5; }
     const pad = (y1 - y0) * 0.05;
     y0 -= pad; y1 += pad;
-    const px = (x) => a.x + ((x - x0) / (x1 - x0)) * a.w;
-    const py = (t) => a.y + (1 - (t - y0) / (y1 - y0)) * a.h;
+    const kx = a.w / (x1 - x0), ky = a.h / (y1 - y0);
+    const px = (x) => a.x + (x - x0) * kx;
+    const py = (t) => a.y + a.h - (t - y0) * ky;
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillStyle = '#333';
     ctx.textAlign = 'right';
@@ -103,22 +134,40 @@ export class Chart {
     ctx.beginPath();
     ctx.rect(a.x, a.y, a.w, a.h);
     ctx.clip();
-    for (const s of this.series) {
+    this.series.forEach((s, k) => {
+      const t = cached[k].t, xs = s.x, n = xs.length;
       ctx.strokeStyle = racerColor(this.colors, s.index);
       ctx.lineWidth = 1.8;
       ctx.setLineDash(s.dashed ? [4, 3] : racerDash(this.colors, s.index));
+      // Many points share a pixel column: each column is drawn as its
+      // first, lowest, highest and last point, so the stroke has a few
+      // segments per pixel whatever the number of points.
       ctx.beginPath();
-      let lx = NaN, ly = NaN, pen = false;
-      for (let i = 0; i < s.x.length; i++) {
-        const y = s.y[i];
-        if (y === null || !Number.isFinite(y) || (this.scale === 'log' && y <= 0)) { pen = false; continue; }
-        const X = px(s.x[i]), Y = py(this.ty(y));
-        if (pen && i < s.x.length - 1 && Math.abs(X - lx) < 0.5 && Math.abs(Y - ly) < 0.5) continue;
-        if (pen) ctx.lineTo(X, Y); else ctx.moveTo(X, Y);
-        pen = true; lx = X; ly = Y;
+      let col = NaN, first = 0, lo = 0, hi = 0, last = 0, pen = false;
+      const flush = () => {
+        if (Number.isNaN(col)) return;
+        if (pen) ctx.lineTo(col, first); else ctx.moveTo(col, first);
+        if (hi !== lo) { ctx.lineTo(col, lo); ctx.lineTo(col, hi); }
+        ctx.lineTo(col, last);
+        pen = true;
+      };
+      const bx = a.x - x0 * kx, by = a.y + a.h + y0 * ky;
+      for (let i = 0; i < n; i++) {
+        const v = t[i];
+        if (v !== v) { flush(); col = NaN; pen = false; continue; }
+        const X = Math.round(bx + xs[i] * kx), Y = by - v * ky;
+        if (X !== col) {
+          flush();
+          col = X; first = lo = hi = last = Y;
+        } else {
+          if (Y < lo) lo = Y;
+          if (Y > hi) hi = Y;
+          last = Y;
+        }
       }
+      flush();
       ctx.stroke();
-    }
+    });
     ctx.restore();
     ctx.setLineDash([]);
   }

@@ -300,18 +300,24 @@ export class Landscape {
     const xs = r.xs, n = xs.length / 2;
     if (n === 0) return;
     const color = racerColor(this.colors, r.index);
+    // The path in pixels, thinned to points at least 0.7 px apart, made
+    // once and stroked twice (the white halo, then the colour).
+    const a = this.area(), b = this.box;
+    const kx = a.w / (b[1] - b[0]), ox = a.x - b[0] * kx;
+    const ky = a.h / (b[3] - b[2]), oy = a.y + a.h + b[2] * ky;
+    const pts = this.scratch && this.scratch.length >= 2 * n ? this.scratch : (this.scratch = new Float64Array(2 * n + 1024));
+    let m = 0, lx = NaN, ly = NaN;
+    for (let i = 0; i < n; i++) {
+      const x = ox + xs[2 * i] * kx, y = oy - xs[2 * i + 1] * ky;
+      if (!(Math.abs(x) < 1e6 && Math.abs(y) < 1e6)) break;
+      if (i > 0 && i < n - 1 && Math.abs(x - lx) < 0.7 && Math.abs(y - ly) < 0.7) continue;
+      pts[m++] = x; pts[m++] = y;
+      lx = x; ly = y;
+    }
     const trace = () => {
       ctx.beginPath();
-      let [lx, ly] = this.toPx(xs[0], xs[1]);
-      ctx.moveTo(lx, ly);
-      for (let i = 1; i < n; i++) {
-        const [x, y] = this.toPx(xs[2 * i], xs[2 * i + 1]);
-        // Points closer than a pixel to the last one drawn add nothing.
-        if (i < n - 1 && Math.abs(x - lx) < 0.7 && Math.abs(y - ly) < 0.7) continue;
-        if (!Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 1e6 || Math.abs(y) > 1e6) break;
-        ctx.lineTo(x, y);
-        lx = x; ly = y;
-      }
+      ctx.moveTo(pts[0], pts[1]);
+      for (let j = 2; j < m; j += 2) ctx.lineTo(pts[j], pts[j + 1]);
     };
     ctx.lineJoin = ctx.lineCap = 'round';
     ctx.setLineDash([]);

@@ -179,7 +179,13 @@ var errInternal = errors.New("internal error")
 func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 	race := NewRace(h.Limits)
 	send := func(v any) bool {
-		b, err := json.Marshal(v)
+		var b []byte
+		var err error
+		if f, ok := v.(Frame); ok {
+			b, err = f.Encode()
+		} else {
+			b, err = json.Marshal(v)
+		}
 		if err != nil {
 			h.Log.Error("encoding a message", "err", err)
 			return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -414,5 +415,48 @@ func TestShutdownClosesSessionsWithGoingAway(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("the session was not closed")
+	}
+}
+
+func serveBench(b *testing.B, h *Hub) string {
+	b.Helper()
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestFrameEncodeIsJSON(t *testing.T) {
+	race := NewRace(DefaultLimits)
+	race.Configure(Message{Type: "configure", Surface: "saddle", Racers: []RacerSpec{{ID: "a", Opt: "newton"}, {ID: "b", Opt: "bfgs"}}})
+	race.StepOnce()
+	f, _ := race.Frame()
+	got, err := f.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("%v in %s", err, got)
+	}
+	// The same document as encoding/json writes with the points included.
+	type full struct {
+		Frame
+		Racers []struct {
+			RacerFrame
+			Points points `json:"points"`
+		} `json:"racers"`
+	}
+	var ff full
+	ff.Frame = f
+	for _, rf := range f.Racers {
+		ff.Racers = append(ff.Racers, struct {
+			RacerFrame
+			Points points `json:"points"`
+		}{rf, rf.Points})
+	}
+	want, _ := json.Marshal(ff)
+	json.Unmarshal(want, &b)
+	if ja, jb := fmt.Sprint(a), fmt.Sprint(b); ja != jb {
+		t.Errorf("Encode:\n%s\nencoding/json:\n%s", got, want)
 	}
 }

@@ -1,0 +1,114 @@
+package stream
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// BenchmarkFrame16 builds and encodes one frame of 16 racers on rosenbrock,
+// each with 16 new iterates (a tick at 960 iterations a second) and its
+// curvature at the current point. It reports the frame's size.
+func BenchmarkFrame16(b *testing.B) {
+	race := NewRace(DefaultLimits)
+	var racers []RacerSpec
+	for i := range MaxRacers {
+		racers = append(racers, RacerSpec{Opt: fmt.Sprintf("adam:lr=%g", 0.001*float64(i+1))})
+	}
+	if p := race.Configure(Message{Type: "configure", Surface: "rosenbrock", Racers: racers}); p != nil {
+		b.Fatal(p)
+	}
+	var size int
+	for b.Loop() {
+		b.StopTimer()
+		for _, r := range race.racers {
+			for range 16 {
+				race.step(r)
+			}
+		}
+		b.StartTimer()
+		f, _ := race.Frame()
+		data, err := f.Encode()
+		if err != nil {
+			b.Fatal(err)
+		}
+		race.Sent(f)
+		size = len(data)
+	}
+	b.ReportMetric(float64(size), "bytes/frame")
+}
+
+// BenchmarkSessions is a load test against a real server on loopback: for
+// growing numbers of concurrent sessions, each a race of 4 racers playing at
+// 600 iterations a second, it measures the frames each client receives per
+// second over 2 s and reports the median and the slowest. The number of
+// sessions a machine holds at 30 frames a second is the largest N whose
+// slowest client still gets 30. Run it alone:
+//
+//	go test -run '^$' -bench Sessions -benchtime 1x ./stream
+func BenchmarkSessions(b *testing.B) {
+	for _, n := range []int{8, 64, 128, 192, 256} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			h := newHub()
+			h.MaxSessions = n
+			srv := serveBench(b, h)
+			for b.Loop() {
+				rates := loadTest(b, srv, n, 2*time.Second)
+				sort.Float64s(rates)
+				b.ReportMetric(rates[len(rates)/2], "median-fps")
+				b.ReportMetric(rates[0], "slowest-fps")
+			}
+		})
+	}
+}
+
+func loadTest(b *testing.B, url string, n int, d time.Duration) []float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), d+10*time.Second)
+	defer cancel()
+	rates := make([]float64, n)
+	var wg sync.WaitGroup
+	ready := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http"), nil)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer conn.Close(websocket.StatusNormalClosure, "")
+			conn.SetReadLimit(64 << 20)
+			speed := 600.0
+			msg, _ := json.Marshal(Message{Type: "configure", Surface: "rosenbrock", Speed: &speed,
+				Racers: []RacerSpec{{Opt: "adam:lr=0.001"}, {Opt: "momentum:lr=0.0005"}, {Opt: "rmsprop:lr=0.001"}, {Opt: "gd:lr=0.0005"}}})
+			conn.Write(ctx, websocket.MessageText, msg)
+			conn.Write(ctx, websocket.MessageText, []byte(`{"type":"play"}`))
+			<-ready
+			// Half a second of warm-up drains what queued before the start.
+			frames, start, warm := 0, time.Now(), 500*time.Millisecond
+			for time.Since(start) < warm+d {
+				_, data, err := conn.Read(ctx)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if time.Since(start) > warm && strings.HasPrefix(string(data), `{"type":"frame"`) {
+					frames++
+				}
+			}
+			rates[i] = float64(frames) / (time.Since(start) - warm).Seconds()
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(ready)
+	wg.Wait()
+	return rates
+}
