@@ -68,6 +68,10 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 // ServeHTTP upgrades the request to a websocket and runs a session on it
 // until either side closes it.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The slot is taken before the handshake completes, so that a client
+	// whose handshake has completed is counted.
+	n := h.active.Add(1)
+	defer h.active.Add(-1)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.OriginPatterns})
 	if err != nil {
 		h.Log.Info("websocket refused", "err", err, "origin", r.Header.Get("Origin"))
@@ -79,16 +83,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	if n := h.active.Add(1); h.MaxSessions > 0 && n > int64(h.MaxSessions) {
-		h.active.Add(-1)
+	if h.MaxSessions > 0 && n > int64(h.MaxSessions) {
 		conn.Close(websocket.StatusTryAgainLater, fmt.Sprintf("the server has its maximum of %d sessions (--max-sessions); try again later", h.MaxSessions))
 		return
 	}
 	h.sessions.Add(1)
-	defer func() {
-		h.active.Add(-1)
-		h.sessions.Done()
-	}()
+	defer h.sessions.Done()
 	conn.SetReadLimit(MaxMessage)
 	start := time.Now()
 	err = h.session(r.Context(), conn)

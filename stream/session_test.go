@@ -460,3 +460,25 @@ func TestFrameEncodeIsJSON(t *testing.T) {
 		t.Errorf("Encode:\n%s\nencoding/json:\n%s", got, want)
 	}
 }
+
+func TestViewSendsASharperGrid(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "saddle", Racers: []RacerSpec{{Opt: "gd"}}})
+	c.next("surface")
+	c.send(Message{Type: "view", View: []float64{-0.5, 0.5, -0.25, 0.25}})
+	var s SurfaceMessage
+	b, _ := json.Marshal(c.next("surface"))
+	json.Unmarshal(b, &s)
+	if s.Box != [4]float64{-0.5, 0.5, -0.25, 0.25} || s.View != [4]float64{-2, 2, -2, 2} || s.N != GridSize {
+		t.Errorf("view gave box %v, view %v, n %d", s.Box, s.View, s.N)
+	}
+	for _, bad := range [][]float64{{1, 0, 0, 1}, {0, 1, 0}, {0, 1e300, 0, 1}} {
+		c.send(Message{Type: "view", View: bad})
+		var e ErrorMessage
+		b, _ := json.Marshal(c.next("error"))
+		json.Unmarshal(b, &e)
+		if e.Problems[0].Field != "view" {
+			t.Errorf("view %v: error %+v, want one about the view", bad, e)
+		}
+	}
+}
