@@ -4,18 +4,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -117,73 +115,19 @@ func (r *raceFlags) register(fs *flag.FlagSet) {
 // a large file).
 const maxSteps = 1_000_000
 
-// race is a checked set of runs, ready to step.
-type race struct {
-	land  *landscapes.Landscape
-	start []float64
-	runs  []*optim.Run
-	steps int
+// build checks the race's specs; a mistake is a usage error.
+func (r *raceFlags) build() (*web.Race, error) {
+	rc, err := web.RaceSpec{Surface: r.surface, Opts: r.opts, Start: r.start, Steps: r.steps, Seed: r.seed}.Build(maxSteps)
+	return rc, asUsage(err)
 }
 
-func (r *raceFlags) build() (*race, error) {
-	if r.surface == "" {
-		return nil, usage("--surface is required; accepted surfaces: %s", landscapes.Names())
+// asUsage turns a mistake in the input into a usage error (exit status 2).
+func asUsage(err error) error {
+	var in *web.InputError
+	if errors.As(err, &in) {
+		return usageError{err}
 	}
-	if len(r.opts) == 0 {
-		return nil, usage("at least one --opt is required; accepted optimizers: %s", optimizerNames())
-	}
-	if r.steps < 0 || r.steps > maxSteps {
-		return nil, usage("--steps %d is out of range; accepted: 0 to %d", r.steps, maxSteps)
-	}
-	land, err := landscapes.Build(r.surface)
-	if err != nil {
-		return nil, usage("--surface %v", err)
-	}
-	start := land.Start()
-	if r.start != "" {
-		if start, err = parsePoint("--start", r.start, land.Dim()); err != nil {
-			return nil, err
-		}
-	}
-	rc := &race{land: land, start: start, steps: r.steps}
-	var problems []string
-	for _, spec := range r.opts {
-		run, err := optim.Start(land, spec, start, r.seed)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("--opt %v", err))
-			continue
-		}
-		rc.runs = append(rc.runs, run)
-	}
-	if problems != nil {
-		return nil, usage("%s", strings.Join(problems, "\n"))
-	}
-	return rc, nil
-}
-
-func optimizerNames() string {
-	var names []string
-	for _, in := range optim.Optimizers() {
-		names = append(names, in.Name)
-	}
-	return strings.Join(names, ", ")
-}
-
-// parsePoint reads "X,Y" (n comma-separated finite numbers).
-func parsePoint(flagName, text string, n int) ([]float64, error) {
-	parts := strings.Split(text, ",")
-	if len(parts) != n {
-		return nil, usage("%s %q has %d coordinates; this surface needs %d, comma-separated", flagName, text, len(parts), n)
-	}
-	x := make([]float64, n)
-	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e150 {
-			return nil, usage("%s: coordinate %d, %q, is not accepted; each coordinate must be a finite number of magnitude at most 1e150", flagName, i+1, p)
-		}
-		x[i] = v
-	}
-	return x, nil
+	return err
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) error {
@@ -205,24 +149,11 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// step advances every run of the race, calling emit for the start (iteration
-// 0) and for every new iterate, and telling on stderr of each run that
-// stopped before its last step.
-func (rc *race) step(stderr io.Writer, emit func(i int, r *optim.Run) error) error {
-	for i, r := range rc.runs {
-		if err := emit(i, r); err != nil {
-			return err
-		}
-		for r.Iter < rc.steps && r.Step() {
-			if err := emit(i, r); err != nil {
-				return err
-			}
-		}
-		if r.Status != optim.Running {
-			fmt.Fprintf(stderr, "saddle: %s %s after iteration %d: %s\n", r.Spec, r.Status, r.Iter, r.Reason)
-		}
+// tellStopped says on stderr that a run ended before its last step.
+func tellStopped(stderr io.Writer) func(r *optim.Run) {
+	return func(r *optim.Run) {
+		fmt.Fprintf(stderr, "saddle: %s %s after iteration %d: %s\n", r.Spec, r.Status, r.Iter, r.Reason)
 	}
-	return nil
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) error {
@@ -241,86 +172,10 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *format == "json" {
-		return rc.writeJSON(stdout, stderr)
+		return rc.WriteJSON(stdout, tellStopped(stderr))
 	}
-	w := csv.NewWriter(stdout)
-	header := []string{"opt", "iter", "evals", "f", "gnorm"}
-	for i := range rc.land.Dim() {
-		header = append(header, "x"+strconv.Itoa(i))
-	}
-	w.Write(header)
-	row := make([]string, len(header))
-	err = rc.step(stderr, func(_ int, r *optim.Run) error {
-		row[0], row[1], row[2] = r.Spec, strconv.Itoa(r.Iter), strconv.Itoa(r.Evals())
-		row[3], row[4] = landscapes.Format(r.F), landscapes.Format(r.GNorm)
-		for i, v := range r.X {
-			row[5+i] = landscapes.Format(v)
-		}
-		return w.Write(row)
-	})
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	return err
+	return rc.WriteCSV(stdout, tellStopped(stderr))
 }
-
-// writeJSON streams {"surface", "start", "steps", "seed", "runs": [{"opt",
-// "iterates": [...], "status", "reason", "evals", "hessian_evals"}]}.
-func (rc *race) writeJSON(stdout, stderr io.Writer) error {
-	w := &errWriter{w: stdout}
-	enc := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	fmt.Fprintf(w, "{\"surface\":%s,\"blur\":%s,\"start\":%s,\"steps\":%d,\"runs\":[", enc(rc.land.Spec), enc(rc.land.BlurKind()), enc(rc.start), rc.steps)
-	type iterate struct {
-		Iter  int       `json:"iter"`
-		Evals int       `json:"evals"`
-		F     float64   `json:"f"`
-		GNorm float64   `json:"gnorm"`
-		X     []float64 `json:"x"`
-	}
-	finish := func(r *optim.Run) {
-		status := r.Status.String()
-		if r.Status == optim.Running {
-			status = "completed"
-		}
-		fmt.Fprintf(w, "],\"status\":%s,\"reason\":%s,\"evals\":%d,\"hessian_evals\":%d}", enc(status), enc(r.Reason), r.Evals(), r.HessEvals())
-	}
-	last := -1
-	rc.step(stderr, func(i int, r *optim.Run) error {
-		if i != last {
-			if last >= 0 {
-				finish(rc.runs[last])
-				w.WriteString(",")
-			}
-			fmt.Fprintf(w, "{\"opt\":%s,\"iterates\":[", enc(r.Spec))
-			last = i
-		} else {
-			w.WriteString(",")
-		}
-		w.WriteString(enc(iterate{r.Iter, r.Evals(), r.F, r.GNorm, r.X}))
-		return w.err
-	})
-	finish(rc.runs[last])
-	w.WriteString("]}\n")
-	return w.err
-}
-
-// errWriter keeps the first write error, so a stream of writes checks once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) WriteString(s string) { e.Write([]byte(s)) }
 
 func evalCommand(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", stderr)
@@ -336,9 +191,9 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usage("--surface %v", err)
 	}
-	x, err := parsePoint("--at", *at, land.Dim())
+	x, err := web.ParsePoint("--at", *at, land.Dim())
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
 	out, err := landscapes.Evaluate(land, x)
 	if err != nil {
@@ -373,14 +228,7 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fig := web.Figure{Land: rc.land, Width: w, Height: h}
-	for range rc.runs {
-		fig.Runs = append(fig.Runs, web.Trajectory{})
-	}
-	rc.step(stderr, func(i int, r *optim.Run) error {
-		fig.Runs[i].Record(r)
-		return nil
-	})
+	fig := rc.Figure(w, h, tellStopped(stderr))
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
@@ -397,7 +245,7 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 func listCommand(stdout io.Writer) error {
-	w := &errWriter{w: stdout}
+	w := &bytes.Buffer{}
 	w.WriteString("Surfaces (every surface also takes blur and noise):\n\n")
 	for _, in := range landscapes.Surfaces() {
 		kind := ""
@@ -418,7 +266,8 @@ func listCommand(stdout io.Writer) error {
 	}
 	w.WriteString("\nModifiers of the first-order optimizers:\n\n")
 	writeParams(w, optim.ModifierParams())
-	return w.err
+	_, err := w.WriteTo(stdout)
+	return err
 }
 
 func writeParams(w io.Writer, params []landscapes.Param) {

@@ -259,3 +259,15 @@ func Evaluate(s Surface, x []float64) (Point, error) {
 	p.Eigenvalues = eig
 	return p, nil
 }
+
+// WithBlur is the same surface with another blur.
+func (l *Landscape) WithBlur(s float64) *Landscape {
+	v := l.Values.clone()
+	v.Set("blur", s)
+	out := &Landscape{Info: l.Info, Values: v, Spec: v.Canonical(l.Info.Name), Blur: s, Noise: l.Noise}
+	out.Surface = l.Info.build(v)
+	if s > 0 && !l.Info.ExactBlur {
+		out.Surface = newMonteCarloBlur(l.Info.build(v.with("blur", 0)), s)
+	}
+	return out
+}

@@ -157,6 +157,16 @@ func (v Values) Has(name string) bool {
 	return false
 }
 
+func (v Values) clone() Values {
+	return Values{params: v.params, vals: append([]float64(nil), v.vals...), given: append([]bool(nil), v.given...)}
+}
+
+func (v Values) with(name string, x float64) Values {
+	c := v.clone()
+	c.Set(name, x)
+	return c
+}
+
 // Set changes a value; it is for defaults that depend on other values.
 func (v Values) Set(name string, x float64) { v.vals[v.index(name)] = x }
 

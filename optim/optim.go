@@ -155,6 +155,13 @@ type Run struct {
 	Status Status
 	Reason string
 
+	// A continuation run sees the surface blurred by Blur, lowered from
+	// blurFrom to 0 over blurSteps steps.
+	Blur      float64
+	cont      *landscapes.Continuation
+	blurFrom  float64
+	blurSteps int
+
 	g []float64
 }
 
@@ -162,18 +169,28 @@ type Run struct {
 // for a bad spec; a method that refuses this landscape gives a Run whose
 // Status is Refused.
 func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (*Run, error) {
-	opt, info, err := Build(spec)
+	opt, info, v, err := resolve(spec)
 	if err != nil {
 		return nil, err
 	}
 	if len(x0) != land.Dim() {
 		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), land.Info.Name, land.Dim())
 	}
-	o := NewOracle(land.Surface, land.Noise, seed)
+	seen := land.Surface
+	var cont *landscapes.Continuation
+	if from := v.Float("blur_from"); from > 0 && land.Values.Has("blur") {
+		cont = landscapes.NewContinuation(land)
+		cont.SetBlur(from)
+		seen = cont
+	}
+	o := NewOracle(seen, land.Noise, seed)
 	if c, ok := opt.(clipper); ok {
 		o.clipNorm, o.clipValue = c.clipping()
 	}
-	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0))}
+	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
+	if cont != nil {
+		r.cont, r.blurFrom, r.blurSteps, r.Blur = cont, v.Float("blur_from"), v.Int("blur_steps"), v.Float("blur_from")
+	}
 	defer r.recover()
 	r.F, r.GNorm = r.measure(r.X)
 	if err := opt.Init(o, x0); err != nil {
@@ -203,6 +220,11 @@ func (r *Run) Step() (moved bool) {
 		return false
 	}
 	defer r.recover()
+	if r.cont != nil {
+		// Step t = Iter+1 sees s_t = blur_from·max(0, 1 − (t−1)/blur_steps).
+		r.Blur = r.blurFrom * math.Max(0, 1-float64(r.Iter)/float64(r.blurSteps))
+		r.cont.SetBlur(r.Blur)
+	}
 	rep := r.opt.Step()
 	r.Last = rep
 	if rep.Status != Running {

@@ -606,7 +606,7 @@ func TestBadSpecs(t *testing.T) {
 		{"adam:gamma=0.3", "gamma belongs to schedule=step; this spec has schedule=constant"},
 		{"adam:schedule=linear,t_max=3", "t_max belongs to schedule=cosine"},
 		{"adam:schedule=warp", "schedule takes one of constant, step, exponential, linear, inverse, cosine"},
-		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: none`},
+		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: blur_from, blur_steps`},
 		{"cg:beta=xx", "beta takes one of pr, fr, hs, dy"},
 		{"rprop:step_min=2,step_max=1", "step_min must not exceed step_max"},
 	}
@@ -666,5 +666,36 @@ func TestEveryOptimizerHasAFormula(t *testing.T) {
 	want := `<math display="block"><mrow><mi>θ</mi><mo>←</mo><mi>θ</mi><mo>−</mo><mfrac><mrow><mi>ε</mi></mrow><mrow><msqrt><mrow><mi>v</mi></mrow></msqrt><mo>+</mo><mi>δ</mi></mrow></mfrac><msub><msup><mi>g</mi><mn>2</mn></msup><mi>i</mi></msub></mrow></math>`
 	if got != want {
 		t.Errorf("MathML:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestContinuationFollowsTheBlurSchedule(t *testing.T) {
+	land := build(t, "rastrigin")
+	r := start(t, land, "gd:lr=0.001,blur_from=1,blur_steps=4", []float64{2.2, -1.3})
+	x := []float64{2.2, -1.3}
+	for step := 1; step <= 6; step++ {
+		s := math.Max(0, 1-float64(step-1)/4)
+		blurred := build(t, "rastrigin:blur="+landscapes.Format(s))
+		g := make([]float64, 2)
+		blurred.Grad(g, x)
+		x[0] -= 0.001 * g[0]
+		x[1] -= 0.001 * g[1]
+		r.Step()
+		if r.Blur != s || !floats.EqualApprox(r.X, x, 1e-14) {
+			t.Fatalf("step %d: blur %g, x %v; want blur %g, x %v", step, r.Blur, r.X, s, x)
+		}
+		// The recorded f is the target's, unblurred.
+		if r.F != land.Func(r.X) {
+			t.Fatalf("step %d: f = %g is not the unblurred value %g", step, r.F, land.Func(r.X))
+		}
+	}
+	// On a surface without a closed-form blur the schedule uses the Monte-Carlo blur.
+	mc := start(t, build(t, "himmelblau"), "gd:lr=0.001,blur_from=0.5,blur_steps=3", []float64{1, 1})
+	mc.Step()
+	want := build(t, "himmelblau:blur=0.5")
+	g := make([]float64, 2)
+	want.Grad(g, []float64{1, 1})
+	if !floats.EqualApprox(mc.X, []float64{1 - 0.001*g[0], 1 - 0.001*g[1]}, 1e-14) {
+		t.Errorf("Monte-Carlo continuation step %v, want the blurred gradient step", mc.X)
 	}
 }

@@ -29,7 +29,20 @@ func (in *Info) AllParams() []landscapes.Param {
 	if in.Modifiers {
 		ps = append(ps, modifierParams...)
 	}
-	return ps
+	return append(ps, continuationParams...)
+}
+
+// continuationParams let any racer follow a blur schedule: the surface it
+// sees is blurred by s_t = blur_from·max(0, 1 − (t−1)/blur_steps) at step t,
+// from blur_from down to 0 (continuation, ch. 8.7.6).
+var continuationParams = []landscapes.Param{
+	{Name: "blur_from", Kind: landscapes.Real, Default: 0, Min: 0, Max: 10, Doc: "continuation: the blur of the first step, lowered linearly to 0 (0 = off)"},
+	{Name: "blur_steps", Kind: landscapes.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "continuation: the steps over which the blur falls to 0"},
+}
+
+// ContinuationParams are the keys of the blur schedule, on every optimizer.
+func ContinuationParams() []landscapes.Param {
+	return append([]landscapes.Param(nil), continuationParams...)
 }
 
 var registry []*Info
@@ -52,9 +65,15 @@ func Lookup(name string) (*Info, bool) {
 // Build resolves a spec such as "adam:lr=0.05,clip_norm=1" and builds the
 // optimizer, ready for Init.
 func Build(spec string) (Optimizer, *Info, error) {
+	opt, in, _, err := resolve(spec)
+	return opt, in, err
+}
+
+func resolve(spec string) (Optimizer, *Info, landscapes.Values, error) {
+	var none landscapes.Values
 	name, keys, vals, err := landscapes.Split(spec)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	in, ok := Lookup(name)
 	if !ok {
@@ -62,17 +81,17 @@ func Build(spec string) (Optimizer, *Info, error) {
 		for i, r := range registry {
 			names[i] = r.Name
 		}
-		return nil, nil, landscapes.UnknownName(spec, "optimizer", name, names)
+		return nil, nil, none, landscapes.UnknownName(spec, "optimizer", name, names)
 	}
 	v, err := landscapes.Resolve(spec, in.Name, in.AllParams(), keys, vals)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	opt, err := in.build(v)
 	if err != nil {
-		return nil, nil, &landscapes.SpecError{Spec: spec, Problems: []landscapes.Problem{{Field: fieldOf(err), Message: in.Name + ": " + err.Error()}}}
+		return nil, nil, none, &landscapes.SpecError{Spec: spec, Problems: []landscapes.Problem{{Field: fieldOf(err), Message: in.Name + ": " + err.Error()}}}
 	}
-	return opt, in, nil
+	return opt, in, v, nil
 }
 
 // fieldError names the parameter a cross-parameter check is about.

@@ -33,6 +33,7 @@ type Message struct {
 	Speed   *float64    `json:"speed,omitempty"`
 	Tol     *float64    `json:"tol,omitempty"`
 	View    []float64   `json:"view,omitempty"` // [xmin, xmax, ymin, ymax]
+	To      *float64    `json:"to,omitempty"`   // seek: the race clock to run to
 }
 
 // RacerSpec names one racer: an optimizer spec and the client's id for it.
@@ -45,7 +46,7 @@ type RacerSpec struct {
 var Clocks = []string{"iterations", "evaluations", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view"}
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek"}
 
 // Limits of the protocol.
 const (
@@ -258,6 +259,7 @@ type RacerFrame struct {
 	GTHG      num         `json:"gTHg"`
 	Inertia   int         `json:"inertia"` // negative eigenvalues
 	Reached   *Reached    `json:"reached,omitempty"`
+	Blur      num         `json:"blur"` // the blur this racer sees (continuation)
 }
 
 // Reached records when a racer first met the race's gradient tolerance.
@@ -295,7 +297,8 @@ type RacerState struct {
 // grid over its view box (a slice through the start in more than two
 // dimensions), with what the page needs to colour and annotate it.
 type SurfaceMessage struct {
-	Type     string                `json:"type"` // "surface"
+	Type     string                `json:"type"`   // "surface"
+	Reason   string                `json:"reason"` // configure, view, start or morph (a continuation racer's blur changed)
 	Spec     string                `json:"spec"`
 	Name     string                `json:"name"`
 	Title    string                `json:"title"`
@@ -304,6 +307,7 @@ type SurfaceMessage struct {
 	View     [4]float64            `json:"view"` // the surface's own view box
 	Box      [4]float64            `json:"box"`  // the box this grid covers
 	Blur     string                `json:"blur"`
+	BlurS    num                   `json:"blur_s"`
 	N        int                   `json:"n"`
 	F        string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin
 	Log      bool                  `json:"log"`
@@ -319,7 +323,7 @@ func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64)
 		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
 	}
 	return SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
-		Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
+		Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: num(l.Blur), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
 		Log: g.Log, Floor: num(g.Floor), Delta: num(g.Delta), Critical: l.Critical()}
 }
 

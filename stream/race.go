@@ -67,7 +67,9 @@ type Race struct {
 	racers  []*racer
 	nextID  int
 	stride  int
-	message string // a note for the next state (why play stopped)
+	message string  // a note for the next state (why play stopped)
+	seekTo  float64 // ≥ 0 while running to a clock value (seek); -1 otherwise
+	shown   float64 // the blur of the surface the page shows
 
 	hess *mat.SymDense
 	g    []float64
@@ -77,7 +79,7 @@ type Race struct {
 
 // NewRace returns an empty race; Configure gives it a surface and racers.
 func NewRace(lim Limits) *Race {
-	return &Race{lim: lim, seed: 1, clock: "iterations", speed: DefaultSpeed, tol: DefaultTol}
+	return &Race{lim: lim, seed: 1, clock: "iterations", speed: DefaultSpeed, tol: DefaultTol, seekTo: -1}
 }
 
 // Configure replaces the race as a whole. Nothing changes unless every part
@@ -181,6 +183,7 @@ func (rc *Race) Configured() bool { return rc.land != nil }
 func (rc *Race) Reset() {
 	rc.gen++
 	rc.target = 0
+	rc.seekTo = -1
 	for _, r := range rc.racers {
 		rc.restart(r, r.run.Spec)
 	}
@@ -241,7 +244,11 @@ func (rc *Race) Advance(dt time.Duration) {
 	if !rc.playing {
 		return
 	}
-	rc.target += rc.speed * dt.Seconds()
+	if rc.seekTo >= 0 {
+		rc.target = rc.seekTo
+	} else {
+		rc.target += rc.speed * dt.Seconds()
+	}
 	deadline := time.Now().Add(rc.lim.TickWork)
 	for progress := true; progress && time.Now().Before(deadline); {
 		progress = false
@@ -260,11 +267,14 @@ func (rc *Race) Advance(dt time.Duration) {
 			slowest = math.Min(slowest, rc.clockOf(r))
 		}
 	}
-	if !math.IsInf(slowest, 1) {
+	if !math.IsInf(slowest, 1) && rc.seekTo < 0 {
 		rc.target = math.Min(rc.target, slowest+rc.speed)
 	}
-	if !rc.anyRunning() {
-		rc.playing = false
+	if rc.seekTo >= 0 && !(slowest < rc.seekTo) {
+		rc.playing, rc.seekTo = false, -1
+		rc.message = "arrived"
+	} else if !rc.anyRunning() {
+		rc.playing, rc.seekTo = false, -1
 		rc.message = "every racer has stopped"
 	}
 }
@@ -295,7 +305,10 @@ func (rc *Race) anyRunning() bool {
 // It returns whether the surface must be sent again.
 func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
 	if m.Type == "configure" {
-		return true, rc.Configure(m)
+		if p := rc.Configure(m); p != nil {
+			return false, p
+		}
+		return true, nil
 	}
 	if !rc.Configured() {
 		return false, problem("type", "send configure first: no surface is chosen yet")
@@ -313,6 +326,7 @@ func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
 	case "reset":
 		rc.playing = false
 		rc.Reset()
+		return rc.Morphed(), nil
 	case "speed":
 		if m.Speed == nil {
 			return false, problem("speed", "speed needs a number in (0, %g]", MaxSpeed)
@@ -356,6 +370,11 @@ func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
 			return false, problem("id", "no racer has id %q", m.ID)
 		}
 		rc.racers = append(rc.racers[:i], rc.racers[i+1:]...)
+	case "seek":
+		if m.To == nil || !(*m.To >= 0 && *m.To <= 1e12) {
+			return false, problem("to", "seek needs to: a clock value in [0, 1e12]")
+		}
+		rc.seekTo, rc.playing = *m.To, true
 	case "view":
 		if p := checkView(m.View); p != nil {
 			return false, p
@@ -389,8 +408,36 @@ func (rc *Race) State() State {
 	return s
 }
 
-// Surface is the message that describes the race's surface.
-func (rc *Race) Surface() SurfaceMessage { return surfaceMessage(rc.land, rc.start, rc.view) }
+// Surface is the message that describes the race's surface, as blurred as
+// the first continuation racer sees it (so the surface on screen morphs
+// with it), or as configured.
+func (rc *Race) Surface(reason string) SurfaceMessage {
+	s := rc.displayBlur()
+	rc.shown = s
+	land := rc.land
+	if s != land.Blur {
+		land = land.WithBlur(s)
+	}
+	m := surfaceMessage(land, rc.start, rc.view)
+	m.Reason = reason
+	return m
+}
+
+func (rc *Race) displayBlur() float64 {
+	for _, r := range rc.racers {
+		if r.run.Blur != rc.land.Blur {
+			return r.run.Blur
+		}
+	}
+	return rc.land.Blur
+}
+
+// Morphed says whether the displayed blur has moved enough since the surface
+// was last sent to send it again.
+func (rc *Race) Morphed() bool {
+	s := rc.displayBlur()
+	return math.Abs(s-rc.shown) > 0.02*math.Max(s, rc.shown) || (s == 0) != (rc.shown == 0)
+}
 
 // Frame takes the pending iterates of every racer (at most FramePoints each)
 // and describes each changed racer at its current point. It returns false
@@ -432,7 +479,7 @@ func (rc *Race) Sent(f Frame) {
 // and what the last step reported.
 func (rc *Race) describe(r *racer) RacerFrame {
 	run := r.run
-	rf := RacerFrame{ID: r.id, Status: run.Status.String(), Reason: run.Reason, LR: num(run.Last.LR), Damping: num(run.Last.Damping), Reached: r.reached}
+	rf := RacerFrame{ID: r.id, Status: run.Status.String(), Reason: run.Reason, LR: num(run.Last.LR), Damping: num(run.Last.Damping), Reached: r.reached, Blur: num(run.Blur)}
 	if run.Iter == 0 {
 		rf.LR, rf.Damping = num(math.NaN()), num(math.NaN())
 	}

@@ -200,6 +200,7 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 	ticker := time.NewTicker(FrameInterval)
 	defer ticker.Stop()
 	last := time.Now()
+	morphs := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -217,7 +218,11 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 				surface, perr = race.Handle(m)
 				if perr == nil {
 					if surface {
-						send(race.Surface())
+						reason := m.Type
+						if m.Type != "view" && m.Type != "start" {
+							reason = "configure"
+						}
+						send(race.Surface(reason))
 					}
 					send(race.State())
 				}
@@ -230,6 +235,12 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			last = now
 			was := race.playing
 			race.Advance(dt)
+			// A continuation racer's blur changed: the surface follows, at
+			// most ten times a second.
+			if morphs++; morphs >= 6 && race.Configured() && race.Morphed() {
+				morphs = 0
+				send(race.Surface("morph"))
+			}
 			if len(out) == 0 {
 				if f, ok := race.Frame(); ok {
 					if !send(f) {

@@ -482,3 +482,42 @@ func TestViewSendsASharperGrid(t *testing.T) {
 		}
 	}
 }
+
+func TestSeekAndMorph(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "rastrigin", Racers: []RacerSpec{{ID: "plain", Opt: "gd:lr=0.004"}, {ID: "cont", Opt: "gd:lr=0.004,blur_from=2,blur_steps=100"}}})
+	var s SurfaceMessage
+	b, _ := json.Marshal(c.next("surface"))
+	json.Unmarshal(b, &s)
+	if s.Reason != "configure" || s.BlurS != 2 {
+		t.Errorf("the first surface shows blur %v (%s); want the continuation racer's 2", s.BlurS, s.Reason)
+	}
+	to := 150.0
+	c.send(Message{Type: "seek", To: &to})
+	rows := c.collect([]string{"plain", "cont"}, 151)
+	if len(rows["cont"]) != 151 || rows["cont"][150][0] != 150 {
+		t.Fatalf("seek to 150 gave %d rows", len(rows["cont"]))
+	}
+	var st State
+	for {
+		b, _ := json.Marshal(c.next("state"))
+		json.Unmarshal(b, &st)
+		if st.Message == "arrived" {
+			break
+		}
+	}
+	if st.Playing {
+		t.Error("still playing after the seek arrived")
+	}
+	// The surface morphed down to the unblurred one as the racer's blur fell.
+	for {
+		b, _ := json.Marshal(c.next("surface"))
+		json.Unmarshal(b, &s)
+		if s.Reason != "morph" {
+			t.Fatalf("a surface with reason %q during the race", s.Reason)
+		}
+		if s.BlurS == 0 {
+			break
+		}
+	}
+}

@@ -10,11 +10,13 @@ type Registry struct {
 	Optimizers   []Optimizer         `json:"optimizers"`
 	Modifiers    []Param             `json:"modifiers"` // clip and schedule keys of first-order optimizers
 	ScheduleKeys map[string][]string `json:"scheduleKeys"`
+	Continuation []Param             `json:"continuation"` // the blur schedule keys of every optimizer
 	Clocks       []string            `json:"clocks"`
 	Colors       []string            `json:"colors"`
 	MaxRacers    int                 `json:"maxRacers"`
 	DefaultSpeed float64             `json:"defaultSpeed"`
 	DefaultTol   float64             `json:"defaultTol"`
+	Lessons      []Lesson            `json:"lessons"`
 }
 
 // Surface is one surface of the registry.
@@ -53,4 +55,18 @@ type Param struct {
 	Log         bool     `json:"log"`
 	Choices     []string `json:"choices,omitempty"`
 	Doc         string   `json:"doc"`
+}
+
+// Lesson is a preset race with its explanation and question.
+type Lesson struct {
+	Slug     string    `json:"slug"`
+	Title    string    `json:"title"`
+	Section  string    `json:"section"` // of the chapter
+	Text     string    `json:"text"`
+	Question string    `json:"question"`
+	Surface  string    `json:"surface"`
+	Racers   []string  `json:"racers"`
+	Start    []float64 `json:"start,omitempty"`
+	Clock    string    `json:"clock"`
+	Speed    float64   `json:"speed"`
 }

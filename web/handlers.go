@@ -65,6 +65,8 @@ func Registry() pages.Registry {
 	}
 	reg.Modifiers = params(optim.ModifierParams())
 	reg.ScheduleKeys = optim.ScheduleKeys()
+	reg.Continuation = params(optim.ContinuationParams())
+	reg.Lessons = Lessons
 	return reg
 }
 

@@ -27,9 +27,11 @@ func routes(hub *stream.Hub, log *slog.Logger) http.Handler {
 	r.Handle("/ws", hub)
 
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.Timeout(30 * time.Second))
+		r.Use(middleware.Timeout(60 * time.Second))
 		r.Method(http.MethodGet, "/", handlePage())
+		r.Method(http.MethodGet, "/lessons", handleLessons())
 		r.Method(http.MethodGet, "/api/registry", handleRegistry())
+		r.Method(http.MethodGet, "/export", handleExport(hub.Limits.MaxSteps))
 	})
 	return r
 }

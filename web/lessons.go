@@ -1,0 +1,113 @@
+package web
+
+import (
+	"net/http"
+
+	pages "github.com/saddle-viz/saddle/templ"
+)
+
+// Lessons walk through the chapter one idea at a time: each is a preset race
+// with a few sentences and the question to watch for. The presets were tuned
+// with `saddle run` so that what the text promises happens; the browser tests
+// check each promise.
+var Lessons = []pages.Lesson{
+	{
+		Slug: "ill-conditioning", Title: "Ill-conditioning", Section: "8.2.1",
+		Text: "This quadratic curves 50 times more steeply across its valley than along it. " +
+			"Gradient descent must keep its learning rate below 2/50 to stay stable across the valley, " +
+			"and so crawls along it, zig-zagging. Momentum and Nesterov's method accumulate speed along the valley floor. " +
+			"The last chart shows the chapter's monitor: a gradient step changes f by −εgᵀg + ½ε²gᵀHg, so when gᵀHg grows against gᵀg, learning stalls even though the gradient is large.",
+		Question: "How many iterations does each racer need to reach the tolerance, and why does gradient descent's path zig-zag?",
+		Surface:  "quadratic:kappa=50", Racers: []string{"gd:lr=0.038", "momentum:lr=0.01", "nesterov:lr=0.01"}, Clock: "iterations", Speed: 20,
+	},
+	{
+		Slug: "saddle-points", Title: "Saddle points", Section: "8.2.3",
+		Text: "At the origin this surface curves up along x and down along y: a saddle point, with the minima at (0, ±1). " +
+			"Newton's method jumps to the point where its quadratic model is stationary, and near a saddle that is the saddle itself. " +
+			"Saddle-free Newton takes the absolute values of the Hessian's eigenvalues, so negative curvature pushes it away. " +
+			"Hover a racer to see the Hessian's axes; a dashed axis has negative curvature.",
+		Question: "Where does each racer end, and what do the Hessian's eigenvalues say there?",
+		Surface:  "saddle", Racers: []string{"gd:lr=0.1", "newton", "saddle-free-newton"}, Clock: "iterations", Speed: 10,
+	},
+	{
+		Slug: "plateaus", Title: "Plateaus", Section: "8.2.3",
+		Text: "Far from its minimum this surface is almost flat: the gradient norm at the start is about 3e−5. " +
+			"Gradient descent takes steps proportional to the gradient and barely moves. " +
+			"Adam divides by a running estimate of the gradient's size, so its steps stay near its learning rate however flat the surface.",
+		Question: "How far has each racer moved after 100 iterations?",
+		Surface:  "plateau", Racers: []string{"gd:lr=0.1", "adam:lr=0.05"}, Clock: "iterations", Speed: 30,
+	},
+	{
+		Slug: "cliffs", Title: "Cliffs and exploding gradients", Section: "8.2.4",
+		Text: "A gentle bowl ends at a steep wall. Where the gradient descends the wall it is huge, " +
+			"and one gradient step throws the iterate far away, out of the view, like the exploding gradients of a recurrent network. " +
+			"Clipping the gradient's norm keeps the direction and bounds the step.",
+		Question: "Which racer leaves the view box, and when?",
+		Surface:  "cliff:h=3,k=20", Racers: []string{"sgd:lr=2", "sgd:lr=2,clip_norm=0.5"}, Clock: "iterations", Speed: 10,
+	},
+	{
+		Slug: "continuation-rastrigin", Title: "Local minima and continuation: Rastrigin", Section: "8.7.6",
+		Text: "Rastrigin's function has a local minimum near every integer point, and gradient descent stops in the nearest one. " +
+			"The second racer follows a continuation schedule: it descends the surface blurred by s = 2, which is nearly a smooth bowl, " +
+			"and the blur falls to 0 over 600 steps. The blur slider above shows what it sees.",
+		Question: "Which minimum does each racer end in, and what does the blurred surface look like at s = 0.5?",
+		Surface:  "rastrigin", Racers: []string{"gd:lr=0.004", "gd:lr=0.004,blur_from=2,blur_steps=600"}, Clock: "iterations", Speed: 60,
+	},
+	{
+		Slug: "continuation-wells", Title: "Local minima and continuation: wells", Section: "8.7.6",
+		Text: "Four Gaussian wells sit in a wide bowl, with a shallow dip near the centre. From this start gradient descent settles in the dip. " +
+			"The continuation racer starts on the surface blurred by s = 1.5, where the wells merge into broad basins, and tracks a basin as the blur is taken away. " +
+			"Continuation follows the broadest basin, which is not always the deepest well.",
+		Question: "Which minimum does each racer reach? Is it the deepest well?",
+		Surface:  "wells", Start: []float64{-1, 1}, Racers: []string{"gd:lr=0.1", "gd:lr=0.1,blur_from=1.5,blur_steps=200"}, Clock: "iterations", Speed: 30,
+	},
+	{
+		Slug: "weight-space-symmetry", Title: "Weight-space symmetry", Section: "8.2.2",
+		Text: "The loss of a linear network with one weight per layer depends only on the product xy, " +
+			"so every point of the hyperbola xy = 1 is a minimum: rescaling one weight by α and the other by 1/α changes nothing. " +
+			"Weight decay adds (λ/2)(x² + y²), which prefers the balanced solution and leaves just two minima.",
+		Question: "Where on the hyperbola does each racer end?",
+		Surface:  "symmetry", Racers: []string{"sgd:lr=0.05", "sgd:lr=0.05,weight_decay=0.2"}, Clock: "iterations", Speed: 30,
+	},
+	{
+		Slug: "adaptive-methods", Title: "Adaptive learning rates", Section: "8.5",
+		Text: "Beale's function has flat arms and sharp ridges, so its gradients differ by orders of magnitude from place to place. " +
+			"AdaGrad, RMSProp, AdaDelta and Adam each scale every coordinate's step by a history of its squared gradients. " +
+			"Open a racer's card to compare its rule with the textbook's: PyTorch puts RMSProp's ε outside the square root.",
+		Question: "Which methods reach the minimum at (3, 0.5), and which slow down on the way?",
+		Surface:  "beale", Racers: []string{"adagrad:lr=0.5", "rmsprop:lr=0.01", "adadelta", "adam:lr=0.05"}, Clock: "iterations", Speed: 40,
+	},
+	{
+		Slug: "second-order", Title: "Second-order and quasi-Newton methods", Section: "8.6",
+		Text: "Newton's method, conjugate gradients, BFGS and L-BFGS race along Rosenbrock's valley, timed by evaluations: " +
+			"every line-search probe counts, and a Hessian counts as n gradient evaluations. " +
+			"Newton uses the exact curvature; BFGS and L-BFGS build it from the gradients they have seen; CG needs only the last direction.",
+		Question: "Who reaches the tolerance in the fewest evaluations, and who in the fewest iterations?",
+		Surface:  "rosenbrock", Racers: []string{"newton", "cg", "bfgs", "lbfgs"}, Clock: "evaluations", Speed: 10,
+	},
+	{
+		Slug: "sgd-noise-and-schedules", Title: "SGD noise and learning-rate schedules", Section: "8.3.1",
+		Text: "Here every gradient carries Gaussian noise, as a minibatch gradient does. " +
+			"With a constant learning rate SGD reaches the minimum's neighbourhood and then wanders in it, at a distance set by the learning rate and the noise. " +
+			"The chapter recommends decaying the rate linearly until iteration τ and keeping it constant after: the second racer does that over 300 steps.",
+		Question: "How close to the minimum does each racer stay after 300 iterations?",
+		Surface:  "quadratic:noise=5", Racers: []string{"sgd:lr=0.03", "sgd:lr=0.03,schedule=linear,total_iters=300,end_factor=0.01"}, Clock: "iterations", Speed: 40,
+	},
+	{
+		Slug: "coordinate-descent", Title: "Coordinate descent", Section: "8.7.2",
+		Text: "Coordinate descent minimizes along one axis at a time. When the variables are nearly independent that is fast; " +
+			"here the valley is rotated by 30°, the coordinates are coupled, and each exact line search along an axis undoes part of the last. " +
+			"Set the angle to 0 and race again.",
+		Question: "How does the number of iterations change when the angle is 0?",
+		Surface:  "quadratic", Racers: []string{"coordinate-descent", "coordinate-descent:mode=gradient,lr=0.035", "gd:lr=0.035"}, Clock: "iterations", Speed: 10,
+	},
+}
+
+func handleLessons() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := pages.LessonList(Lessons).Render(r.Context(), w); err != nil {
+			http.Error(w, "rendering the page failed", http.StatusInternalServerError)
+		}
+	})
+}
