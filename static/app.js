@@ -2,8 +2,9 @@
 // racer cards, the charts and the leaderboard together.
 
 import { Connection } from './socket.js';
-import { defaultState, specOf, parseSpec } from './state.js';
+import { specOf, parseSpec, fromURL, toURL } from './state.js';
 import { Landscape } from './landscape.js';
+import { View3D } from './view3d.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams } from './controls.js';
 import { racerColor } from './colors.js';
@@ -11,7 +12,11 @@ import { racerColor } from './colors.js';
 const reg = JSON.parse(document.getElementById('registry').textContent);
 const $ = (id) => document.getElementById(id);
 
-const state = defaultState();
+// The state comes from the address: a permalink or a lesson reproduces a race.
+const state = fromURL(location.search, reg.lessons);
+let seekPending = state.t; // run to this clock once the race is configured
+let viewPending = state.view; // show this box once the surface has come
+let raceClock = 0;
 let gen = -1;
 let playing = false;
 let surfaceMsg = null;
@@ -40,7 +45,36 @@ function configure() {
     seed: state.seed, clock: state.clock, speed: state.speed, tol: state.tol,
     racers: state.racers.map((r) => ({ id: r.id, opt: r.spec })),
   });
+  if (seekPending > 0) {
+    send({ type: 'seek', req: 'transport', to: seekPending });
+    seekPending = 0;
+  }
 }
+
+// --- the address: permalinks and history ------------------------------------------
+
+let lastURL = location.search;
+/** remember writes the state into the address: a new history entry for a
+ * change a person would step back over, a replacement for a slider's drift. */
+function remember(push) {
+  const url = toURL(state, surfaceSpec());
+  if (url === lastURL) return;
+  lastURL = url;
+  if (push) history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+}
+
+window.addEventListener('popstate', () => {
+  const st = fromURL(location.search, reg.lessons);
+  Object.assign(state, st);
+  lastURL = location.search;
+  seekPending = st.t;
+  viewPending = st.view;
+  surfaceSelect.value = state.surface.name;
+  buildSurfaceParams();
+  showLesson();
+  configure();
+});
 
 function surfaceSpec() {
   const info = reg.surfaces.find((s) => s.name === state.surface.name);
@@ -61,6 +95,7 @@ function onState(s) {
   if (s.gen !== gen) {
     gen = s.gen;
     racers.clear();
+    raceClock = 0;
   }
   playing = s.playing;
   state.start = s.start;
@@ -78,16 +113,27 @@ function onState(s) {
   if (s.message) $('connection').textContent = s.message;
   syncCards();
   landscape.setStart(s.start);
+  // Paused: the address says how far the race has run, so that the link
+  // reproduces what is on the screen.
+  state.t = playing ? state.t : raceClock;
+  remember(false);
   dirty = true;
 }
 
 function onSurface(msg) {
-  const same = surfaceMsg && surfaceMsg.spec === msg.spec;
   surfaceMsg = msg;
-  landscape.setSurface(msg, same);
+  // A new configuration shows the whole view box; a zoom, a new start or a
+  // continuation racer's changing blur keep the view.
+  landscape.setSurface(msg, msg.reason !== 'configure');
+  view3d.setSurface(landscape.surface);
+  if (viewPending && msg.reason === 'configure') {
+    landscape.box = viewPending.slice();
+    landscape.viewChanged();
+    viewPending = null;
+  }
   $('surface-title').textContent = msg.title;
   $('surface-explain').textContent = msg.explain;
-  $('surface-blur').textContent = msg.blur === 'none' ? '' : `Blur: ${msg.blur}.`;
+  $('surface-blur').textContent = msg.blur === 'none' ? '' : `Blur s = ${+msg.blur_s.toPrecision(3)}: ${msg.blur}${msg.reason === 'morph' ? ', following the continuation racer' : ''}.`;
   dirty = true;
 }
 
@@ -102,6 +148,12 @@ function racerData(id) {
 
 function onFrame(f) {
   if (f.gen !== gen) return;
+  if (f.clock !== null) raceClock = f.clock;
+  if (!playing && state.t !== raceClock) {
+    // Paused (a step, a seek's last frames): the address keeps up.
+    state.t = raceClock;
+    remember(false);
+  }
   const dim = surfaceMsg ? surfaceMsg.dim : 2;
   for (const rf of f.racers) {
     const r = racerData(rf.id);
@@ -156,14 +208,80 @@ function clearErrors() {
 const landscape = new Landscape($('landscape'), {
   onStart: (p) => {
     state.start = p;
+    state.t = 0;
     send({ type: 'start', req: 'transport', start: p });
+    remember(true);
   },
-  onView: (box) => send({ type: 'view', req: 'transport', view: box }),
+  onView: (box) => {
+    send({ type: 'view', req: 'transport', view: box });
+    state.view = box;
+    remember(false);
+  },
   onHover: (text) => { $('hover-info').textContent = text; },
 });
 $('zoom-in').addEventListener('click', () => landscape.zoom(1 / 1.25));
 $('zoom-out').addEventListener('click', () => landscape.zoom(1.25));
 $('zoom-fit').addEventListener('click', () => landscape.fit());
+
+// The 3-D view shares the landscape's place.
+const view3d = new View3D($('view3d'));
+$('toggle-3d').addEventListener('click', () => {
+  const on = $('view3d').hidden;
+  if (on && !view3d.ok) {
+    $('hover-info').textContent = 'The 3-D view needs WebGL, which this browser does not offer.';
+    return;
+  }
+  $('view3d').hidden = !on;
+  $('landscape').hidden = on;
+  $('toggle-3d').setAttribute('aria-pressed', String(on));
+  view3d.resize(landscape.size);
+  view3d.dirty = true;
+  dirty = true; // the paths go to whichever view shows
+  (on ? $('view3d') : $('landscape')).focus();
+});
+
+// --- the lesson -------------------------------------------------------------
+
+function showLesson() {
+  const l = reg.lessons.find((x) => x.slug === state.lesson);
+  $('lesson').hidden = !l;
+  if (!l) return;
+  $('lesson-title').textContent = `${l.title} (§${l.section})`;
+  $('lesson-text').textContent = l.text;
+  $('lesson-question').textContent = l.question;
+}
+showLesson();
+
+// --- export -------------------------------------------------------------------
+
+/** exportURL names the race on the screen for the export endpoint: the same
+ * specs, start and seed, and as many steps as the furthest racer has run. */
+function exportURL(format) {
+  const q = new URLSearchParams({ format, surface: surfaceSpec(), seed: String(state.seed) });
+  for (const r of state.racers) q.append('opt', r.spec);
+  if (state.start) q.set('start', state.start.map((v) => +v.toPrecision(17)).join(','));
+  let steps = 0;
+  for (const r of racers.values()) if (r.iter.length) steps = Math.max(steps, r.iter[r.iter.length - 1]);
+  q.set('steps', String(steps || 100));
+  return '/export?' + q.toString();
+}
+for (const a of document.querySelectorAll('#export a[data-format]')) {
+  const update = () => { a.href = exportURL(a.dataset.format); };
+  a.addEventListener('pointerenter', update);
+  a.addEventListener('focus', update);
+  a.addEventListener('click', update);
+}
+$('copy-link').addEventListener('click', async () => {
+  remember(false);
+  const where = document.querySelector('[data-error-for="export"]');
+  try {
+    await navigator.clipboard.writeText(location.href);
+    where.textContent = 'Link copied.';
+  } catch {
+    where.textContent = location.href; // no clipboard here: the link to copy by hand
+  }
+  where.classList.add('shown');
+});
 
 // --- the surface controls -------------------------------------------------------
 
@@ -173,14 +291,21 @@ let surfaceTimer;
 function buildSurfaceParams() {
   surfaceParams($('surface-params'), reg, state.surface.name, state.surface.values, () => {
     clearTimeout(surfaceTimer);
-    surfaceTimer = setTimeout(configure, 250);
+    surfaceTimer = setTimeout(() => {
+      state.t = 0;
+      configure();
+      remember(true);
+    }, 250);
   });
 }
 surfaceSelect.addEventListener('change', () => {
   state.surface = { name: surfaceSelect.value, values: {} };
   state.start = null;
+  state.view = null;
+  state.t = 0;
   buildSurfaceParams();
   configure();
+  remember(true);
 });
 buildSurfaceParams();
 
@@ -200,18 +325,35 @@ $('speed').addEventListener('input', () => {
   state.speed = Math.pow(10, Number($('speed').value));
   showSpeed();
   send({ type: 'speed', req: 'transport', speed: state.speed });
+  remember(false);
 });
-$('clock').addEventListener('change', () => send({ type: 'clock', req: 'transport', clock: $('clock').value }));
+$('clock').addEventListener('change', () => {
+  state.clock = $('clock').value;
+  state.t = 0;
+  send({ type: 'clock', req: 'transport', clock: state.clock });
+  remember(true);
+});
 $('tol').addEventListener('change', () => {
   state.tol = Number($('tol').value);
   configure();
+  remember(true);
 });
+// Keys: space plays or pauses, → steps, r resets, anywhere but in a field
+// (the maps take the arrow keys for themselves).
 document.addEventListener('keydown', (ev) => {
   const t = ev.target;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   if (t.closest && t.closest('input, select, textarea, [contenteditable]')) return;
-  if (ev.key === ' ') { togglePlay(); ev.preventDefault(); }
-  else if (ev.key === 'ArrowRight' && t.id !== 'landscape') { send({ type: 'step', req: 'transport' }); ev.preventDefault(); }
-  else if (ev.key === 'r' && !ev.ctrlKey && !ev.metaKey) send({ type: 'reset', req: 'transport' });
+  if (ev.key === ' ' && !(t.closest && t.closest('button, a'))) { togglePlay(); ev.preventDefault(); }
+  else if (ev.key === 'ArrowRight') { send({ type: 'step', req: 'transport' }); ev.preventDefault(); }
+  else if (ev.key === 'r') send({ type: 'reset', req: 'transport' });
+});
+// On the map, Enter puts the start at the middle of the view.
+$('landscape').addEventListener('keydown', (ev) => {
+  if (ev.key !== 'Enter') return;
+  const b = landscape.box;
+  landscape.hooks.onStart([(b[0] + b[1]) / 2, (b[2] + b[3]) / 2]);
+  ev.preventDefault();
 });
 
 // --- the racers -----------------------------------------------------------------
@@ -245,11 +387,16 @@ function retune(id, spec) {
   retuneTimers.set(id, setTimeout(() => {
     retuneTimers.delete(id);
     send({ type: 'retune', req: `racer:${id}`, id, opt: spec });
+    const r = state.racers.find((x) => x.id === id);
+    if (r) r.spec = spec;
+    remember(true);
   }, 250));
 }
 
 function remove(id) {
   send({ type: 'remove', req: `racer:${id}`, id });
+  state.racers = state.racers.filter((r) => r.id !== id);
+  remember(true);
 }
 
 const SUGGESTIONS = ['gd:lr=0.001', 'nesterov:lr=0.001', 'rmsprop:lr=0.01', 'adagrad:lr=0.1', 'newton', 'lbfgs', 'cg', 'adadelta', 'saddle-free-newton', 'rprop'];
@@ -259,6 +406,8 @@ $('add-racer').addEventListener('click', () => {
   let n = state.racers.length + 1;
   while (state.racers.some((r) => r.id === `r${n}`)) n++;
   send({ type: 'add', req: 'racer', racer: { id: `r${n}`, opt: spec } });
+  state.racers.push({ id: `r${n}`, spec });
+  remember(true);
 });
 
 // --- charts and leaderboard ---------------------------------------------------
@@ -294,6 +443,7 @@ function updateViews() {
     id: r.id, index: r.index, xs: r.xs, diag: r.diag, status: r.status, spec: r.spec,
     f: r.f[r.last], gnorm: r.gnorm[r.last],
   })), reg.colors);
+  if (!$('view3d').hidden) view3d.setRacers(ordered, reg.colors);
   const fs = fstar();
   const loss = [], gnorm = [], eig = [], curv = [];
   for (const r of ordered) {
@@ -314,7 +464,7 @@ function updateViews() {
     const card = cards.get(r.id);
     if (!card || r.last < 0) continue;
     const d = r.diag || {};
-    const lr = d.lr === null || d.lr === undefined ? '' : ` · lr ${+d.lr.toPrecision(3)}`;
+    const lr = (d.lr === null || d.lr === undefined ? '' : ` · lr ${+d.lr.toPrecision(3)}`) + (d.blur ? ` · blur ${+d.blur.toPrecision(3)}` : '');
     const why = r.reason ? `: ${r.reason}` : '';
     card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}`);
     card.el.dataset.status = r.status || '';
@@ -326,10 +476,13 @@ function leaderboard(ordered) {
   const now = performance.now();
   if (now - lastBoard < 200) return;
   lastBoard = now;
+  // Lowest f first (a racer stuck in a local minimum also meets the
+  // gradient tolerance); among equals, whoever met the tolerance first.
   const rows = ordered.filter((r) => r.last >= 0).sort((a, b) => {
+    const fa = a.f[a.last], fb = b.f[b.last];
+    if (Math.abs(fa - fb) > 1e-9 * Math.max(1, Math.abs(fa), Math.abs(fb))) return fa - fb;
     if (a.reached && b.reached) return a.reached.clock - b.reached.clock;
-    if (a.reached || b.reached) return a.reached ? -1 : 1;
-    return a.f[a.last] - b.f[b.last];
+    return a.reached ? -1 : b.reached ? 1 : 0;
   });
   const body = $('leaderboard').tBodies[0];
   body.replaceChildren(...rows.map((r, i) => {
@@ -356,13 +509,14 @@ function frame() {
     updateViews();
   }
   landscape.draw();
+  view3d.draw();
   for (const c of Object.values(charts)) c.draw();
   requestAnimationFrame(frame);
 }
 
 // For tests and the curious: the page's live data.
 window.saddle = {
-  state, racers, landscape, send, charts, updateViews,
+  state, racers, landscape, view3d, send, charts, updateViews,
   get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; },
   /** invalidate forces a full redraw of every view at the next animation frame. */
   invalidate() {

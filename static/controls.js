@@ -150,6 +150,8 @@ export class RacerCard {
     this.params.className = 'params';
     this.modifiers = document.createElement('details');
     this.modifiers.className = 'modifiers';
+    this.continuation = document.createElement('details');
+    this.continuation.className = 'modifiers';
     this.formula = document.createElement('div');
     this.status = document.createElement('p');
     this.status.className = 'racer-status';
@@ -157,7 +159,7 @@ export class RacerCard {
     this.error = document.createElement('span');
     this.error.className = 'field-error';
     this.error.dataset.errorFor = `racer:${racer.id}`;
-    this.el.append(head, this.params, this.modifiers, this.error, this.status, this.formula);
+    this.el.append(head, this.params, this.modifiers, this.continuation, this.error, this.status, this.formula);
     const { name, values } = parseSpec(racer.spec);
     this.select.value = name;
     this.values = values;
@@ -171,7 +173,7 @@ export class RacerCard {
 
   allParams() {
     const o = this.info();
-    return o.modifiers ? [...o.params, ...this.reg.modifiers] : o.params;
+    return [...o.params, ...(o.modifiers ? this.reg.modifiers : []), ...this.reg.continuation];
   }
 
   setIndex(index) {
@@ -216,6 +218,16 @@ export class RacerCard {
     } else {
       this.modifiers.hidden = true;
     }
+    this.continuation.replaceChildren();
+    const summary = document.createElement('summary');
+    summary.textContent = 'Continuation: follow a blur schedule';
+    const box = document.createElement('div');
+    box.className = 'params';
+    for (const p of this.reg.continuation) {
+      box.append(paramControl(p, shown[p.name], (v) => { this.values[p.name] = v; this.changed(); }));
+    }
+    this.continuation.append(summary, box);
+    this.continuation.open = Number(shown.blur_from) > 0;
     const tpl = document.getElementById(`formula-${o.name}`);
     this.formula.replaceChildren(tpl ? tpl.content.cloneNode(true) : '');
     this.select.title = o.explain;

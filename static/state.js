@@ -53,3 +53,61 @@ export function defaultState() {
     tol: 1e-6,
   };
 }
+
+/** fromLesson is the race a lesson presets. */
+export function fromLesson(lesson) {
+  const st = defaultState();
+  st.lesson = lesson.slug;
+  st.surface = parseSpec(lesson.surface);
+  st.racers = lesson.racers.map((spec, i) => ({ id: `r${i + 1}`, spec }));
+  st.start = lesson.start || null;
+  st.clock = lesson.clock || 'iterations';
+  st.speed = lesson.speed || 30;
+  return st;
+}
+
+const numbers = (text, n) => {
+  if (text === null) return null;
+  const v = text.split(',').map(Number);
+  return v.length === n && v.every(Number.isFinite) ? v : null;
+};
+
+/**
+ * fromURL reads a permalink: ?lesson=…&surface=SPEC&opt=SPEC&opt=…&start=x,y
+ * &seed=S&clock=…&speed=…&tol=…&view=x0,x1,y0,y1&t=CLOCK. A lesson gives the
+ * defaults; the other parameters override them.
+ */
+export function fromURL(search, lessons) {
+  const q = new URLSearchParams(search);
+  const lesson = lessons.find((l) => l.slug === q.get('lesson'));
+  const st = lesson ? fromLesson(lesson) : defaultState();
+  if (q.has('surface')) {
+    st.surface = parseSpec(q.get('surface'));
+    if (!q.has('start')) st.start = null;
+  }
+  if (q.has('opt')) st.racers = q.getAll('opt').map((spec, i) => ({ id: `r${i + 1}`, spec }));
+  if (q.has('start')) st.start = (q.get('start') === '' ? null : q.get('start').split(',').map(Number));
+  if (q.has('seed') && /^\d+$/.test(q.get('seed'))) st.seed = Number(q.get('seed'));
+  if (q.has('clock')) st.clock = q.get('clock');
+  if (q.has('speed') && Number(q.get('speed')) > 0) st.speed = Number(q.get('speed'));
+  if (q.has('tol') && Number(q.get('tol')) >= 0) st.tol = Number(q.get('tol'));
+  st.view = numbers(q.get('view'), 4);
+  st.t = q.has('t') && Number(q.get('t')) > 0 ? Number(q.get('t')) : 0;
+  return st;
+}
+
+/** toURL writes the state as a permalink's query string. */
+export function toURL(st, surfaceSpec) {
+  const q = new URLSearchParams();
+  if (st.lesson) q.set('lesson', st.lesson);
+  q.set('surface', surfaceSpec);
+  for (const r of st.racers) q.append('opt', r.spec);
+  if (st.start) q.set('start', st.start.map((v) => +v.toPrecision(17)).join(','));
+  q.set('seed', String(st.seed));
+  q.set('clock', st.clock);
+  q.set('speed', String(+st.speed.toPrecision(4)));
+  q.set('tol', String(st.tol));
+  if (st.view) q.set('view', st.view.map((v) => +v.toPrecision(6)).join(','));
+  if (st.t > 0) q.set('t', String(st.t));
+  return '?' + q.toString();
+}

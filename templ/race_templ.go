@@ -49,7 +49,7 @@ func Race(reg Registry) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div id=\"surface-params\" class=\"params\" aria-label=\"Surface parameters\"></div><div id=\"connection\" role=\"status\" aria-live=\"polite\"></div></header><main><section id=\"landscape-panel\" aria-label=\"The landscape\"><aside id=\"lesson\" hidden aria-live=\"polite\"><h2 id=\"lesson-title\"></h2><p id=\"lesson-text\"></p><p id=\"lesson-question\" class=\"question\"></p></aside><div class=\"canvas-wrap\"><canvas id=\"landscape\" tabindex=\"0\" aria-label=\"Heat map of the surface with the racers' paths. Click or drag to set the start point; scroll to zoom; drag to pan; arrow keys pan, + and − zoom.\"></canvas><canvas id=\"view3d\" hidden tabindex=\"0\" aria-label=\"The surface in 3-D with the racers' paths. Drag or use the arrow keys to turn it; scroll or + and − to zoom.\"></canvas><div class=\"view-buttons\"><button type=\"button\" id=\"zoom-in\" title=\"Zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"Zoom out\">−</button> <button type=\"button\" id=\"zoom-fit\" title=\"Back to the whole view box\">Fit</button> <button type=\"button\" id=\"toggle-3d\" aria-pressed=\"false\" title=\"Show the surface in 3-D\">3-D</button></div></div><div class=\"row\" id=\"export\" role=\"group\" aria-label=\"Export\"><span>Export:</span> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div id=\"surface-params\" class=\"params\" aria-label=\"Surface parameters\"></div><div id=\"connection\" role=\"status\" aria-live=\"polite\"></div></header><main><section id=\"landscape-panel\" aria-label=\"The landscape\"><div class=\"canvas-wrap\"><canvas id=\"landscape\" tabindex=\"0\" aria-label=\"Heat map of the surface with the racers' paths. Click or drag to set the start point; scroll to zoom; drag to pan; arrow keys pan, + and − zoom.\"></canvas><canvas id=\"view3d\" hidden tabindex=\"0\" aria-label=\"The surface in 3-D with the racers' paths. Drag or use the arrow keys to turn it; scroll or + and − to zoom.\"></canvas><div class=\"view-buttons\"><button type=\"button\" id=\"zoom-in\" title=\"Zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"Zoom out\">−</button> <button type=\"button\" id=\"zoom-fit\" title=\"Back to the whole view box\">Fit</button> <button type=\"button\" id=\"toggle-3d\" aria-pressed=\"false\" title=\"Show the surface in 3-D\">3-D</button></div></div><div class=\"row\" id=\"export\" role=\"group\" aria-label=\"Export\"><span>Export:</span> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -61,7 +61,7 @@ func Race(reg Registry) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 43, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 38, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 			if templ_7745c5c3_Err != nil {
@@ -74,7 +74,7 @@ func Race(reg Registry) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(f)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 43, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 38, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -85,7 +85,7 @@ func Race(reg Registry) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<button type=\"button\" id=\"copy-link\" title=\"Copy a link that reproduces this race\">Copy link</button> <span class=\"field-error\" data-error-for=\"export\"></span></div><p id=\"hover-info\" class=\"hint\" aria-live=\"polite\">Click or drag on the map to move the start point.</p><h2 id=\"surface-title\"></h2><p id=\"surface-explain\"></p><p id=\"surface-blur\" class=\"hint\"></p></section><section id=\"side\" aria-label=\"Race controls and results\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<button type=\"button\" id=\"copy-link\" title=\"Copy a link that reproduces this race\">Copy link</button> <span class=\"field-error\" data-error-for=\"export\"></span></div><p id=\"hover-info\" class=\"hint\" aria-live=\"polite\">Click or drag on the map to move the start point.</p><h2 id=\"surface-title\"></h2><p id=\"surface-explain\"></p><p id=\"surface-blur\" class=\"hint\"></p></section><section id=\"side\" aria-label=\"Race controls and results\"><aside id=\"lesson\" hidden aria-live=\"polite\"><h2 id=\"lesson-title\"></h2><p id=\"lesson-text\"></p><p id=\"lesson-question\" class=\"question\"></p></aside>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

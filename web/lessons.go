@@ -18,7 +18,7 @@ var Lessons = []pages.Lesson{
 			"and so crawls along it, zig-zagging. Momentum and Nesterov's method accumulate speed along the valley floor. " +
 			"The last chart shows the chapter's monitor: a gradient step changes f by −εgᵀg + ½ε²gᵀHg, so when gᵀHg grows against gᵀg, learning stalls even though the gradient is large.",
 		Question: "How many iterations does each racer need to reach the tolerance, and why does gradient descent's path zig-zag?",
-		Surface:  "quadratic:kappa=50", Racers: []string{"gd:lr=0.038", "momentum:lr=0.01", "nesterov:lr=0.01"}, Clock: "iterations", Speed: 20,
+		Surface:  "quadratic:kappa=50", Racers: []string{"gd:lr=0.038", "momentum:lr=0.05,momentum=0.5", "nesterov:lr=0.015,momentum=0.8"}, Clock: "iterations", Speed: 20,
 	},
 	{
 		Slug: "saddle-points", Title: "Saddle points", Section: "8.2.3",

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/saddle-viz/saddle/web"
+)
+
+// arrive opens a page and waits until its race has run to the clock value
+// the address gives (t) and stopped there.
+func arrive(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	do(t, ctx, chromedp.Navigate(url))
+	waitFor(t, ctx, "the race to arrive", `window.saddle && window.saddle.surface && !window.saddle.playing && document.getElementById('connection').textContent === 'arrived'`)
+}
+
+// lessonOutcomes holds, for every lesson, how far to run it and the outcome
+// its text promises, as a JavaScript predicate over the racers r1, r2, …
+// (each with iter, evals, f, gnorm, xs and reached).
+var lessonOutcomes = map[string]struct {
+	t       int
+	promise string
+}{
+	"ill-conditioning":        {200, `r2.reached && r3.reached && r2.reached.iter < 150 && r3.reached.iter < 150 && !r1.reached`},
+	"saddle-points":           {30, `Math.hypot(last(r2)[0], last(r2)[1]) < 1e-8 && Math.abs(Math.abs(last(r3)[1]) - 1) < 1e-6 && Math.abs(last(r3)[0]) < 1e-6 && Math.abs(Math.abs(last(r1)[1]) - 1) < 0.05`},
+	"plateaus":                {100, `Math.hypot(last(r1)[0] - 3.5, last(r1)[1] - 2.5) < 1e-3 && Math.hypot(last(r2)[0] - 3.5, last(r2)[1] - 2.5) > 1`},
+	"cliffs":                  {60, `anyOut(r1) && !anyOut(r2)`},
+	"continuation-rastrigin":  {700, `fin(r1) > 10 && fin(r2) < 1e-6`},
+	"continuation-wells":      {400, `fin(r1) > -0.01 && fin(r2) < -0.7`},
+	"weight-space-symmetry":   {400, `Math.abs(last(r1)[0] * last(r1)[1] - 1) < 1e-3 && Math.abs(last(r1)[0] - last(r1)[1]) > 1 && Math.abs(last(r2)[0] - last(r2)[1]) < 0.01`},
+	"adaptive-methods":        {500, `[r1, r2, r3, r4].every((r) => fin(r) < 0.2)`},
+	"second-order":            {200, `[r1, r2, r3, r4].every((r) => r.reached) && r1.reached.clock < r3.reached.clock && r3.reached.clock < r2.reached.clock`},
+	"sgd-noise-and-schedules": {300, `fin(r2) < fin(r1) / 10`},
+	"coordinate-descent":      {200, `r1.reached && !r3.reached`},
+}
+
+func TestBrowserLessons(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	do(t, ctx, chromedp.Navigate(url+"/lessons"))
+	links := eval[[]string](t, ctx, `[...document.querySelectorAll('.lesson-list a')].map(a => a.getAttribute('href'))`)
+	if len(links) != len(web.Lessons) || len(web.Lessons) < 10 {
+		t.Fatalf("the lesson list links %d lessons of %d: %v", len(links), len(web.Lessons), links)
+	}
+	screenshot(t, ctx, "lessons")
+	for _, l := range web.Lessons {
+		t.Run(l.Slug, func(t *testing.T) {
+			o, ok := lessonOutcomes[l.Slug]
+			if !ok {
+				t.Fatalf("lesson %s has no outcome to check", l.Slug)
+			}
+			arrive(t, ctx, fmt.Sprintf("%s/?lesson=%s&t=%d", url, l.Slug, o.t))
+			if got := eval[string](t, ctx, `document.getElementById('lesson-title').textContent`); !strings.HasPrefix(got, l.Title) {
+				t.Errorf("the lesson panel shows %q", got)
+			}
+			kept := eval[bool](t, ctx, `(() => {
+				const R = window.saddle.racers, ids = window.saddle.state.racers.map((x) => x.id);
+				const [r1, r2, r3, r4] = ids.map((id) => R.get(id));
+				const last = (r) => r.xs.slice(-2), fin = (r) => r.f[r.f.length - 1];
+				const anyOut = (r) => { const b = window.saddle.surface.view; for (let i = 0; i < r.xs.length; i += 2) if (r.xs[i] < b[0] || r.xs[i] > b[1] || r.xs[i + 1] < b[2] || r.xs[i + 1] > b[3]) return true; return false; };
+				return !!(`+o.promise+`);
+			})()`)
+			screenshot(t, ctx, "lesson-"+l.Slug)
+			if !kept {
+				state := eval[string](t, ctx, `JSON.stringify([...window.saddle.racers.values()].map((r) => ({spec: r.spec, iter: r.iter.at(-1), f: r.f.at(-1), x: r.xs.slice(-2), reached: r.reached, status: r.status})))`)
+				t.Errorf("the lesson's promise %s does not hold: %s", o.promise, state)
+			}
+		})
+	}
+}
+
+// raceData is the page's record of every racer, to compare two loads.
+const raceData = `JSON.stringify(window.saddle.state.racers.map((s) => { const r = window.saddle.racers.get(s.id); return [s.spec, r.iter, r.evals, r.f, r.gnorm, r.xs]; }))`
+
+func TestBrowserPermalinkReproducesTheRace(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=rosenbrock:noise=2&opt=adam:lr=0.05&opt=sgd:lr=0.001,momentum=0.9&opt=bfgs&seed=5&start=-1,2.5&t=40")
+	first := eval[string](t, ctx, raceData)
+	if !strings.Contains(first, "adam:lr=0.05") || strings.Count(first, ",40],") < 4 {
+		t.Fatalf("the race did not run to 40: %.300s", first)
+	}
+	link := eval[string](t, ctx, `location.href`)
+	for _, want := range []string{"surface=rosenbrock%3Anoise%3D2", "seed=5", "t=40", "start=-1%2C2.5"} {
+		if !strings.Contains(link, want) {
+			t.Errorf("the address %s lacks %s", link, want)
+		}
+	}
+	// A fresh page from the address reproduces every number, bit for bit.
+	do(t, ctx, chromedp.Navigate(url+"/lessons")) // leave the page
+	arrive(t, ctx, link)
+	if again := eval[string](t, ctx, raceData); again != first {
+		t.Errorf("the permalink gave a different race:\n%.300s\n%.300s", first, again)
+	}
+	// Back and forward: a new surface, then back to the race.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("surface"), "saddle"))
+	waitFor(t, ctx, "the saddle", `window.saddle.surface.name === 'saddle' && location.search.includes('surface=saddle')`)
+	eval[any](t, ctx, `history.back()`)
+	time.Sleep(500 * time.Millisecond) // a poll begun during the history step can miss it
+	waitFor(t, ctx, "rosenbrock again", `window.saddle.surface && window.saddle.surface.name === 'rosenbrock' && document.getElementById('surface').value === 'rosenbrock' && window.saddle.state.racers.length === 3`)
+	eval[any](t, ctx, `history.forward()`)
+	time.Sleep(500 * time.Millisecond)
+	waitFor(t, ctx, "the saddle again", `window.saddle.surface.name === 'saddle'`)
+}
+
+func TestBrowserExportDownloads(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	dir := t.TempDir()
+	arrive(t, ctx, url+"/?surface=rosenbrock&opt=adam:lr=0.05&opt=bfgs&t=30")
+	do(t, ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true)})
+		return err
+	}))
+	for _, format := range []string{"png", "svg", "pdf", "csv", "json"} {
+		// An event stream ends when the loop over it breaks: one per download.
+		ectx, cancel := context.WithTimeout(ctx, time.Minute)
+		progress := chromedp.Events(ectx, cdpbrowser.DownloadProgress)
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#export a[data-format="`+format+`"]`)))
+		var name string
+		for ev, err := range progress {
+			if err != nil {
+				t.Fatalf("%s: the download did not complete: %v", format, err)
+			}
+			if ev.State == cdpbrowser.DownloadProgressStateCompleted {
+				name = ev.GUID
+				break
+			}
+		}
+		cancel()
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExport(t, format, data)
+	}
+	// The file names say what is inside.
+	href := eval[string](t, ctx, `document.querySelector('#export a[data-format="png"]').href`)
+	if cd, _ := httpGet(t, href); !strings.Contains(cd, `filename="saddle-rosenbrock-adam-bfgs-30-steps.png"`) {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func checkExport(t *testing.T, format string, data []byte) {
+	t.Helper()
+	switch format {
+	case "png":
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil || img.Bounds().Dx() != 1600 {
+			t.Errorf("png: %v", err)
+		}
+	case "svg":
+		var doc struct{ XMLName xml.Name }
+		if err := xml.Unmarshal(data, &doc); err != nil || doc.XMLName.Local != "svg" {
+			t.Errorf("svg: %v, root %q", err, doc.XMLName.Local)
+		}
+	case "pdf":
+		if !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.Contains(data[len(data)-32:], []byte("%%EOF")) {
+			t.Error("pdf: not a complete PDF file")
+		}
+	case "csv":
+		rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+		if err != nil || strings.Join(rows[0], ",") != "opt,iter,evals,f,gnorm,x0,x1" || len(rows) < 32 {
+			t.Errorf("csv: %v, %d rows", err, len(rows))
+		}
+	case "json":
+		var doc struct {
+			Runs []struct{ Iterates []any } `json:"runs"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil || len(doc.Runs) != 2 || len(doc.Runs[0].Iterates) != 31 {
+			t.Errorf("json: %v, %+v", err, doc)
+		}
+	}
+}
+
+func TestBrowserKeyboard(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	do(t, ctx, chromedp.EmulateViewport(1280, 720))
+	do(t, ctx, chromedp.Navigate(url+"/?lesson=saddle-points"))
+	waitFor(t, ctx, "the race", `window.saddle && window.saddle.surface && window.saddle.racers.get('r1')?.iter.length >= 1`)
+	// At 1280×720, a projector, the whole map is on the screen.
+	if bottom := eval[float64](t, ctx, `document.getElementById('landscape').getBoundingClientRect().bottom`); bottom > 720 {
+		t.Errorf("the map ends at %v px, below a 720 px screen", bottom)
+	}
+	eval[any](t, ctx, `document.activeElement.blur()`)
+	do(t, ctx, chromedp.KeyEvent(" "))
+	waitFor(t, ctx, "space to play", `window.saddle.playing`)
+	do(t, ctx, chromedp.KeyEvent(" "))
+	waitFor(t, ctx, "space to pause", `!window.saddle.playing`)
+	n := eval[int](t, ctx, `window.saddle.racers.get('r1').iter.at(-1)`)
+	do(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
+	waitFor(t, ctx, "→ to step", fmt.Sprintf(`window.saddle.racers.get('r1').iter.at(-1) > %d && !window.saddle.playing`, n))
+	gen := eval[int](t, ctx, `window.saddle.gen`)
+	do(t, ctx, chromedp.KeyEvent("r"))
+	waitFor(t, ctx, "r to reset", fmt.Sprintf(`window.saddle.gen > %d`, gen))
+	// Tab reaches every control, and the focused one is outlined.
+	seen := map[string]bool{}
+	for range 80 {
+		do(t, ctx, chromedp.KeyEvent("\t"))
+		id := eval[string](t, ctx, `(document.activeElement.id || document.activeElement.className || document.activeElement.tagName) + ''`)
+		seen[id] = true
+		if outline := eval[string](t, ctx, `getComputedStyle(document.activeElement).outlineStyle`); outline == "none" && id != "BODY" {
+			t.Errorf("%s has focus but no visible outline", id)
+		}
+	}
+	for _, want := range []string{"surface", "play", "step", "reset", "speed", "clock", "landscape", "toggle-3d", "add-racer", "copy-link", "opt", "param-value"} {
+		if !seen[want] {
+			t.Errorf("Tab never reached %s (reached %v)", want, seen)
+		}
+	}
+	// Enter on the focused map puts the start at the middle of the view.
+	eval[any](t, ctx, `document.getElementById('landscape').focus()`)
+	do(t, ctx, chromedp.KeyEvent("\r"))
+	waitFor(t, ctx, "Enter to set the start", `(() => { const b = window.saddle.landscape.box, s = window.saddle.state.start; return Math.abs(s[0] - (b[0] + b[1]) / 2) < 1e-9; })()`)
+	screenshot(t, ctx, "keyboard-720p")
+}
+
+func TestBrowser3D(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?lesson=saddle-points&t=30")
+	if !eval[bool](t, ctx, `window.saddle.view3d.ok`) {
+		t.Fatal("no WebGL in this Chromium: the 3-D view cannot be tested")
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("toggle-3d")))
+	waitFor(t, ctx, "the 3-D view", `!document.getElementById('view3d').hidden && document.getElementById('landscape').hidden`)
+	time.Sleep(300 * time.Millisecond)
+	// Pixels of the mesh, not just the white background.
+	coloured := eval[int](t, ctx, `(() => {
+		const src = document.getElementById('view3d'), c = document.createElement('canvas');
+		c.width = src.width; c.height = src.height;
+		const g = c.getContext('2d'); g.drawImage(src, 0, 0);
+		const d = g.getImageData(0, 0, c.width, c.height).data;
+		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200) n++;
+		return n;
+	})()`)
+	if coloured < 1000 {
+		t.Errorf("the 3-D view drew %d coloured pixels", coloured)
+	}
+	// The paths are drawn on it: pixels in the first racer's vermillion.
+	waitFor(t, ctx, "the paths in 3-D", `(() => {
+		const src = document.getElementById('view3d'), c = document.createElement('canvas');
+		c.width = src.width; c.height = src.height;
+		const g = c.getContext('2d'); g.drawImage(src, 0, 0);
+		const d = g.getImageData(0, 0, c.width, c.height).data;
+		for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0xd5) < 20 && Math.abs(d[i + 1] - 0x5e) < 20 && d[i + 2] < 40) return true;
+		return false;
+	})()`)
+	// The arrow keys turn it.
+	yaw := eval[float64](t, ctx, `window.saddle.view3d.yaw`)
+	eval[any](t, ctx, `document.getElementById('view3d').focus()`)
+	do(t, ctx, chromedp.KeyEvent(kb.ArrowLeft))
+	if got := eval[float64](t, ctx, `window.saddle.view3d.yaw`); got >= yaw {
+		t.Errorf("← left the yaw at %v (was %v)", got, yaw)
+	}
+	screenshot(t, ctx, "view-3d")
+}
+
+// httpGet fetches a URL and returns its Content-Disposition and body.
+func httpGet(t *testing.T, url string) (string, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	return resp.Header.Get("Content-Disposition"), body
+}
