@@ -98,6 +98,7 @@ function onState(s) {
     raceClock = 0;
   }
   playing = s.playing;
+  if (!playing) lastBoard = 0; // the board shows where the race stopped
   state.start = s.start;
   state.clock = s.clock;
   state.speed = s.speed;

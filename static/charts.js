@@ -106,7 +106,14 @@ export class Chart {
     ctx.strokeStyle = '#888';
     ctx.lineWidth = 1;
     ctx.strokeRect(a.x, a.y, a.w, a.h);
-    if (!(x1 >= x0) || !(y1 >= y0)) return;
+    if (!(x1 >= x0) || !(y1 >= y0) || this.series.every((s) => s.x.length < 2)) {
+      ctx.fillStyle = '#666';
+      ctx.font = '12px system-ui, sans-serif';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText('sampled once a frame: it fills in while the race plays', a.x + a.w / 2, a.y + a.h / 2);
+      return;
+    }
     if (x1 === x0) x1 = x0 + 1;
     if (!(y1 > y0)) { y0 -= 0.5; y1 += 0.5; }
     const pad = (y1 - y0) * 0.05;
