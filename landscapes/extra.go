@@ -4,12 +4,43 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"gonum.org/v1/gonum/mat"
 )
 
 // Surfaces beyond the spec's canonical list (surfaces.md welcomes them).
 
+// regressionParams are the data and minibatch parameters of linreg and logreg.
+var regressionParams = []Param{
+	{Name: "n", Kind: Integer, Default: 100, Min: 4, Max: 5000, Doc: "number of samples"},
+	{Name: "spread", Kind: Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the samples' targets"},
+	{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the samples"},
+	{Name: "batch", Kind: Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch), dealt from the run's seed"},
+}
+
+func regression(logistic bool) func(v Values) Surface {
+	return func(v Values) Surface {
+		return nets.NewRegression(logistic, v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed")), v.Int("batch"))
+	}
+}
+
 func init() {
+	register(&Info{
+		Name: "linreg", Title: "Linear regression (w, b)",
+		Explain: "The mean squared error of a line y = w x + b fitted to noisy samples: a convex quadratic bowl whose shape is set by the data. " +
+			"With a minibatch size, stochastic gradient descent sees the gradient of a few samples at a time: the expected gradient is right, its noise does not vanish at the minimum (ch. 8.1.3, 8.3.1).",
+		Params: regressionParams, View: [4]float64{-1, 4, -3, 2}, Start: pt(3.5, 1.5),
+		build:    regression(false),
+		critical: func(Values) []Critical { return []Critical{{X: pt(1.5, -0.5), Kind: "minimum"}} },
+	})
+	register(&Info{
+		Name: "logreg", Title: "Logistic regression (w, b)",
+		Explain: "The cross-entropy of a logistic regression on noisy labels: convex, flat far from the data's boundary, curved near it. " +
+			"Its Fisher information equals its Hessian, so natural gradient runs here and matches Newton's method (ch. 8.6).",
+		Params: regressionParams, View: [4]float64{-2, 8, -5, 5}, Start: pt(-1, 4),
+		build:    regression(true),
+		critical: func(Values) []Critical { return []Critical{{X: pt(0.5, 0), Kind: "minimum"}} },
+	})
 	register(&Info{
 		Name: "quadratic-nd", Title: "N-dimensional quadratic with a chosen spectrum",
 		Explain: "f = ½ xᵀAx in n dimensions, where A has only `distinct` different eigenvalues, log-spaced from 1 to kappa, " +

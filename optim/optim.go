@@ -64,6 +64,15 @@ type Model interface {
 	Fisher(dst *mat.SymDense, x []float64)
 }
 
+// Stochastic is a finite sum, a loss averaged over examples, whose gradient a
+// first-order method sees on minibatches: BatchSize examples at a time,
+// dealt without replacement and reshuffled every epoch from the run's seed.
+type Stochastic interface {
+	Examples() int
+	BatchSize() int // 0 or at least Examples() means full batches
+	BatchGrad(dst, x []float64, batch []int) float64
+}
+
 // Oracle is the optimizer's only window on the objective. It counts the
 // evaluations the optimizer asks for, adds the surface's gradient noise from
 // the run's seeded generator, and applies gradient clipping, in that order:
@@ -74,6 +83,11 @@ type Oracle struct {
 	rng       *rand.Rand
 	clipNorm  float64
 	clipValue float64
+
+	// Minibatches for first-order methods on a Stochastic objective.
+	stoch Stochastic
+	perm  []int
+	pos   int
 
 	evals, hessEvals int
 }
@@ -88,8 +102,13 @@ func NewOracle(s landscapes.Surface, noise float64, seed uint64) *Oracle {
 // sees. It counts one evaluation.
 func (o *Oracle) Eval(x, g []float64) float64 {
 	o.evals++
-	f := o.s.Func(x)
-	o.s.Grad(g, x)
+	var f float64
+	if o.stoch != nil {
+		f = o.stoch.BatchGrad(g, x, o.nextBatch())
+	} else {
+		f = o.s.Func(x)
+		o.s.Grad(g, x)
+	}
 	if o.noise > 0 {
 		for i := range g {
 			g[i] += o.noise * o.rng.NormFloat64()
@@ -97,6 +116,29 @@ func (o *Oracle) Eval(x, g []float64) float64 {
 	}
 	clip(g, o.clipNorm, o.clipValue)
 	return f
+}
+
+// useMinibatches makes Eval see minibatches when the objective is a finite
+// sum with a batch size below its number of examples.
+func (o *Oracle) useMinibatches() {
+	st, ok := o.s.(Stochastic)
+	if !ok || st.BatchSize() <= 0 || st.BatchSize() >= st.Examples() {
+		return
+	}
+	o.stoch = st
+	o.perm = o.rng.Perm(st.Examples())
+}
+
+// nextBatch deals the next minibatch; a short last one is dropped and the
+// examples reshuffled.
+func (o *Oracle) nextBatch() []int {
+	b := o.stoch.BatchSize()
+	if o.pos+b > len(o.perm) {
+		o.rng.Shuffle(len(o.perm), func(i, j int) { o.perm[i], o.perm[j] = o.perm[j], o.perm[i] })
+		o.pos = 0
+	}
+	o.pos += b
+	return o.perm[o.pos-b : o.pos]
 }
 
 // Hess writes the exact Hessian at x; Hessian evaluations are counted apart.
@@ -186,6 +228,9 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 	o := NewOracle(seen, land.Noise, seed)
 	if c, ok := opt.(clipper); ok {
 		o.clipNorm, o.clipValue = c.clipping()
+	}
+	if _, ok := opt.(*firstOrder); ok {
+		o.useMinibatches() // the full-batch methods keep the full batch
 	}
 	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
 	if cont != nil {

@@ -2,12 +2,15 @@ package optim
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
 )
 
 func build(t *testing.T, surface string) *landscapes.Landscape {
@@ -697,5 +700,57 @@ func TestContinuationFollowsTheBlurSchedule(t *testing.T) {
 	want.Grad(g, []float64{1, 1})
 	if !floats.EqualApprox(mc.X, []float64{1 - 0.001*g[0], 1 - 0.001*g[1]}, 1e-14) {
 		t.Errorf("Monte-Carlo continuation step %v, want the blurred gradient step", mc.X)
+	}
+}
+
+func TestMinibatchesAreDealtFromTheRunSeed(t *testing.T) {
+	land := build(t, "linreg:n=40,batch=8")
+	r := start(t, land, "sgd:lr=0.1", []float64{3.5, 1.5})
+	// The oracle's generator: the first minibatch is the first 8 of its
+	// permutation of the 40 examples.
+	rng := rand.New(rand.NewPCG(1, 0x5add1e))
+	perm := rng.Perm(40)
+	reg := land.Surface.(*nets.Regression)
+	g := make([]float64, 2)
+	reg.BatchGrad(g, []float64{3.5, 1.5}, perm[:8])
+	r.Step()
+	if want := []float64{3.5 - 0.1*g[0], 1.5 - 0.1*g[1]}; !floats.EqualApprox(r.X, want, 1e-15) {
+		t.Errorf("first minibatch step %v, want %v", r.X, want)
+	}
+	full := make([]float64, 2)
+	reg.Grad(full, []float64{3.5, 1.5})
+	if floats.EqualApprox(g, full, 1e-9) {
+		t.Error("the minibatch gradient equals the full one: no minibatch was used")
+	}
+	// Line-search methods keep the full batch.
+	b := start(t, land, "bfgs", []float64{3.5, 1.5})
+	for range 20 {
+		b.Step()
+	}
+	if b.GNorm > 1e-8 {
+		t.Errorf("bfgs on the full batch ends with |g| = %g", b.GNorm)
+	}
+}
+
+func TestLogisticRegressionNewtonMatchesGonumBFGS(t *testing.T) {
+	land := build(t, "logreg:n=200,spread=1")
+	r := start(t, land, "newton", []float64{0, 0})
+	for range 30 {
+		r.Step()
+	}
+	res, err := optimize.Minimize(optimize.Problem{Func: land.Func, Grad: land.Grad}, []float64{0, 0}, &optimize.Settings{GradientThreshold: 1e-8}, &optimize.BFGS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !floats.EqualApprox(r.X, res.X, 1e-6) {
+		t.Errorf("Newton ends at %v, gonum's BFGS at %v", r.X, res.X)
+	}
+	// And natural gradient, whose Fisher is the Hessian here, matches Newton.
+	ng := start(t, land, "natural-gradient:damping=0", []float64{0, 0})
+	for range 30 {
+		ng.Step()
+	}
+	if !floats.EqualApprox(ng.X, r.X, 1e-10) {
+		t.Errorf("natural gradient ends at %v, Newton at %v", ng.X, r.X)
 	}
 }

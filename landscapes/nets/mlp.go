@@ -1,0 +1,357 @@
+// Package nets holds small real networks whose training losses are
+// landscapes over their parameters: value, exact gradient by
+// backpropagation, and exact Hessian-vector products by Pearlmutter's
+// R-operator (Pearlmutter 1994), on minibatches of real data.
+package nets
+
+import (
+	"fmt"
+	"math"
+)
+
+// Activation is a hidden unit's nonlinearity.
+type Activation int
+
+const (
+	Tanh Activation = iota
+	ReLU
+	Sigmoid
+	Linear
+)
+
+// Activations names the activations as specs write them.
+var Activations = []string{"tanh", "relu", "sigmoid", "linear"}
+
+// apply returns σ(a), σ′(a) and σ″(a).
+func (act Activation) apply(a float64) (z, d1, d2 float64) {
+	switch act {
+	case Tanh:
+		z = math.Tanh(a)
+		d1 = 1 - z*z
+		return z, d1, -2 * z * d1
+	case ReLU:
+		if a > 0 {
+			return a, 1, 0
+		}
+		return 0, 0, 0
+	case Sigmoid:
+		z = 1 / (1 + math.Exp(-a))
+		d1 = z * (1 - z)
+		return z, d1, d1 * (1 - 2*z)
+	}
+	return a, 1, 0
+}
+
+// MLP is a multilayer perceptron classifier with a softmax output and the
+// mean cross-entropy loss, plus (L2/2)‖W‖² on the weights (not the biases).
+// Parameters are laid out layer by layer: W_l row-major (out × in), then b_l.
+type MLP struct {
+	Sizes []int // input, hidden…, classes
+	Act   Activation
+	L2    float64
+	Data  *Dataset
+
+	off []int // offset of each layer's W in θ
+	// Per-layer scratch for one example: pre-activations, activations,
+	// their derivatives, deltas and their R-versions.
+	a, z, d1, d2, delta, ra, rz, rdelta [][]float64
+	p                                    []float64
+}
+
+// NewMLP builds an MLP over the data with the given hidden layer sizes.
+func NewMLP(data *Dataset, hidden []int, act Activation, l2 float64) *MLP {
+	sizes := append(append([]int{data.D}, hidden...), data.Classes)
+	m := &MLP{Sizes: sizes, Act: act, L2: l2, Data: data}
+	n := 0
+	for l := 1; l < len(sizes); l++ {
+		m.off = append(m.off, n)
+		n += sizes[l]*sizes[l-1] + sizes[l]
+	}
+	m.off = append(m.off, n)
+	for _, s := range sizes {
+		for _, buf := range []*[][]float64{&m.a, &m.z, &m.d1, &m.d2, &m.delta, &m.ra, &m.rz, &m.rdelta} {
+			*buf = append(*buf, make([]float64, s))
+		}
+	}
+	m.p = make([]float64, data.Classes)
+	return m
+}
+
+// Dim is the number of parameters.
+func (m *MLP) Dim() int { return m.off[len(m.off)-1] }
+
+// Layers is the number of weight layers.
+func (m *MLP) Layers() int { return len(m.Sizes) - 1 }
+
+// W and B return layer l's (1-based) weights and biases within θ.
+func (m *MLP) W(theta []float64, l int) []float64 {
+	return theta[m.off[l-1] : m.off[l-1]+m.Sizes[l]*m.Sizes[l-1]]
+}
+
+func (m *MLP) B(theta []float64, l int) []float64 {
+	return theta[m.off[l-1]+m.Sizes[l]*m.Sizes[l-1] : m.off[l]]
+}
+
+func (m *MLP) String() string {
+	return fmt.Sprintf("MLP %v %s on %s", m.Sizes, Activations[m.Act], m.Data.Name)
+}
+
+// forward computes one example's activations and softmax probabilities.
+func (m *MLP) forward(theta, x []float64) {
+	copy(m.z[0], x)
+	L := m.Layers()
+	for l := 1; l <= L; l++ {
+		W, b, in, out := m.W(theta, l), m.B(theta, l), m.z[l-1], m.a[l]
+		for i := range out {
+			s := b[i]
+			row := W[i*len(in) : (i+1)*len(in)]
+			for j, v := range in {
+				s += row[j] * v
+			}
+			out[i] = s
+		}
+		if l < L {
+			for i, v := range out {
+				m.z[l][i], m.d1[l][i], m.d2[l][i] = m.Act.apply(v)
+			}
+		}
+	}
+	softmax(m.p, m.a[L])
+}
+
+func softmax(p, logits []float64) {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, v)
+	}
+	var s float64
+	for i, v := range logits {
+		p[i] = math.Exp(v - mx)
+		s += p[i]
+	}
+	for i := range p {
+		p[i] /= s
+	}
+}
+
+// Loss is the mean cross-entropy over the batch (all examples if batch is
+// nil) plus the L2 term.
+func (m *MLP) Loss(theta []float64, batch []int) float64 {
+	var loss float64
+	n := m.each(batch, func(i int) {
+		m.forward(theta, m.Data.Row(i))
+		loss -= math.Log(math.Max(m.p[m.Data.Y[i]], 1e-300))
+	})
+	return loss/float64(n) + m.l2Value(theta)
+}
+
+func (m *MLP) l2Value(theta []float64) float64 {
+	if m.L2 == 0 {
+		return 0
+	}
+	var s float64
+	for l := 1; l <= m.Layers(); l++ {
+		for _, w := range m.W(theta, l) {
+			s += w * w
+		}
+	}
+	return m.L2 / 2 * s
+}
+
+// each calls f for every example of the batch and returns how many.
+func (m *MLP) each(batch []int, f func(i int)) int {
+	if batch == nil {
+		for i := range m.Data.N() {
+			f(i)
+		}
+		return m.Data.N()
+	}
+	for _, i := range batch {
+		f(i)
+	}
+	return len(batch)
+}
+
+// Grad writes the gradient of Loss into dst by backpropagation and returns
+// the loss.
+func (m *MLP) Grad(dst, theta []float64, batch []int) float64 {
+	clear(dst)
+	var loss float64
+	L := m.Layers()
+	n := m.each(batch, func(i int) {
+		m.forward(theta, m.Data.Row(i))
+		y := m.Data.Y[i]
+		loss -= math.Log(math.Max(m.p[y], 1e-300))
+		copy(m.delta[L], m.p)
+		m.delta[L][y]--
+		m.backward(dst, theta, m.delta)
+	})
+	scale := 1 / float64(n)
+	for i := range dst {
+		dst[i] *= scale
+	}
+	m.addL2(dst, theta)
+	return loss*scale + m.l2Value(theta)
+}
+
+func (m *MLP) addL2(dst, theta []float64) {
+	if m.L2 == 0 {
+		return
+	}
+	for l := 1; l <= m.Layers(); l++ {
+		W, g := m.W(theta, l), m.W(dst, l)
+		for i, w := range W {
+			g[i] += m.L2 * w
+		}
+	}
+}
+
+// backward accumulates into dst the gradients that the deltas at the output
+// (delta[L] given) induce, propagating them down through Wᵀ and σ′.
+func (m *MLP) backward(dst, theta []float64, delta [][]float64) {
+	L := m.Layers()
+	for l := L; l >= 1; l-- {
+		gW, gb, in, d := m.W(dst, l), m.B(dst, l), m.z[l-1], delta[l]
+		for i, di := range d {
+			gb[i] += di
+			row := gW[i*len(in) : (i+1)*len(in)]
+			for j, v := range in {
+				row[j] += di * v
+			}
+		}
+		if l > 1 {
+			W := m.W(theta, l)
+			prev := delta[l-1]
+			clear(prev)
+			for i, di := range d {
+				row := W[i*len(in) : (i+1)*len(in)]
+				for j := range prev {
+					prev[j] += row[j] * di
+				}
+			}
+			for j := range prev {
+				prev[j] *= m.d1[l-1][j]
+			}
+		}
+	}
+}
+
+// HVP writes H·v into dst, H the Hessian of Loss on the batch, by the
+// R-operator: a forward pass of R{a} = V z + W R{z} + R{b}, then a backward
+// pass of R{δ} alongside δ (Pearlmutter 1994, eqs. for backpropagation).
+// With gaussNewton it writes G·v instead, G = Jᵀ(diag p − ppᵀ)J the
+// generalized Gauss–Newton matrix, which for a softmax output is the Fisher
+// information of the model's predictive distribution (Martens 2014).
+func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
+	clear(dst)
+	L := m.Layers()
+	n := m.each(batch, func(ex int) {
+		m.forward(theta, m.Data.Row(ex))
+		y := m.Data.Y[ex]
+		// R-forward.
+		clear(m.rz[0])
+		for l := 1; l <= L; l++ {
+			W, V, Vb, in, rin, ra := m.W(theta, l), m.W(v, l), m.B(v, l), m.z[l-1], m.rz[l-1], m.ra[l]
+			for i := range ra {
+				s := Vb[i]
+				off := i * len(in)
+				for j := range in {
+					s += V[off+j]*in[j] + W[off+j]*rin[j]
+				}
+				ra[i] = s
+			}
+			if l < L {
+				for i := range ra {
+					m.rz[l][i] = m.d1[l][i] * ra[i]
+				}
+			}
+		}
+		// R{δ_L} = (diag p − ppᵀ) R{a_L}; δ_L = p − e_y.
+		pra := 0.0
+		for i, pi := range m.p {
+			pra += pi * m.ra[L][i]
+		}
+		for i, pi := range m.p {
+			m.rdelta[L][i] = pi * (m.ra[L][i] - pra)
+			m.delta[L][i] = pi
+		}
+		m.delta[L][y]--
+		if gaussNewton {
+			// Only the output curvature: backpropagate R{δ} as a delta.
+			m.backward(dst, theta, m.rdelta)
+			return
+		}
+		m.rBackward(dst, theta, v)
+	})
+	scale := 1 / float64(n)
+	for i := range dst {
+		dst[i] *= scale
+	}
+	if m.L2 != 0 {
+		for l := 1; l <= L; l++ {
+			V, g := m.W(v, l), m.W(dst, l)
+			for i, w := range V {
+				g[i] += m.L2 * w
+			}
+		}
+	}
+}
+
+// rBackward runs the backward pass of δ and R{δ} together and accumulates
+// R{∂W_l} = R{δ_l} z_{l−1}ᵀ + δ_l R{z_{l−1}}ᵀ and R{∂b_l} = R{δ_l}, with
+// R{δ_{l−1}} = σ″(a) R{a} ⊙ Wᵀδ + σ′(a) ⊙ (Vᵀδ + Wᵀ R{δ}).
+func (m *MLP) rBackward(dst, theta, v []float64) {
+	L := m.Layers()
+	for l := L; l >= 1; l-- {
+		gW, gb, in, rin, d, rd := m.W(dst, l), m.B(dst, l), m.z[l-1], m.rz[l-1], m.delta[l], m.rdelta[l]
+		for i := range d {
+			gb[i] += rd[i]
+			row := gW[i*len(in) : (i+1)*len(in)]
+			for j := range in {
+				row[j] += rd[i]*in[j] + d[i]*rin[j]
+			}
+		}
+		if l == 1 {
+			break
+		}
+		W, V := m.W(theta, l), m.W(v, l)
+		prev, rprev := m.delta[l-1], m.rdelta[l-1]
+		clear(prev)
+		clear(rprev)
+		for i := range d {
+			off := i * len(in)
+			for j := range prev {
+				prev[j] += W[off+j] * d[i]
+				rprev[j] += V[off+j]*d[i] + W[off+j]*rd[i]
+			}
+		}
+		for j := range prev {
+			rprev[j] = m.d2[l-1][j]*m.ra[l-1][j]*prev[j] + m.d1[l-1][j]*rprev[j]
+			prev[j] *= m.d1[l-1][j]
+		}
+	}
+}
+
+// Predict returns the class probabilities of one input.
+func (m *MLP) Predict(dst, theta, x []float64) {
+	m.forward(theta, x)
+	copy(dst, m.p)
+}
+
+// Errors is the 0-1 error rate on the examples (all if nil).
+func (m *MLP) Errors(theta []float64, examples []int) float64 {
+	var wrong int
+	n := m.each(examples, func(i int) {
+		m.forward(theta, m.Data.Row(i))
+		best := 0
+		for c, p := range m.p {
+			if p > m.p[best] {
+				best = c
+			}
+		}
+		if best != m.Data.Y[i] {
+			wrong++
+		}
+	})
+	return float64(wrong) / float64(n)
+}

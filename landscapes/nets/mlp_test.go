@@ -1,0 +1,181 @@
+package nets
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/diff/fd"
+	"gonum.org/v1/gonum/floats"
+)
+
+func data(t *testing.T, name string, n int) *Dataset {
+	t.Helper()
+	d, err := Generate(name, n, 0.1, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func randomTheta(n int, scale float64, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	th := make([]float64, n)
+	for i := range th {
+		th[i] = scale * rng.NormFloat64()
+	}
+	return th
+}
+
+func models(t *testing.T) map[string]*MLP {
+	blobs := data(t, "blobs", 30)
+	spirals := data(t, "spirals", 24)
+	iris, err := Iris()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*MLP{
+		"tanh 2-5-4-3 l2": NewMLP(blobs, []int{5, 4}, Tanh, 0.01),
+		"sigmoid 2-6-2":   NewMLP(spirals, []int{6}, Sigmoid, 0),
+		"relu 2-7-5-2":    NewMLP(spirals, []int{7, 5}, ReLU, 0.001),
+		"linear 2-3-3":    NewMLP(blobs, []int{3}, Linear, 0),
+		"softmax 4-3":     NewMLP(iris, nil, Tanh, 0.1),
+		"tanh 4-8-3 iris": NewMLP(iris, []int{8}, Tanh, 0),
+	}
+}
+
+func TestMLPGradientAndHVPAgainstFiniteDifferences(t *testing.T) {
+	for name, m := range models(t) {
+		t.Run(name, func(t *testing.T) {
+			n := m.Dim()
+			batch := []int{0, 3, 5, 7, 11, 13}
+			g := make([]float64, n)
+			hv := make([]float64, n)
+			for trial := range 5 {
+				theta := randomTheta(n, 0.7, uint64(trial))
+				v := randomTheta(n, 1, uint64(100+trial))
+				loss := m.Grad(g, theta, batch)
+				if math.Abs(loss-m.Loss(theta, batch)) > 1e-12 {
+					t.Fatalf("Grad's loss %g differs from Loss %g", loss, m.Loss(theta, batch))
+				}
+				want := fd.Gradient(nil, func(x []float64) float64 { return m.Loss(x, batch) }, theta, &fd.Settings{Formula: fd.Central})
+				if d := maxDiff(g, want); d > 1e-6*(1+floats.Norm(want, math.Inf(1))) {
+					t.Fatalf("trial %d: gradient differs from finite differences by %g", trial, d)
+				}
+				// H·v is the derivative of the gradient along v.
+				m.HVP(hv, theta, v, batch, false)
+				gradAt := func(h float64) []float64 {
+					x := append([]float64(nil), theta...)
+					floats.AddScaled(x, h, v)
+					out := make([]float64, n)
+					m.Grad(out, x, batch)
+					return out
+				}
+				const h = 1e-5
+				plus, minus := gradAt(h), gradAt(-h)
+				fdHv := make([]float64, n)
+				for i := range fdHv {
+					fdHv[i] = (plus[i] - minus[i]) / (2 * h)
+				}
+				if d := maxDiff(hv, fdHv); d > 1e-5*(1+floats.Norm(fdHv, math.Inf(1))) {
+					t.Fatalf("trial %d: H·v differs from finite differences of the gradient by %g", trial, d)
+				}
+			}
+		})
+	}
+}
+
+func maxDiff(a, b []float64) float64 {
+	var d float64
+	for i := range a {
+		d = math.Max(d, math.Abs(a[i]-b[i]))
+	}
+	return d
+}
+
+// TestFisherAgainstItsDefinition compares the Gauss–Newton product with
+// F·v, F = (1/n) Σₓ Σ_y p(y|x) ∇log p(y|x) ∇log p(y|x)ᵀ computed example by
+// example and class by class.
+func TestFisherAgainstItsDefinition(t *testing.T) {
+	iris, _ := Iris()
+	m := NewMLP(iris, []int{5}, Tanh, 0)
+	n := m.Dim()
+	theta := randomTheta(n, 0.5, 3)
+	v := randomTheta(n, 1, 4)
+	batch := []int{1, 50, 100, 120}
+	got := make([]float64, n)
+	m.HVP(got, theta, v, batch, true)
+	want := make([]float64, n)
+	score := make([]float64, n)
+	probs := make([]float64, 3)
+	for _, ex := range batch {
+		m.Predict(probs, theta, iris.Row(ex))
+		for y := range 3 {
+			one := &Dataset{Name: "one", X: iris.Row(ex), D: 4, Y: []int{y}, Classes: 3}
+			single := NewMLP(one, []int{5}, Tanh, 0)
+			single.Grad(score, theta, nil) // −∇log p(y|x)
+			floats.AddScaled(want, probs[y]*floats.Dot(score, v)/float64(len(batch)), score)
+		}
+	}
+	if d := maxDiff(got, want); d > 1e-12*(1+floats.Norm(want, math.Inf(1))) {
+		t.Errorf("Fisher·v differs from its definition by %g", d)
+	}
+}
+
+func TestDataSets(t *testing.T) {
+	digits, err := Digits()
+	if err != nil || digits.N() != 1797 || digits.D != 64 || digits.Classes != 10 {
+		t.Fatalf("digits: %v, %d examples", err, digits.N())
+	}
+	if mx := floats.Max(digits.X); mx != 1 {
+		t.Errorf("digits scaled to a maximum of %g, want 1", mx)
+	}
+	iris, err := Iris()
+	if err != nil || iris.N() != 150 || iris.ClassNames[2] != "virginica" {
+		t.Fatalf("iris: %v, %d examples, classes %v", err, iris.N(), iris.ClassNames)
+	}
+	for name := range Generators {
+		a, _ := Generate(name, 200, 0.1, 0.05, 9)
+		b, _ := Generate(name, 200, 0.1, 0.05, 9)
+		if !floats.Equal(a.X, b.X) || a.N() != 200 {
+			t.Errorf("%s: the same seed gave different data", name)
+		}
+		counts := make([]int, a.Classes)
+		for _, y := range a.Y {
+			counts[y]++
+		}
+		for c, k := range counts {
+			if k < 200/a.Classes/2 {
+				t.Errorf("%s: class %d has %d of 200 examples", name, c, k)
+			}
+		}
+	}
+	if _, err := Generate("nope", 10, 0, 0, 1); err == nil {
+		t.Error("an unknown data set was accepted")
+	}
+}
+
+func TestBatchesAreSeededAndCoverEachEpoch(t *testing.T) {
+	train, val := Split(100, 0.2, 5)
+	if len(train) != 80 || len(val) != 20 {
+		t.Fatalf("split %d/%d", len(train), len(val))
+	}
+	a, b := NewBatches(train, 16, 3), NewBatches(train, 16, 3)
+	seen := map[int]int{}
+	for range 5 {
+		x, y := a.Next(), b.Next()
+		for i := range x {
+			if x[i] != y[i] {
+				t.Fatal("the same seed dealt different minibatches")
+			}
+			seen[x[i]]++
+		}
+	}
+	if len(seen) != 80 || a.Epoch != 0 {
+		t.Errorf("one epoch of 5 batches of 16 covered %d of 80 examples", len(seen))
+	}
+	a.Next()
+	if a.Epoch != 1 {
+		t.Errorf("epoch %d after 6 batches, want 1", a.Epoch)
+	}
+}
