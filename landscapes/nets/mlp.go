@@ -55,7 +55,7 @@ type MLP struct {
 	// Per-layer scratch for one example: pre-activations, activations,
 	// their derivatives, deltas and their R-versions.
 	a, z, d1, d2, delta, ra, rz, rdelta [][]float64
-	p                                    []float64
+	p                                   []float64
 }
 
 // NewMLP builds an MLP over the data with the given hidden layer sizes.
