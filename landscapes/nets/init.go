@@ -1,0 +1,128 @@
+package nets
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Inits name the weight initializations (Goodfellow et al. 2016, sec. 8.4).
+var Inits = []string{"glorot", "he", "normal", "uniform", "orthogonal", "sparse", "zeros", "constant"}
+
+// Init describes how to draw an MLP's first parameters.
+type Init struct {
+	Scheme string  // one of Inits
+	Scale  float64 // normal: standard deviation; uniform: half-width; constant: the value; orthogonal: the gain
+	Sparse int     // sparse: non-zero incoming weights per unit
+	Bias   float64 // every bias (0, or a small positive value for ReLU)
+}
+
+// Weights draws θ for the MLP from the seed, layer by layer.
+//   - glorot: uniform on ±√(6/(fan_in + fan_out)) (Glorot & Bengio 2010);
+//   - he: normal with standard deviation √(2/fan_in) (He et al. 2015);
+//   - normal, uniform: as Scale says; zeros, constant: every weight alike,
+//     which keeps the hidden units of a layer identical for ever;
+//   - orthogonal: Scale times a random orthogonal matrix (Saxe et al. 2013),
+//     from the QR factorization of a Gaussian matrix (gonum's mat.QR);
+//   - sparse: Sparse non-zero Gaussian weights into each unit (Martens 2010).
+func (in Init) Weights(m *MLP, seed uint64) ([]float64, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x1417))
+	theta := make([]float64, m.Dim())
+	for l := 1; l <= m.Layers(); l++ {
+		W, b := m.W(theta, l), m.B(theta, l)
+		fanIn, fanOut := m.Sizes[l-1], m.Sizes[l]
+		switch in.Scheme {
+		case "glorot":
+			r := math.Sqrt(6 / float64(fanIn+fanOut))
+			for i := range W {
+				W[i] = r * (2*rng.Float64() - 1)
+			}
+		case "he":
+			s := math.Sqrt(2 / float64(fanIn))
+			for i := range W {
+				W[i] = s * rng.NormFloat64()
+			}
+		case "normal":
+			for i := range W {
+				W[i] = in.Scale * rng.NormFloat64()
+			}
+		case "uniform":
+			for i := range W {
+				W[i] = in.Scale * (2*rng.Float64() - 1)
+			}
+		case "zeros":
+		case "constant":
+			for i := range W {
+				W[i] = in.Scale
+			}
+		case "orthogonal":
+			n := max(fanIn, fanOut)
+			g := mat.NewDense(n, n, nil)
+			for i := range n {
+				for j := range n {
+					g.Set(i, j, rng.NormFloat64())
+				}
+			}
+			var qr mat.QR
+			qr.Factorize(g)
+			var q mat.Dense
+			qr.QTo(&q)
+			for i := range fanOut {
+				for j := range fanIn {
+					W[i*fanIn+j] = in.Scale * q.At(i, j)
+				}
+			}
+		case "sparse":
+			k := min(max(in.Sparse, 1), fanIn)
+			for i := range fanOut {
+				for _, j := range rng.Perm(fanIn)[:k] {
+					W[i*fanIn+j] = rng.NormFloat64()
+				}
+			}
+		default:
+			return nil, fmt.Errorf("unknown initialization %q; accepted: %v", in.Scheme, Inits)
+		}
+		for i := range b {
+			b[i] = in.Bias
+		}
+	}
+	return theta, nil
+}
+
+// LayerStats are the standard deviations, per layer, of the activations and
+// of the gradients with respect to them over the examples: saturation and
+// vanishing or exploding gradients show here (Glorot & Bengio 2010).
+func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) {
+	L := m.Layers()
+	act, grad = make([]float64, L), make([]float64, L)
+	var s1, s2, g1, g2 = make([]float64, L), make([]float64, L), make([]float64, L), make([]float64, L)
+	var count = make([]float64, L)
+	sink := make([]float64, m.Dim())
+	m.each(examples, func(i int) {
+		m.forward(theta, m.Data.Row(i))
+		copy(m.delta[L], m.p)
+		m.delta[L][m.Data.Y[i]]--
+		m.backward(sink, theta, m.delta)
+		for l := 1; l <= L; l++ {
+			vals := m.z[l]
+			if l == L {
+				vals = m.a[L]
+			}
+			for j, v := range vals {
+				s1[l-1] += v
+				s2[l-1] += v * v
+				d := m.delta[l][j]
+				g1[l-1] += d
+				g2[l-1] += d * d
+			}
+			count[l-1] += float64(len(vals))
+		}
+	})
+	for l := range L {
+		act[l] = math.Sqrt(math.Max(0, s2[l]/count[l]-(s1[l]/count[l])*(s1[l]/count[l])))
+		grad[l] = math.Sqrt(math.Max(0, g2[l]/count[l]-(g1[l]/count[l])*(g1[l]/count[l])))
+	}
+	return act, grad
+}
