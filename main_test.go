@@ -261,3 +261,32 @@ func BenchmarkRunFirstOrder(b *testing.B) {
 		b.SetBytes(int64(out.Len()))
 	}
 }
+
+func TestRunAndPlotANetwork(t *testing.T) {
+	args := []string{"run", "--surface", "mlp:data=moons,n=120,h1=8,h2=0,batch=16", "--opt", "adam:lr=0.02", "--opt", "sgd:lr=0.2,momentum=0.9", "--steps", "60", "--seed", "3"}
+	a, stderr, code := saddle(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _, _ := saddle(t, args...)
+	if a != b {
+		t.Error("the same seed gave a different run")
+	}
+	rows, _ := csv.NewReader(strings.NewReader(a)).ReadAll()
+	if len(rows[0]) != 5+2*8+8+8*2+2 || len(rows) != 1+2*61 {
+		t.Fatalf("%d columns and %d rows", len(rows[0]), len(rows))
+	}
+	first, _ := strconv.ParseFloat(rows[1][3], 64)
+	last, _ := strconv.ParseFloat(rows[61][3], 64)
+	if !(last < first/2) {
+		t.Errorf("adam's training loss went from %g to %g in 60 minibatch steps", first, last)
+	}
+	c, _, _ := saddle(t, append(args[:len(args)-2], "--seed", "4")...)
+	if c == a {
+		t.Error("another seed gave the same minibatches")
+	}
+	name := filepath.Join(t.TempDir(), "net.png")
+	if _, stderr, code := saddle(t, append([]string{"plot", "-o", name}, args[1:]...)...); code != 0 {
+		t.Fatalf("plot: exit %d: %s", code, stderr)
+	}
+}

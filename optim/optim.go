@@ -278,13 +278,13 @@ func (r *Run) Step() (moved bool) {
 	}
 	for _, v := range rep.X {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			r.Status, r.Reason = Diverged, fmt.Sprintf("the iterate became non-finite at iteration %d (%v)", r.Iter+1, rep.X)
+			r.Status, r.Reason = Diverged, fmt.Sprintf("the iterate became non-finite at iteration %d (%s)", r.Iter+1, at(rep.X))
 			return false
 		}
 	}
 	f, gnorm := r.measure(rep.X)
 	if math.IsNaN(f) || math.IsInf(f, 0) || math.IsNaN(gnorm) || math.IsInf(gnorm, 0) {
-		r.Status, r.Reason = Diverged, fmt.Sprintf("f = %g, |g| = %g at iteration %d, x = %v", f, gnorm, r.Iter+1, rep.X)
+		r.Status, r.Reason = Diverged, fmt.Sprintf("f = %g, |g| = %g at iteration %d, %s", f, gnorm, r.Iter+1, at(rep.X))
 		return false
 	}
 	r.Iter++

@@ -86,8 +86,34 @@ type newton struct {
 	haveEval bool
 }
 
+// at names a point in a message: its coordinates when there are few.
+func at(x []float64) string {
+	if len(x) <= 4 {
+		return fmt.Sprintf("at %v", x)
+	}
+	return fmt.Sprintf("at the current point (%d parameters)", len(x))
+}
+
+// MaxDense is the most parameters for which a method forms and factors the
+// dense Hessian or Fisher; above it a step is no longer interactive.
+const MaxDense = 400
+
+func tooLarge(name string, n int) error {
+	if n <= MaxDense {
+		return nil
+	}
+	return fmt.Errorf("%s forms and factors the dense %d×%d curvature matrix; at most %d parameters are accepted. Use lbfgs, cg or a first-order method", name, n, n, MaxDense)
+}
+
 func (nt *newton) Init(o *Oracle, x0 []float64) error {
 	n := len(x0)
+	name := "newton"
+	if nt.absolute {
+		name = "saddle-free-newton"
+	}
+	if err := tooLarge(name, n); err != nil {
+		return err
+	}
 	nt.o, nt.cs, nt.haveEval = o, newCurvatureStep(n), false
 	nt.x = append([]float64(nil), x0...)
 	nt.g, nt.trial, nt.tg, nt.step = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
@@ -117,7 +143,7 @@ func (nt *newton) Step() Report {
 	_, err := nt.cs.solve(nt.step, nt.g, nt.phi)
 	if !nt.adaptive {
 		if err != nil {
-			rep.Status, rep.Reason = Refused, fmt.Sprintf("at %v: %v", nt.x, err)
+			rep.Status, rep.Reason = Refused, fmt.Sprintf("%s: %v", at(nt.x), err)
 			return rep
 		}
 		floats.AddScaled(nt.x, -nt.lr, nt.step)
@@ -164,6 +190,9 @@ func (ng *natural) Init(o *Oracle, x0 []float64) error {
 			"this surface is a plain function with no probabilistic model. Use it on a network model, or race newton or saddle-free-newton here")
 	}
 	n := len(x0)
+	if err := tooLarge("natural-gradient", n); err != nil {
+		return err
+	}
 	ng.o, ng.model = o, m
 	ng.f = mat.NewSymDense(n, nil)
 	ng.x, ng.g = append([]float64(nil), x0...), make([]float64, n)
@@ -179,11 +208,11 @@ func (ng *natural) Step() Report {
 		ng.f.SetSym(i, i, ng.f.At(i, i)+ng.damping)
 	}
 	if !ng.chol.Factorize(ng.f) {
-		rep.Status, rep.Reason = Refused, fmt.Sprintf("at %v: F + damping·I is not positive definite; raise damping", ng.x)
+		rep.Status, rep.Reason = Refused, fmt.Sprintf("%s: F + damping·I is not positive definite; raise damping", at(ng.x))
 		return rep
 	}
 	if err := ng.chol.SolveVecTo(&ng.step, mat.NewVecDense(len(ng.g), ng.g)); err != nil {
-		rep.Status, rep.Reason = Refused, fmt.Sprintf("at %v: %v", ng.x, err)
+		rep.Status, rep.Reason = Refused, fmt.Sprintf("%s: %v", at(ng.x), err)
 		return rep
 	}
 	floats.AddScaled(ng.x, -ng.lr, ng.step.RawVector().Data)

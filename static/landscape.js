@@ -68,6 +68,13 @@ export class Landscape {
 
   /** setSurface takes a "surface" message: decodes the grid, paints it, traces contours. */
   setSurface(msg, keepView) {
+    if (!msg.n) {
+      // A network: its weights are too many for a map here.
+      this.surface = { ...msg, grid: null, contours: [] };
+      this.box = msg.box.slice();
+      this.invalidate();
+      return;
+    }
     const bytes = Uint8Array.from(atob(msg.f), (c) => c.charCodeAt(0));
     const f = new Float32Array(bytes.buffer);
     const n = msg.n;
@@ -252,6 +259,14 @@ export class Landscape {
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, this.size, this.size);
     if (!this.surface) return;
+    if (!this.surface.grid) {
+      ctx.fillStyle = '#444';
+      ctx.font = '15px system-ui, sans-serif';
+      ctx.textAlign = 'center';
+      ctx.fillText(`This landscape has ${this.surface.dim} dimensions:`, this.size / 2, this.size / 2 - 12);
+      ctx.fillText('follow the race in the charts and the leaderboard.', this.size / 2, this.size / 2 + 12);
+      return;
+    }
     ctx.save();
     ctx.beginPath();
     ctx.rect(a.x, a.y, a.w, a.h);

@@ -93,7 +93,10 @@ export class View3D {
   /** setSurface takes the landscape's decoded surface (grid z, its range and box). */
   setSurface(s) {
     this.surface = s;
-    if (!this.ok) return;
+    if (!this.ok || !s.grid) {
+      this.mesh = null;
+      return;
+    }
     const gl = this.gl, n = s.n;
     const step = Math.max(1, Math.ceil((n - 1) / (MESH - 1)));
     const m = Math.floor((n - 1) / step) + 1;

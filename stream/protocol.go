@@ -309,14 +309,23 @@ type SurfaceMessage struct {
 	Blur     string                `json:"blur"`
 	BlurS    num                   `json:"blur_s"`
 	N        int                   `json:"n"`
-	F        string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin
+	F        string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin; N = 0 for a network
 	Log      bool                  `json:"log"`
 	Floor    num                   `json:"floor"`
 	Delta    num                   `json:"delta"`
 	Critical []landscapes.Critical `json:"critical"`
 }
 
+// maxGridDim is the largest dimension for which the surface is sampled for
+// the map: a slice of a network's loss through two of its weights would cost
+// seconds and show little (slices of networks are drawn otherwise).
+const maxGridDim = 128
+
 func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64) SurfaceMessage {
+	if l.Dim() > maxGridDim {
+		return SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
+			Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: num(l.Blur), Floor: num(math.NaN()), Delta: num(math.NaN())}
+	}
 	g := landscapes.Sample(l, through, view, GridSize)
 	buf := make([]byte, 4*len(g.F))
 	for i, f := range g.F {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/optim"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -46,6 +47,9 @@ type racer struct {
 	reached *Reached
 	limited bool // stopped at Limits.MaxSteps
 	dirty   bool // changed since the last frame
+
+	curve    *curve // a large model's last curvature estimate
+	curvedAt time.Time
 }
 
 func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited }
@@ -496,8 +500,12 @@ func (rc *Race) describe(r *racer) RacerFrame {
 	}
 	n := rc.land.Dim()
 	rc.land.Grad(rc.g, run.X)
-	rc.land.Hess(rc.hess, run.X)
 	gtg := floats.Dot(rc.g, rc.g)
+	if n > maxDenseDescribe {
+		rc.describeLarge(r, &rf, gtg)
+		return rf
+	}
+	rc.land.Hess(rc.hess, run.X)
 	var hg mat.VecDense
 	hg.MulVec(rc.hess, mat.NewVecDense(n, rc.g))
 	rf.GTG, rf.GTHG = num(gtg), num(floats.Dot(rc.g, hg.RawVector().Data))
@@ -522,6 +530,50 @@ func (rc *Race) describe(r *racer) RacerFrame {
 				rf.Vecs = append(rf.Vecs, col)
 			}
 		}
+	}
+	return rf
+}
+
+// maxDenseDescribe is the largest dimension whose Hessian a frame
+// decomposes in full; above it the extreme eigenvalues come from Lanczos on
+// Hessian-vector products.
+const maxDenseDescribe = 16
+
+// hessVec is a landscape with exact Hessian-vector products (a network).
+type hessVec interface {
+	HessVec(dst, x, v []float64)
+}
+
+// describeLarge gives a large model's curvature: gᵀHg from one
+// Hessian-vector product and the extreme eigenvalues from 20 Lanczos steps,
+// at most five times a second per racer, since each costs 20 passes over the
+// training set.
+func (rc *Race) describeLarge(r *racer, rf *RacerFrame, gtg float64) {
+	rf.GTG, rf.GTHG = num(gtg), num(math.NaN())
+	hv, ok := rc.land.Surface.(hessVec)
+	if !ok {
+		return
+	}
+	if time.Since(r.curvedAt) < 200*time.Millisecond && r.curve != nil {
+		*rf = withCurve(*rf, r.curve)
+		return
+	}
+	x := r.run.X
+	hg := make([]float64, len(x))
+	hv.HessVec(hg, x, rc.g)
+	eig := nets.Lanczos(len(x), 20, func(dst, v []float64) { hv.HessVec(dst, x, v) }, 1)
+	r.curve = &curve{gthg: floats.Dot(rc.g, hg), lo: eig[0], hi: eig[len(eig)-1]}
+	r.curvedAt = time.Now()
+	*rf = withCurve(*rf, r.curve)
+}
+
+type curve struct{ gthg, lo, hi float64 }
+
+func withCurve(rf RacerFrame, c *curve) RacerFrame {
+	rf.GTHG = num(c.gthg)
+	rf.Eig = []num{num(c.lo), num(c.hi)}
+	if c.lo < 0 {
+		rf.Inertia = 1 // at least one negative eigenvalue
 	}
 	return rf
 }

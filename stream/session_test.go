@@ -521,3 +521,36 @@ func TestSeekAndMorph(t *testing.T) {
 		}
 	}
 }
+
+func TestRaceOnANetwork(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "mlp:data=spirals,n=100,h1=24,h2=24,batch=16", Speed: ptr(200.0),
+		Racers: []RacerSpec{{ID: "adam", Opt: "adam:lr=0.01"}, {ID: "sgd", Opt: "sgd:lr=0.1,momentum=0.9"}, {ID: "newton", Opt: "newton"}}})
+	var s SurfaceMessage
+	b, _ := json.Marshal(c.next("surface"))
+	json.Unmarshal(b, &s)
+	if s.N != 0 || s.Dim != 2*24+24+24*24+24+24*2+2 {
+		t.Errorf("a network's surface message has n = %d, dim = %d", s.N, s.Dim)
+	}
+	c.send(Message{Type: "play"})
+	var f rowFrame
+	seen := map[string]bool{}
+	for len(seen) < 3 {
+		b, _ := json.Marshal(c.next("frame"))
+		json.Unmarshal(b, &f)
+		for _, r := range f.Racers {
+			switch {
+			case r.ID == "newton" && r.Status == "refused":
+				if !strings.Contains(r.Reason, "at most 400 parameters") {
+					t.Errorf("newton refused with %q", r.Reason)
+				}
+				seen[r.ID] = true
+			case r.ID != "newton" && len(r.Points) > 0 && r.Points[len(r.Points)-1][0] >= 20:
+				if len(r.Eig) != 2 || !(r.Eig[0] <= r.Eig[1]) {
+					t.Errorf("%s: Lanczos eigenvalues %v", r.ID, r.Eig)
+				}
+				seen[r.ID] = true
+			}
+		}
+	}
+}

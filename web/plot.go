@@ -48,6 +48,10 @@ type Figure struct {
 	Width, Height int // pixels; SVG and PDF use the same layout at 144 per inch
 }
 
+// maxMapDim is the largest dimension whose landscape is drawn as a map (a
+// slice through the start); a network's loss gets the page to itself.
+const maxMapDim = 128
+
 // DPI is the resolution at which a Figure's pixel size is laid out.
 const DPI = 144
 
@@ -155,6 +159,12 @@ func (fig *Figure) Render(w io.Writer, format string) error {
 	left := draw.Crop(dc, 0, split-dc.Max.X, 0, 0)
 	right := draw.Crop(dc, split-dc.Min.X, 0, 0, 0)
 
+	if fig.Land.Dim() > maxMapDim {
+		// A network: its loss against iteration fills the page.
+		fig.lossPlot().Draw(draw.Crop(dc, 0.15*vg.Inch, -0.25*vg.Inch, 0.1*vg.Inch, -0.1*vg.Inch))
+		_, err := canvas.WriteTo(w)
+		return err
+	}
 	land, err := fig.landscapePlot()
 	if err != nil {
 		return err

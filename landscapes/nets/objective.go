@@ -1,0 +1,85 @@
+package nets
+
+import (
+	"fmt"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Objective is an MLP's training loss as a landscape over its parameters:
+// the full training set for the value, the gradient, Hessian-vector
+// products and the Fisher; minibatches of it for first-order methods.
+type Objective struct {
+	Model      *MLP
+	Train, Val []int
+	Batch      int
+	mu         sync.Mutex // the model's scratch space is shared
+	scratch    []int
+}
+
+// MaxDenseParams is the most parameters for which the dense Hessian or
+// Fisher is formed (Newton, saddle-free Newton, natural gradient): one
+// Hessian-vector product per parameter keeps it interactive up to here.
+const MaxDenseParams = 400
+
+func (o *Objective) Dim() int { return o.Model.Dim() }
+
+func (o *Objective) Func(x []float64) float64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.Model.Loss(x, o.Train)
+}
+
+func (o *Objective) Grad(dst, x []float64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.Model.Grad(dst, x, o.Train)
+}
+
+// HessVec writes H·v on the training set.
+func (o *Objective) HessVec(dst, x, v []float64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.Model.HVP(dst, x, v, o.Train, false)
+}
+
+// Hess forms the dense Hessian from Dim Hessian-vector products.
+func (o *Objective) Hess(dst *mat.SymDense, x []float64) { o.dense(dst, x, false) }
+
+// Fisher forms the Fisher information of the softmax predictive
+// distribution, the generalized Gauss–Newton matrix (see MLP.HVP).
+func (o *Objective) Fisher(dst *mat.SymDense, x []float64) { o.dense(dst, x, true) }
+
+func (o *Objective) dense(dst *mat.SymDense, x []float64, gn bool) {
+	n := o.Dim()
+	if n > MaxDenseParams {
+		panic(fmt.Sprintf("nets: a dense %d×%d curvature matrix was asked for; the limit is %d", n, n, MaxDenseParams))
+	}
+	e, col := make([]float64, n), make([]float64, n)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for j := range n {
+		clear(e)
+		e[j] = 1
+		o.Model.HVP(col, x, e, o.Train, gn)
+		for i := 0; i <= j; i++ {
+			dst.SetSym(i, j, col[i])
+		}
+	}
+}
+
+// Examples, BatchSize and BatchGrad deal minibatches of the training set.
+func (o *Objective) Examples() int  { return len(o.Train) }
+func (o *Objective) BatchSize() int { return o.Batch }
+
+// BatchGrad is the gradient on the training examples the positions name.
+func (o *Objective) BatchGrad(dst, x []float64, positions []int) float64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.scratch = o.scratch[:0]
+	for _, p := range positions {
+		o.scratch = append(o.scratch, o.Train[p])
+	}
+	return o.Model.Grad(dst, x, o.scratch)
+}

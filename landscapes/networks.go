@@ -1,0 +1,112 @@
+package landscapes
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/saddle-viz/saddle/landscapes/nets"
+)
+
+// Networks: the training loss of an MLP classifier as a landscape over its
+// parameters, so that every optimizer races on it as on a surface.
+
+var dataSets = append(append([]string(nil), "spirals", "moons", "circles", "xor", "blobs"), "digits", "iris")
+
+var mlpParams = []Param{
+	{Name: "data", Kind: Choice, Choices: dataSets, Doc: "the data set: generated 2-D (seeded) or the real digits and iris"},
+	{Name: "n", Kind: Integer, Default: 200, Min: 20, Max: 5000, Doc: "examples of a generated data set"},
+	{Name: "spread", Kind: Real, Default: 0.1, Min: 0, Max: 2, Doc: "input noise of a generated data set"},
+	{Name: "label_noise", Kind: Real, Default: 0, Min: 0, Max: 1, Doc: "fraction of labels replaced at random"},
+	{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the data and of the train/validation split"},
+	{Name: "val", Kind: Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction of examples held out for validation"},
+	{Name: "h1", Kind: Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 1 (0 = none)"},
+	{Name: "h2", Kind: Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 2 (0 = none)"},
+	{Name: "h3", Kind: Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 3 (0 = none)"},
+	{Name: "h4", Kind: Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 4 (0 = none)"},
+	{Name: "act", Kind: Choice, Choices: nets.Activations, Doc: "hidden units"},
+	{Name: "l2", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
+	{Name: "init", Kind: Choice, Choices: nets.Inits, Doc: "weight initialization"},
+	{Name: "init_scale", Kind: Real, Default: 1, Min: 0, Max: 10, Doc: "normal: std; uniform: half-width; constant: value; orthogonal: gain"},
+	{Name: "init_sparse", Kind: Integer, Default: 2, Min: 1, Max: 64, Doc: "sparse: non-zero incoming weights per unit"},
+	{Name: "bias", Kind: Real, Default: 0, Min: 0, Max: 1, Doc: "initial value of every bias (small and positive helps ReLU)"},
+	{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights: every racer starts from them"},
+	{Name: "batch", Kind: Integer, Default: 32, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+}
+
+var (
+	dataMu    sync.Mutex
+	dataCache = map[string]*nets.Dataset{}
+)
+
+// dataset builds (once) the data set the values name.
+func dataset(v Values) (*nets.Dataset, error) {
+	key := fmt.Sprintf("%s/%d/%g/%g/%d", v.String("data"), v.Int("n"), v.Float("spread"), v.Float("label_noise"), v.Int("data_seed"))
+	dataMu.Lock()
+	defer dataMu.Unlock()
+	if d, ok := dataCache[key]; ok {
+		return d, nil
+	}
+	var d *nets.Dataset
+	var err error
+	switch v.String("data") {
+	case "digits":
+		d, err = nets.Digits()
+	case "iris":
+		d, err = nets.Iris()
+	default:
+		d, err = nets.Generate(v.String("data"), v.Int("n"), v.Float("spread"), v.Float("label_noise"), uint64(v.Int("data_seed")))
+	}
+	if err == nil {
+		dataCache[key] = d
+	}
+	return d, err
+}
+
+func mlpModel(v Values) (*nets.Objective, error) {
+	d, err := dataset(v)
+	if err != nil {
+		return nil, err
+	}
+	var hidden []int
+	for _, h := range []string{"h1", "h2", "h3", "h4"} {
+		if k := v.Int(h); k > 0 {
+			hidden = append(hidden, k)
+		}
+	}
+	act := nets.Activation(0)
+	for i, a := range nets.Activations {
+		if a == v.String("act") {
+			act = nets.Activation(i)
+		}
+	}
+	m := nets.NewMLP(d, hidden, act, v.Float("l2"))
+	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
+	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}, nil
+}
+
+func mlpStart(v Values) []float64 {
+	o, err := mlpModel(v)
+	if err != nil {
+		return nil
+	}
+	theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale"), Sparse: v.Int("init_sparse"), Bias: v.Float("bias")}.Weights(o.Model, uint64(v.Int("init_seed")))
+	return theta
+}
+
+func init() {
+	register(&Info{
+		Name: "mlp", Title: "A multilayer perceptron's training loss",
+		Explain: "The cross-entropy of a small network on real minibatches, as a function of all its weights. " +
+			"First-order methods see minibatches; the others the whole training set. Its curvature comes from exact Hessian-vector products " +
+			"(Lanczos gives the extreme eigenvalues), so a negative eigenvalue shows a saddle (ch. 8.1, 8.2).",
+		Params: mlpParams, View: [4]float64{-3, 3, -3, 3},
+		startFor: mlpStart,
+		build: func(v Values) Surface {
+			o, err := mlpModel(v)
+			if err != nil {
+				panic(err) // the data set names come from the Choice; reading embedded data cannot fail
+			}
+			return o
+		},
+	})
+}
