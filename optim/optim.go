@@ -159,6 +159,15 @@ func (o *Oracle) Model() (Model, bool) {
 // Evals is the number of evaluations asked for so far.
 func (o *Oracle) Evals() int { return o.evals }
 
+// BatchFraction is the share of the examples one evaluation sees: the
+// minibatch size over the training set's, or 1.
+func (o *Oracle) BatchFraction() float64 {
+	if o.stoch == nil {
+		return 1
+	}
+	return float64(o.stoch.BatchSize()) / float64(o.stoch.Examples())
+}
+
 // HessEvals is the number of Hessian (or Fisher) evaluations so far.
 func (o *Oracle) HessEvals() int { return o.hessEvals }
 
@@ -298,6 +307,13 @@ func (r *Run) Evals() int { return r.o.Evals() }
 
 // HessEvals is the cumulative number of Hessian (or Fisher) evaluations.
 func (r *Run) HessEvals() int { return r.o.HessEvals() }
+
+// Epochs is how many passes over the data the run has paid for: a minibatch
+// evaluation is a fraction of one, a full evaluation one, and a dense
+// Hessian n of them (it is formed from n Hessian-vector products).
+func (r *Run) Epochs() float64 {
+	return float64(r.o.Evals())*r.o.BatchFraction() + float64(r.Land.Dim()*r.o.HessEvals())
+}
 
 // clipper is implemented by optimizers that take the clip modifiers.
 type clipper interface{ clipping() (norm, value float64) }

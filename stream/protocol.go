@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 )
 
 // Message is every message a client may send; Type says which fields count.
@@ -43,7 +44,7 @@ type RacerSpec struct {
 }
 
 // Clocks a race can be run by.
-var Clocks = []string{"iterations", "evaluations", "time"}
+var Clocks = []string{"iterations", "evaluations", "epochs", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
 var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek"}
@@ -244,22 +245,23 @@ func (f Frame) Encode() ([]byte, error) {
 
 // RacerFrame is one racer's part of a frame.
 type RacerFrame struct {
-	ID        string      `json:"id"`
-	Points    points      `json:"-"` // written by Frame.Encode
-	Status    string      `json:"status"`
-	Reason    string      `json:"reason,omitempty"`
-	LR        num         `json:"lr"`
-	Damping   num         `json:"damping"`
-	Probes    [][]float64 `json:"probes,omitempty"`
-	LookAhead []float64   `json:"lookahead,omitempty"`
-	Grad      []num       `json:"grad,omitempty"`
-	Eig       []num       `json:"eig,omitempty"`
-	Vecs      [][]num     `json:"vecs,omitempty"` // columns: the eigenvectors (2-D surfaces)
-	GTG       num         `json:"gTg"`
-	GTHG      num         `json:"gTHg"`
-	Inertia   int         `json:"inertia"` // negative eigenvalues
-	Reached   *Reached    `json:"reached,omitempty"`
-	Blur      num         `json:"blur"` // the blur this racer sees (continuation)
+	ID        string       `json:"id"`
+	Points    points       `json:"-"` // written by Frame.Encode
+	Status    string       `json:"status"`
+	Reason    string       `json:"reason,omitempty"`
+	LR        num          `json:"lr"`
+	Damping   num          `json:"damping"`
+	Probes    [][]float64  `json:"probes,omitempty"`
+	LookAhead []float64    `json:"lookahead,omitempty"`
+	Grad      []num        `json:"grad,omitempty"`
+	Eig       []num        `json:"eig,omitempty"`
+	Vecs      [][]num      `json:"vecs,omitempty"` // columns: the eigenvectors (2-D surfaces)
+	GTG       num          `json:"gTg"`
+	GTHG      num          `json:"gTHg"`
+	Inertia   int          `json:"inertia"` // negative eigenvalues
+	Reached   *Reached     `json:"reached,omitempty"`
+	Blur      num          `json:"blur"`          // the blur this racer sees (continuation)
+	Net       *nets.Report `json:"net,omitempty"` // a network's losses, errors, layer statistics, regions
 }
 
 // Reached records when a racer first met the race's gradient tolerance.
@@ -314,6 +316,7 @@ type SurfaceMessage struct {
 	Floor    num                   `json:"floor"`
 	Delta    num                   `json:"delta"`
 	Critical []landscapes.Critical `json:"critical"`
+	Data     *nets.Points          `json:"data,omitempty"` // a network's 2-D data
 }
 
 // maxGridDim is the largest dimension for which the surface is sampled for
@@ -322,9 +325,16 @@ type SurfaceMessage struct {
 const maxGridDim = 128
 
 func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64) SurfaceMessage {
-	if l.Dim() > maxGridDim {
-		return SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
+	net, isNet := l.Surface.(*nets.Objective)
+	if l.Dim() > maxGridDim || isNet {
+		// No map: a slice of a network's loss through two weights shows
+		// little; its data and decision regions are drawn instead.
+		m := SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
 			Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: num(l.Blur), Floor: num(math.NaN()), Delta: num(math.NaN())}
+		if isNet {
+			m.Data = net.Points()
+		}
+		return m
 	}
 	g := landscapes.Sample(l, through, view, GridSize)
 	buf := make([]byte, 4*len(g.F))

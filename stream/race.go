@@ -50,6 +50,8 @@ type racer struct {
 
 	curve    *curve // a large model's last curvature estimate
 	curvedAt time.Time
+	report   *nets.Report // a network's last report
+	reportAt time.Time
 }
 
 func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited }
@@ -218,6 +220,8 @@ func (rc *Race) clockOf(r *racer) float64 {
 	switch rc.clock {
 	case "evaluations":
 		return float64(r.run.Evals() + rc.land.Dim()*r.run.HessEvals())
+	case "epochs":
+		return r.run.Epochs()
 	case "time":
 		return r.micros
 	}
@@ -497,6 +501,14 @@ func (rc *Race) describe(r *racer) RacerFrame {
 		if run.Last.LookAhead != nil {
 			rf.LookAhead = append([]float64(nil), run.Last.LookAhead...)
 		}
+	}
+	if o, ok := rc.land.Surface.(*nets.Objective); ok {
+		// A network's report costs passes over its data: four a second.
+		if r.report == nil || time.Since(r.reportAt) > 250*time.Millisecond || run.Status != optim.Running {
+			rep := o.Report(run.X)
+			r.report, r.reportAt = &rep, time.Now()
+		}
+		rf.Net = r.report
 	}
 	n := rc.land.Dim()
 	rc.land.Grad(rc.g, run.X)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/optim"
 )
 
@@ -258,7 +259,7 @@ func TestBadMessagesGetErrorsAndTheSessionGoesOn(t *testing.T) {
 		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1}}, "start", "the start has 1 coordinates; this surface needs 2"},
 		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1e300, 0}}, "start", "finite number of magnitude at most"},
 		{Message{Type: "configure", Surface: "quadratic", Speed: ptr(-1.0)}, "speed", "speed -1 is not accepted"},
-		{Message{Type: "configure", Surface: "quadratic", Clock: "sundial"}, "clock", `clock "sundial" is not accepted; accepted: iterations, evaluations, time`},
+		{Message{Type: "configure", Surface: "quadratic", Clock: "sundial"}, "clock", `clock "sundial" is not accepted; accepted: iterations, evaluations, epochs, time`},
 		{Message{Type: "configure", Surface: "quadratic", Racers: make([]RacerSpec, 17)}, "racers", "17 racers; at most 16"},
 	}
 	for _, tt := range tests {
@@ -552,5 +553,45 @@ func TestRaceOnANetwork(t *testing.T) {
 				seen[r.ID] = true
 			}
 		}
+	}
+}
+
+func TestNetworkReportsAndEpochs(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=100,h1=8,h2=0,batch=20", Clock: "epochs", Speed: ptr(5.0),
+		Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "lbfgs"}}})
+	var s SurfaceMessage
+	b, _ := json.Marshal(c.next("surface"))
+	json.Unmarshal(b, &s)
+	if s.Data == nil || len(s.Data.Y) != 100 || len(s.Data.Val) != 20 {
+		t.Fatalf("the surface message has no data points: %+v", s.Data)
+	}
+	c.send(Message{Type: "play"})
+	var last map[string]*nets.Report
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		var f struct {
+			Racers []struct {
+				ID     string       `json:"id"`
+				Points [][]float64  `json:"points"`
+				Net    *nets.Report `json:"net"`
+			} `json:"racers"`
+		}
+		b, _ := json.Marshal(c.next("frame"))
+		json.Unmarshal(b, &f)
+		if last == nil {
+			last = map[string]*nets.Report{}
+		}
+		for _, r := range f.Racers {
+			if r.Net != nil {
+				last[r.ID] = r.Net
+			}
+		}
+		if a := last["a"]; a != nil && a.TrainErr < 0.2 {
+			break
+		}
+	}
+	a := last["a"]
+	if a == nil || a.TrainErr >= 0.2 || a.ValErr == nil || a.Res != nets.RegionRes || len(a.ActStd) != 2 {
+		t.Fatalf("adam's report %+v: want the moons learnt, with regions and layer statistics", a)
 	}
 }

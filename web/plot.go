@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/optim"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -159,7 +160,7 @@ func (fig *Figure) Render(w io.Writer, format string) error {
 	left := draw.Crop(dc, 0, split-dc.Max.X, 0, 0)
 	right := draw.Crop(dc, split-dc.Min.X, 0, 0, 0)
 
-	if fig.Land.Dim() > maxMapDim {
+	if _, isNet := fig.Land.Surface.(*nets.Objective); isNet || fig.Land.Dim() > maxMapDim {
 		// A network: its loss against iteration fills the page.
 		fig.lossPlot().Draw(draw.Crop(dc, 0.15*vg.Inch, -0.25*vg.Inch, 0.1*vg.Inch, -0.1*vg.Inch))
 		_, err := canvas.WriteTo(w)

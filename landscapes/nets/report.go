@@ -1,0 +1,118 @@
+package nets
+
+import (
+	"encoding/base64"
+	"math"
+)
+
+// Report is a network's state at a parameter vector, for the page: the
+// surrogate loss and the 0-1 error on the training and validation sets, the
+// per-layer spread of activations and of their gradients, and either the
+// decision regions (2-D data) or the validation confusion matrix.
+type Report struct {
+	TrainLoss float64   `json:"train_loss"`
+	TrainErr  float64   `json:"train_err"`
+	ValLoss   *float64  `json:"val_loss"` // nil without a validation set
+	ValErr    *float64  `json:"val_err"`
+	ActStd    []float64 `json:"act_std"`
+	GradStd   []float64 `json:"grad_std"`
+	// Regions: for 2-D data, the predicted class and its probability on a
+	// Res×Res grid over Box, row 0 at the bottom, as base64 of bytes
+	// (class, round(255·p)) per cell.
+	Regions string     `json:"regions,omitempty"`
+	Res     int        `json:"res,omitempty"`
+	Box     [4]float64 `json:"box,omitzero"`
+	// Confusion[i][j] counts validation examples of class i predicted j.
+	Confusion [][]int `json:"confusion,omitempty"`
+}
+
+// RegionRes is the side of the decision-region grid.
+const RegionRes = 48
+
+// Points are the 2-D data for drawing: features, labels and the box the
+// decision regions cover.
+type Points struct {
+	X          []float64  `json:"x"` // x0, y0, x1, y1, …
+	Y          []int      `json:"y"`
+	Val        []int      `json:"val"` // which examples are held out
+	Classes    int        `json:"classes"`
+	ClassNames []string   `json:"class_names"`
+	Box        [4]float64 `json:"box"`
+}
+
+// Points returns the data for drawing, or nil beyond two dimensions.
+func (o *Objective) Points() *Points {
+	d := o.Model.Data
+	if d.D != 2 {
+		return nil
+	}
+	return &Points{X: d.X, Y: d.Y, Val: o.Val, Classes: d.Classes, ClassNames: d.ClassNames, Box: o.box()}
+}
+
+// box is the data's bounding box with a margin of a tenth of its size.
+func (o *Objective) box() [4]float64 {
+	d := o.Model.Data
+	b := [4]float64{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
+	for i := range d.N() {
+		x, y := d.X[2*i], d.X[2*i+1]
+		b[0], b[1] = math.Min(b[0], x), math.Max(b[1], x)
+		b[2], b[3] = math.Min(b[2], y), math.Max(b[3], y)
+	}
+	mx, my := (b[1]-b[0])/10, (b[3]-b[2])/10
+	return [4]float64{b[0] - mx, b[1] + mx, b[2] - my, b[3] + my}
+}
+
+// Report computes the network's state at θ.
+func (o *Objective) Report(theta []float64) Report {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m := o.Model
+	r := Report{TrainLoss: m.Loss(theta, o.Train), TrainErr: m.Errors(theta, o.Train)}
+	if len(o.Val) > 0 {
+		vl, ve := m.Loss(theta, o.Val), m.Errors(theta, o.Val)
+		r.ValLoss, r.ValErr = &vl, &ve
+	}
+	r.ActStd, r.GradStd = m.LayerStats(theta, o.Train)
+	d := m.Data
+	p := make([]float64, d.Classes)
+	if d.D == 2 {
+		r.Res, r.Box = RegionRes, o.box()
+		cells := make([]byte, 2*RegionRes*RegionRes)
+		x := make([]float64, 2)
+		for row := range RegionRes {
+			x[1] = r.Box[2] + (r.Box[3]-r.Box[2])*(float64(row)+0.5)/RegionRes
+			for col := range RegionRes {
+				x[0] = r.Box[0] + (r.Box[1]-r.Box[0])*(float64(col)+0.5)/RegionRes
+				m.Predict(p, theta, x)
+				best := argmax(p)
+				cells[2*(row*RegionRes+col)] = byte(best)
+				cells[2*(row*RegionRes+col)+1] = byte(math.Round(255 * p[best]))
+			}
+		}
+		r.Regions = base64.StdEncoding.EncodeToString(cells)
+		return r
+	}
+	examples := o.Val
+	if len(examples) == 0 {
+		examples = o.Train
+	}
+	r.Confusion = make([][]int, d.Classes)
+	for i := range r.Confusion {
+		r.Confusion[i] = make([]int, d.Classes)
+	}
+	for _, i := range examples {
+		m.Predict(p, theta, d.Row(i))
+		r.Confusion[d.Y[i]][argmax(p)]++
+	}
+	return r
+}
+
+func argmax(p []float64) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
+}
