@@ -48,6 +48,7 @@ var lessonOutcomes = map[string]struct {
 	"second-order":            {200, `[r1, r2, r3, r4].every((r) => r.reached) && r1.reached.clock < r3.reached.clock && r3.reached.clock < r2.reached.clock`},
 	"sgd-noise-and-schedules": {300, `fin(r2) < fin(r1) / 10`},
 	"coordinate-descent":      {200, `r1.reached && !r3.reached`},
+	"networks-spirals":        {1500, `[r1, r2, r3].every((r) => r.diag.net.train_err < 0.05) && document.querySelectorAll('#netview .net-tile').length === 3`},
 }
 
 func TestBrowserLessons(t *testing.T) {

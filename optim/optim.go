@@ -308,6 +308,9 @@ func (r *Run) Evals() int { return r.o.Evals() }
 // HessEvals is the cumulative number of Hessian (or Fisher) evaluations.
 func (r *Run) HessEvals() int { return r.o.HessEvals() }
 
+// BatchFraction is the share of the examples one evaluation sees.
+func (r *Run) BatchFraction() float64 { return r.o.BatchFraction() }
+
 // Epochs is how many passes over the data the run has paid for: a minibatch
 // evaluation is a fraction of one, a full evaluation one, and a dense
 // Hessian n of them (it is formed from n Hessian-vector products).

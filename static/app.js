@@ -5,6 +5,7 @@ import { Connection } from './socket.js';
 import { specOf, parseSpec, fromURL, toURL } from './state.js';
 import { Landscape } from './landscape.js';
 import { View3D } from './view3d.js';
+import { NetView } from './netview.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams } from './controls.js';
 import { racerColor } from './colors.js';
@@ -123,6 +124,14 @@ function onState(s) {
 
 function onSurface(msg) {
   surfaceMsg = msg;
+  // A network has no map: its racers' decision regions (or confusion
+  // matrices) take the map's place, and the error chart appears.
+  const network = !msg.n;
+  $('netview').hidden = !network;
+  $('landscape').hidden = network || !$('view3d').hidden;
+  $('error-figure').hidden = !network;
+  for (const id of ['zoom-in', 'zoom-out', 'zoom-fit', 'toggle-3d']) $(id).hidden = network;
+  if (network && msg.reason === 'configure') netview.setData(msg.data || null, msg.title);
   // A new configuration shows the whole view box; a zoom, a new start or a
   // continuation racer's changing blur keep the view.
   landscape.setSurface(msg, msg.reason !== 'configure');
@@ -141,7 +150,7 @@ function onSurface(msg) {
 function racerData(id) {
   let r = racers.get(id);
   if (!r) {
-    r = { id, xs: [], iter: [], evals: [], cost: [], us: [], t: [], f: [], gnorm: [], eigT: [], eigMin: [], eigMax: [], curvT: [], gtg: [], gthg: [] };
+    r = { id, xs: [], iter: [], evals: [], cost: [], us: [], t: [], f: [], gnorm: [], eigT: [], eigMin: [], eigMax: [], curvT: [], gtg: [], gthg: [], errT: [], trainErr: [], valErr: [] };
     racers.set(id, r);
   }
   return r;
@@ -158,7 +167,10 @@ function onFrame(f) {
   const dim = surfaceMsg ? surfaceMsg.dim : 2;
   for (const rf of f.racers) {
     const r = racerData(rf.id);
+    if (rf.frac !== undefined && rf.frac !== null) r.frac = rf.frac;
     for (const p of rf.points) {
+      r.hev = r.hev || [];
+      r.hev.push(p[2]);
       r.iter.push(p[0]);
       r.evals.push(p[1]);
       r.cost.push(p[1] + dim * p[2]);
@@ -181,12 +193,19 @@ function onFrame(f) {
     r.curvT.push(t);
     r.gtg.push(rf.gTg);
     r.gthg.push(rf.gTHg);
+    if (rf.net && rf.net !== r.lastNet) {
+      r.lastNet = rf.net;
+      r.errT.push(t);
+      r.trainErr.push(rf.net.train_err);
+      r.valErr.push(rf.net.val_err ?? null);
+    }
   }
   dirty = true;
 }
 
 function clockOf(r, i) {
   if (state.clock === 'evaluations') return r.cost[i];
+  if (state.clock === 'epochs') return r.evals[i] * (r.frac ?? 1) + (surfaceMsg ? surfaceMsg.dim : 2) * r.hev[i];
   if (state.clock === 'time') return r.us[i] / 1000;
   return r.iter[i];
 }
@@ -240,6 +259,8 @@ $('toggle-3d').addEventListener('click', () => {
   dirty = true; // the paths go to whichever view shows
   (on ? $('view3d') : $('landscape')).focus();
 });
+
+const netview = new NetView($('netview'));
 
 // --- the lesson -------------------------------------------------------------
 
@@ -312,7 +333,7 @@ buildSurfaceParams();
 
 // --- the transport ------------------------------------------------------------
 
-const UNITS = { iterations: 'iterations/s', evaluations: 'evaluations/s', time: 'µs of computing/s' };
+const UNITS = { iterations: 'iterations/s', evaluations: 'evaluations/s', epochs: 'epochs/s', time: 'µs of computing/s' };
 function showSpeed() {
   $('speed-value').textContent = `${+state.speed.toPrecision(2)} ${UNITS[state.clock]}`;
 }
@@ -418,6 +439,7 @@ const charts = {
   gnorm: new Chart($('chart-gnorm'), 'log'),
   eig: new Chart($('chart-eig'), 'symlog'),
   curv: new Chart($('chart-curv'), 'symlog'),
+  error: new Chart($('chart-error'), 'linear'),
 };
 
 function fstar() {
@@ -432,7 +454,7 @@ function fstar() {
   return best;
 }
 
-const X_LABEL = { iterations: 'iterations', evaluations: 'evaluations (a Hessian costs n)', time: 'computing time (ms)' };
+const X_LABEL = { iterations: 'iterations', evaluations: 'evaluations (a Hessian costs n)', epochs: 'epochs (passes over the data)', time: 'computing time (ms)' };
 
 function updateViews() {
   const ordered = state.racers.map((s, index) => {
@@ -446,7 +468,7 @@ function updateViews() {
   })), reg.colors);
   if (!$('view3d').hidden) view3d.setRacers(ordered, reg.colors);
   const fs = fstar();
-  const loss = [], gnorm = [], eig = [], curv = [];
+  const loss = [], gnorm = [], eig = [], curv = [], error = [];
   for (const r of ordered) {
     const scale = Math.max(1, Math.abs(fs));
     // The loss is drawn as f − f*, floored so that the log axis shows f*.
@@ -454,12 +476,15 @@ function updateViews() {
     gnorm.push({ key: r.id, index: r.index, x: r.t, y: r.gnorm });
     eig.push({ key: r.id + '+', index: r.index, x: r.eigT, y: r.eigMax }, { key: r.id + '-', index: r.index, x: r.eigT, y: r.eigMin, dashed: true });
     curv.push({ key: r.id + 'g', index: r.index, x: r.curvT, y: r.gtg }, { key: r.id + 'h', index: r.index, x: r.curvT, y: r.gthg, dashed: true });
+    error.push({ key: r.id + 't', index: r.index, x: r.errT, y: r.trainErr }, { key: r.id + 'v', index: r.index, x: r.errT, y: r.valErr, dashed: true });
   }
   const xl = X_LABEL[state.clock];
   charts.loss.set(loss, reg.colors, xl);
   charts.gnorm.set(gnorm, reg.colors, xl);
   charts.eig.set(eig, reg.colors, xl);
   charts.curv.set(curv, reg.colors, xl);
+  charts.error.set(error, reg.colors, xl);
+  if (!$('netview').hidden) netview.update(ordered, reg.colors);
   leaderboard(ordered);
   for (const r of ordered) {
     const card = cards.get(r.id);
@@ -467,7 +492,9 @@ function updateViews() {
     const d = r.diag || {};
     const lr = (d.lr === null || d.lr === undefined ? '' : ` · lr ${+d.lr.toPrecision(3)}`) + (d.blur ? ` · blur ${+d.blur.toPrecision(3)}` : '');
     const why = r.reason ? `: ${r.reason}` : '';
-    card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}`);
+    const net = d.net ? ` · error ${(100 * d.net.train_err).toFixed(1)}%` + (d.net.val_err === null ? '' : ` (validation ${(100 * d.net.val_err).toFixed(1)}%, loss ${d.net.val_loss.toPrecision(3)})`) +
+      ` · layer σ of activations ${d.net.act_std.map((v) => v.toPrecision(2)).join(' ')}, of gradients ${d.net.grad_std.map((v) => v.toExponential(0)).join(' ')}` : '';
+    card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}${net}`);
     card.el.dataset.status = r.status || '';
   }
 }
@@ -517,7 +544,7 @@ function frame() {
 
 // For tests and the curious: the page's live data.
 window.saddle = {
-  state, racers, landscape, view3d, send, charts, updateViews,
+  state, racers, landscape, view3d, netview, send, charts, updateViews,
   get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; },
   /** invalidate forces a full redraw of every view at the next animation frame. */
   invalidate() {

@@ -262,6 +262,7 @@ type RacerFrame struct {
 	Reached   *Reached     `json:"reached,omitempty"`
 	Blur      num          `json:"blur"`          // the blur this racer sees (continuation)
 	Net       *nets.Report `json:"net,omitempty"` // a network's losses, errors, layer statistics, regions
+	Frac      num          `json:"frac"`          // share of the examples one evaluation sees (epochs = evals·frac + n·hessian_evals)
 }
 
 // Reached records when a racer first met the race's gradient tolerance.

@@ -487,7 +487,7 @@ func (rc *Race) Sent(f Frame) {
 // and what the last step reported.
 func (rc *Race) describe(r *racer) RacerFrame {
 	run := r.run
-	rf := RacerFrame{ID: r.id, Status: run.Status.String(), Reason: run.Reason, LR: num(run.Last.LR), Damping: num(run.Last.Damping), Reached: r.reached, Blur: num(run.Blur)}
+	rf := RacerFrame{ID: r.id, Status: run.Status.String(), Reason: run.Reason, LR: num(run.Last.LR), Damping: num(run.Last.Damping), Reached: r.reached, Blur: num(run.Blur), Frac: num(run.BatchFraction())}
 	if run.Iter == 0 {
 		rf.LR, rf.Damping = num(math.NaN()), num(math.NaN())
 	}
@@ -504,7 +504,7 @@ func (rc *Race) describe(r *racer) RacerFrame {
 	}
 	if o, ok := rc.land.Surface.(*nets.Objective); ok {
 		// A network's report costs passes over its data: four a second.
-		if r.report == nil || time.Since(r.reportAt) > 250*time.Millisecond || run.Status != optim.Running {
+		if r.report == nil || time.Since(r.reportAt) > 250*time.Millisecond || run.Status != optim.Running || !rc.playing {
 			rep := o.Report(run.X)
 			r.report, r.reportAt = &rep, time.Now()
 		}

@@ -103,6 +103,17 @@ var Lessons = []pages.Lesson{
 	},
 }
 
+func init() {
+	Lessons = append(Lessons, pages.Lesson{
+		Slug: "networks-spirals", Title: "Training a network on minibatches", Section: "8.1.3",
+		Text: "A ReLU network with two hidden layers of 24 units learns to separate two interleaved spirals from minibatches of 20 examples. " +
+			"Each tile shows one racer's decision regions over the data (hollow points are held out for validation). " +
+			"The loss is the surrogate the optimizers minimize; the 0-1 error, the quantity we care about, is charted beside it, on the training and the validation set.",
+		Question: "Which optimizer separates the spirals first, and does the validation error follow the training error?",
+		Surface:  "mlp:data=spirals,n=200,h1=24,h2=24,act=relu,batch=20", Racers: []string{"sgd:lr=0.5", "momentum:lr=0.05", "adam:lr=0.01"}, Clock: "iterations", Speed: 150,
+	})
+}
+
 func handleLessons() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

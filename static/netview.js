@@ -1,0 +1,146 @@
+// The network view: for each racer a tile with its decision regions over the
+// 2-D data (training points filled, validation points hollow), or for data
+// of more dimensions its validation confusion matrix.
+
+import { racerColor } from './colors.js';
+import { viridis } from './colors.js';
+
+// Class colours: Okabe–Ito, then two more for ten digits.
+const CLASS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999', '#882255'];
+
+function rgb(hex) {
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+}
+
+export class NetView {
+  constructor(container) {
+    this.el = container;
+    this.tiles = new Map();
+    this.data = null;
+  }
+
+  /** setData takes the surface message's data (null beyond 2-D) and its dimension. */
+  setData(data, title) {
+    this.data = data;
+    this.title = title;
+    this.el.replaceChildren();
+    this.tiles.clear();
+  }
+
+  tile(r, colors) {
+    let t = this.tiles.get(r.id);
+    if (!t) {
+      const fig = document.createElement('figure');
+      fig.className = 'net-tile';
+      const canvas = document.createElement('canvas');
+      canvas.setAttribute('role', 'img');
+      const cap = document.createElement('figcaption');
+      fig.append(canvas, cap);
+      this.el.append(fig);
+      t = { fig, canvas, cap, drawn: null };
+      this.tiles.set(r.id, t);
+    }
+    t.fig.style.borderColor = racerColor(colors, r.index);
+    return t;
+  }
+
+  /** update draws every racer that has a report: {id, index, spec, diag}. */
+  update(racers, colors) {
+    const ids = new Set(racers.map((r) => r.id));
+    for (const [id, t] of this.tiles) {
+      if (!ids.has(id)) {
+        t.fig.remove();
+        this.tiles.delete(id);
+      }
+    }
+    for (const r of racers) {
+      const net = r.diag && r.diag.net;
+      const t = this.tile(r, colors);
+      this.el.append(t.fig); // keeps the racers' order
+      if (!net || t.drawn === net) continue;
+      t.drawn = net;
+      const val = net.val_err === null || net.val_err === undefined ? '' : `, validation ${(100 * net.val_err).toFixed(1)}%`;
+      t.cap.textContent = `${r.spec}: error ${(100 * net.train_err).toFixed(1)}%${val}`;
+      t.canvas.setAttribute('aria-label', t.cap.textContent);
+      if (net.regions) this.drawRegions(t.canvas, net);
+      else if (net.confusion) this.drawConfusion(t.canvas, net.confusion);
+    }
+  }
+
+  drawRegions(canvas, net) {
+    const size = 220, dpr = window.devicePixelRatio || 1;
+    canvas.style.width = canvas.style.height = size + 'px';
+    canvas.width = canvas.height = size * dpr;
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const n = net.res, cells = Uint8Array.from(atob(net.regions), (c) => c.charCodeAt(0));
+    const classes = this.data ? this.data.classes : 2;
+    const img = new ImageData(n, n);
+    for (let row = 0; row < n; row++) {
+      for (let col = 0; col < n; col++) {
+        const k = 2 * (row * n + col), c = cells[k], p = cells[k + 1] / 255;
+        // Pale where the network is unsure, full where it is sure.
+        const sure = Math.max(0, (p - 1 / classes) / (1 - 1 / classes));
+        const [R, G, B] = rgb(CLASS[c % CLASS.length]);
+        const o = 4 * ((n - 1 - row) * n + col);
+        img.data[o] = 255 + (R - 255) * 0.55 * sure;
+        img.data[o + 1] = 255 + (G - 255) * 0.55 * sure;
+        img.data[o + 2] = 255 + (B - 255) * 0.55 * sure;
+        img.data[o + 3] = 255;
+      }
+    }
+    const off = document.createElement('canvas');
+    off.width = off.height = n;
+    off.getContext('2d').putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(off, 0, 0, size, size);
+    if (!this.data) return;
+    const b = net.box, val = new Set(this.data.val);
+    const px = (x) => ((x - b[0]) / (b[1] - b[0])) * size, py = (y) => (1 - (y - b[2]) / (b[3] - b[2])) * size;
+    for (let i = 0; i < this.data.y.length; i++) {
+      ctx.beginPath();
+      ctx.arc(px(this.data.x[2 * i]), py(this.data.x[2 * i + 1]), 2.6, 0, 2 * Math.PI);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = '#222';
+      if (val.has(i)) {
+        ctx.fillStyle = '#fff';
+      } else {
+        ctx.fillStyle = CLASS[this.data.y[i] % CLASS.length];
+      }
+      ctx.fill();
+      ctx.stroke();
+      if (val.has(i)) {
+        ctx.strokeStyle = CLASS[this.data.y[i] % CLASS.length];
+        ctx.lineWidth = 1.5;
+        ctx.stroke();
+      }
+    }
+  }
+
+  drawConfusion(canvas, m) {
+    const c = m.length, size = 220, dpr = window.devicePixelRatio || 1, cell = (size - 20) / c;
+    canvas.style.width = canvas.style.height = size + 'px';
+    canvas.width = canvas.height = size * dpr;
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, size, size);
+    ctx.font = `${Math.max(8, Math.min(12, cell * 0.45))}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (let i = 0; i < c; i++) {
+      const total = m[i].reduce((a, b) => a + b, 0) || 1;
+      for (let j = 0; j < c; j++) {
+        const share = m[i][j] / total;
+        const [R, G, B] = viridis(share);
+        ctx.fillStyle = `rgb(${R},${G},${B})`;
+        ctx.fillRect(20 + j * cell, 20 + i * cell, cell - 1, cell - 1);
+        ctx.fillStyle = share > 0.6 ? '#000' : '#fff';
+        if (m[i][j]) ctx.fillText(String(m[i][j]), 20 + (j + 0.5) * cell, 20 + (i + 0.5) * cell);
+      }
+      ctx.fillStyle = '#333';
+      ctx.fillText(String(i), 10, 20 + (i + 0.5) * cell);
+      ctx.fillText(String(i), 20 + (i + 0.5) * cell, 10);
+    }
+  }
+}
