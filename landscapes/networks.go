@@ -110,3 +110,49 @@ func init() {
 		},
 	})
 }
+
+func init() {
+	register(&Info{
+		Name: "deeplinear", Title: "A deep linear network on a linear regression task",
+		Explain: "A stack of linear layers fitted to y = A x: the function is linear, yet the loss over the weights is not convex. " +
+			"From a small initialization training stalls on plateaus and escapes saddle points one singular value of A at a time (Saxe et al. 2014; ch. 8.2.3, 8.4).",
+		Params: []Param{
+			{Name: "d", Kind: Integer, Default: 4, Min: 2, Max: 16, Doc: "input and output dimension"},
+			{Name: "depth", Kind: Integer, Default: 2, Min: 1, Max: 4, Doc: "hidden layers"},
+			{Name: "width", Kind: Integer, Default: 4, Min: 1, Max: 32, Doc: "units per hidden layer"},
+			{Name: "n", Kind: Integer, Default: 200, Min: 10, Max: 5000, Doc: "examples"},
+			{Name: "spread", Kind: Real, Default: 0.1, Min: 0, Max: 5, Doc: "noise in the targets"},
+			{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the task and the split"},
+			{Name: "val", Kind: Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
+			{Name: "init", Kind: Choice, Choices: []string{"normal", "orthogonal", "glorot", "uniform", "zeros"}, Doc: "weight initialization"},
+			{Name: "init_scale", Kind: Real, Default: 0.1, Min: 0, Max: 10, Log: true, Doc: "normal: std; uniform: half-width; orthogonal: gain. Small scales give long plateaus"},
+			{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
+			{Name: "batch", Kind: Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+		},
+		View: [4]float64{-3, 3, -3, 3},
+		startFor: func(v Values) []float64 {
+			o := deepLinear(v)
+			theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale")}.Weights(o.Model, uint64(v.Int("init_seed")))
+			return theta
+		},
+		build: func(v Values) Surface { return deepLinear(v) },
+	})
+}
+
+func deepLinear(v Values) *nets.Objective {
+	key := fmt.Sprintf("linear/%d/%d/%g/%d", v.Int("d"), v.Int("n"), v.Float("spread"), v.Int("data_seed"))
+	dataMu.Lock()
+	d, ok := dataCache[key]
+	if !ok {
+		d = nets.LinearTask(v.Int("d"), v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed")))
+		dataCache[key] = d
+	}
+	dataMu.Unlock()
+	hidden := make([]int, v.Int("depth"))
+	for i := range hidden {
+		hidden[i] = v.Int("width")
+	}
+	m := nets.NewMLP(d, hidden, nets.Linear, 0)
+	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
+	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
+}

@@ -586,12 +586,12 @@ func TestNetworkReportsAndEpochs(t *testing.T) {
 				last[r.ID] = r.Net
 			}
 		}
-		if a := last["a"]; a != nil && a.TrainErr < 0.2 {
+		if a := last["a"]; a != nil && a.TrainErr != nil && *a.TrainErr < 0.2 {
 			break
 		}
 	}
 	a := last["a"]
-	if a == nil || a.TrainErr >= 0.2 || a.ValErr == nil || a.Res != nets.RegionRes || len(a.ActStd) != 2 {
+	if a == nil || a.TrainErr == nil || *a.TrainErr >= 0.2 || a.ValErr == nil || a.Res != nets.RegionRes || len(a.ActStd) != 2 {
 		t.Fatalf("adam's report %+v: want the moons learnt, with regions and layer statistics", a)
 	}
 }

@@ -114,6 +114,17 @@ func init() {
 	})
 }
 
+func init() {
+	Lessons = append(Lessons, pages.Lesson{
+		Slug: "deep-linear-plateaus", Title: "Plateaus and saddles of a deep linear network", Section: "8.2.3",
+		Text: "Three linear layers are fitted to a linear map with singular values 3, 2, 1.3 and 0.9, from small random weights. " +
+			"The network computes a linear function, but its loss over the weights has a saddle at zero and plateaus between the stages: " +
+			"gradient descent learns the map one singular value at a time, each after a long wait (Saxe et al. 2014). Watch the loss fall in steps.",
+		Question: "How many plateaus does the loss of gradient descent go through, and what does the Hessian's smallest eigenvalue do on each?",
+		Surface:  "deeplinear", Racers: []string{"gd:lr=0.02", "adam:lr=0.01"}, Clock: "iterations", Speed: 60,
+	})
+}
+
 func handleLessons() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -21,10 +21,67 @@ type Dataset struct {
 	Y          []int
 	Classes    int
 	ClassNames []string
+	// A regression data set has K targets per example (row-major in T)
+	// instead of labels.
+	T []float64
+	K int
 }
 
 // N is the number of examples.
-func (d *Dataset) N() int { return len(d.Y) }
+func (d *Dataset) N() int { return len(d.X) / d.D }
+
+// Regression reports whether the examples have targets instead of labels.
+func (d *Dataset) Regression() bool { return d.K > 0 }
+
+// Target is example i's targets.
+func (d *Dataset) Target(i int) []float64 { return d.T[i*d.K : (i+1)*d.K] }
+
+// LinearTask is a regression task for deep linear networks (Saxe et al.
+// 2014): y = A x + noise, with x standard normal in d dimensions and A of
+// singular values 3, 2, 1, 0.5, … along random directions, so that learning
+// shows one plateau per singular value.
+func LinearTask(d, n int, noise float64, seed uint64) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, 0x11ea))
+	a := make([]float64, d*d)
+	for i := range d {
+		s := 3 / math.Pow(1.5, float64(i)) // 3, 2, 1.33, …
+		u, v := randomUnit(rng, d), randomUnit(rng, d)
+		for r := range d {
+			for c := range d {
+				a[r*d+c] += s * u[r] * v[c]
+			}
+		}
+	}
+	ds := &Dataset{Name: "linear-task", D: d, K: d}
+	for range n {
+		x := make([]float64, d)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+		}
+		ds.X = append(ds.X, x...)
+		for r := range d {
+			var y float64
+			for c := range d {
+				y += a[r*d+c] * x[c]
+			}
+			ds.T = append(ds.T, y+noise*rng.NormFloat64())
+		}
+	}
+	return ds
+}
+
+func randomUnit(rng *rand.Rand, d int) []float64 {
+	v := make([]float64, d)
+	var s float64
+	for i := range v {
+		v[i] = rng.NormFloat64()
+		s += v[i] * v[i]
+	}
+	for i := range v {
+		v[i] /= math.Sqrt(s)
+	}
+	return v
+}
 
 // Row is example i's features.
 func (d *Dataset) Row(i int) []float64 { return d.X[i*d.D : (i+1)*d.D] }

@@ -102,8 +102,7 @@ func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) 
 	sink := make([]float64, m.Dim())
 	m.each(examples, func(i int) {
 		m.forward(theta, m.Data.Row(i))
-		copy(m.delta[L], m.p)
-		m.delta[L][m.Data.Y[i]]--
+		m.exampleLoss(i)
 		m.backward(sink, theta, m.delta)
 		for l := 1; l <= L; l++ {
 			vals := m.z[l]

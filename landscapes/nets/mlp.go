@@ -42,8 +42,10 @@ func (act Activation) apply(a float64) (z, d1, d2 float64) {
 	return a, 1, 0
 }
 
-// MLP is a multilayer perceptron classifier with a softmax output and the
-// mean cross-entropy loss, plus (L2/2)‖W‖² on the weights (not the biases).
+// MLP is a multilayer perceptron: a classifier with a softmax output and the
+// mean cross-entropy loss, or for a regression data set a linear output and
+// the mean of ½‖output − target‖²; plus (L2/2)‖W‖² on the weights (not the
+// biases).
 // Parameters are laid out layer by layer: W_l row-major (out × in), then b_l.
 type MLP struct {
 	Sizes []int // input, hidden…, classes
@@ -60,7 +62,11 @@ type MLP struct {
 
 // NewMLP builds an MLP over the data with the given hidden layer sizes.
 func NewMLP(data *Dataset, hidden []int, act Activation, l2 float64) *MLP {
-	sizes := append(append([]int{data.D}, hidden...), data.Classes)
+	out := data.Classes
+	if data.Regression() {
+		out = data.K
+	}
+	sizes := append(append([]int{data.D}, hidden...), out)
 	m := &MLP{Sizes: sizes, Act: act, L2: l2, Data: data}
 	n := 0
 	for l := 1; l < len(sizes); l++ {
@@ -73,7 +79,7 @@ func NewMLP(data *Dataset, hidden []int, act Activation, l2 float64) *MLP {
 			*buf = append(*buf, make([]float64, s))
 		}
 	}
-	m.p = make([]float64, data.Classes)
+	m.p = make([]float64, out)
 	return m
 }
 
@@ -116,7 +122,30 @@ func (m *MLP) forward(theta, x []float64) {
 			}
 		}
 	}
+	if m.Data.Regression() {
+		copy(m.p, m.a[L])
+		return
+	}
 	softmax(m.p, m.a[L])
+}
+
+// exampleLoss is example i's loss after forward, and sets delta[L] to its
+// gradient with respect to the output pre-activations.
+func (m *MLP) exampleLoss(i int) float64 {
+	L := m.Layers()
+	if m.Data.Regression() {
+		var l float64
+		for k, t := range m.Data.Target(i) {
+			e := m.p[k] - t
+			m.delta[L][k] = e
+			l += e * e / 2
+		}
+		return l
+	}
+	y := m.Data.Y[i]
+	copy(m.delta[L], m.p)
+	m.delta[L][y]--
+	return -math.Log(math.Max(m.p[y], 1e-300))
 }
 
 func softmax(p, logits []float64) {
@@ -140,7 +169,7 @@ func (m *MLP) Loss(theta []float64, batch []int) float64 {
 	var loss float64
 	n := m.each(batch, func(i int) {
 		m.forward(theta, m.Data.Row(i))
-		loss -= math.Log(math.Max(m.p[m.Data.Y[i]], 1e-300))
+		loss += m.exampleLoss(i)
 	})
 	return loss/float64(n) + m.l2Value(theta)
 }
@@ -177,13 +206,9 @@ func (m *MLP) each(batch []int, f func(i int)) int {
 func (m *MLP) Grad(dst, theta []float64, batch []int) float64 {
 	clear(dst)
 	var loss float64
-	L := m.Layers()
 	n := m.each(batch, func(i int) {
 		m.forward(theta, m.Data.Row(i))
-		y := m.Data.Y[i]
-		loss -= math.Log(math.Max(m.p[y], 1e-300))
-		copy(m.delta[L], m.p)
-		m.delta[L][y]--
+		loss += m.exampleLoss(i)
 		m.backward(dst, theta, m.delta)
 	})
 	scale := 1 / float64(n)
@@ -247,7 +272,7 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 	L := m.Layers()
 	n := m.each(batch, func(ex int) {
 		m.forward(theta, m.Data.Row(ex))
-		y := m.Data.Y[ex]
+		m.exampleLoss(ex) // δ_L
 		// R-forward.
 		clear(m.rz[0])
 		for l := 1; l <= L; l++ {
@@ -266,16 +291,19 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 				}
 			}
 		}
-		// R{δ_L} = (diag p − ppᵀ) R{a_L}; δ_L = p − e_y.
-		pra := 0.0
-		for i, pi := range m.p {
-			pra += pi * m.ra[L][i]
+		// R{δ_L} = (diag p − ppᵀ) R{a_L} for softmax cross-entropy, R{a_L}
+		// for the squared error.
+		if m.Data.Regression() {
+			copy(m.rdelta[L], m.ra[L])
+		} else {
+			pra := 0.0
+			for i, pi := range m.p {
+				pra += pi * m.ra[L][i]
+			}
+			for i, pi := range m.p {
+				m.rdelta[L][i] = pi * (m.ra[L][i] - pra)
+			}
 		}
-		for i, pi := range m.p {
-			m.rdelta[L][i] = pi * (m.ra[L][i] - pra)
-			m.delta[L][i] = pi
-		}
-		m.delta[L][y]--
 		if gaussNewton {
 			// Only the output curvature: backpropagate R{δ} as a delta.
 			m.backward(dst, theta, m.rdelta)
@@ -338,8 +366,12 @@ func (m *MLP) Predict(dst, theta, x []float64) {
 	copy(dst, m.p)
 }
 
-// Errors is the 0-1 error rate on the examples (all if nil).
+// Errors is the 0-1 error rate on the examples (all if nil); NaN for a
+// regression task, which has none.
 func (m *MLP) Errors(theta []float64, examples []int) float64 {
+	if m.Data.Regression() {
+		return math.NaN()
+	}
 	var wrong int
 	n := m.each(examples, func(i int) {
 		m.forward(theta, m.Data.Row(i))

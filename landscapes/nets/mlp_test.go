@@ -35,12 +35,14 @@ func models(t *testing.T) map[string]*MLP {
 		t.Fatal(err)
 	}
 	return map[string]*MLP{
-		"tanh 2-5-4-3 l2": NewMLP(blobs, []int{5, 4}, Tanh, 0.01),
-		"sigmoid 2-6-2":   NewMLP(spirals, []int{6}, Sigmoid, 0),
-		"relu 2-7-5-2":    NewMLP(spirals, []int{7, 5}, ReLU, 0.001),
-		"linear 2-3-3":    NewMLP(blobs, []int{3}, Linear, 0),
-		"softmax 4-3":     NewMLP(iris, nil, Tanh, 0.1),
-		"tanh 4-8-3 iris": NewMLP(iris, []int{8}, Tanh, 0),
+		"tanh 2-5-4-3 l2":                NewMLP(blobs, []int{5, 4}, Tanh, 0.01),
+		"sigmoid 2-6-2":                  NewMLP(spirals, []int{6}, Sigmoid, 0),
+		"relu 2-7-5-2":                   NewMLP(spirals, []int{7, 5}, ReLU, 0.001),
+		"linear 2-3-3":                   NewMLP(blobs, []int{3}, Linear, 0),
+		"softmax 4-3":                    NewMLP(iris, nil, Tanh, 0.1),
+		"tanh 4-8-3 iris":                NewMLP(iris, []int{8}, Tanh, 0),
+		"deep linear 3-3-3-3 regression": NewMLP(LinearTask(3, 20, 0.1, 2), []int{3, 3}, Linear, 0),
+		"tanh 3-4-3 regression l2":       NewMLP(LinearTask(3, 20, 0.1, 3), []int{4}, Tanh, 0.05),
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 // decision regions (2-D data) or the validation confusion matrix.
 type Report struct {
 	TrainLoss float64   `json:"train_loss"`
-	TrainErr  float64   `json:"train_err"`
-	ValLoss   *float64  `json:"val_loss"` // nil without a validation set
+	TrainErr  *float64  `json:"train_err"` // nil for a regression task
+	ValLoss   *float64  `json:"val_loss"`  // nil without a validation set
 	ValErr    *float64  `json:"val_err"`
 	ActStd    []float64 `json:"act_std"`
 	GradStd   []float64 `json:"grad_std"`
@@ -43,7 +43,7 @@ type Points struct {
 // Points returns the data for drawing, or nil beyond two dimensions.
 func (o *Objective) Points() *Points {
 	d := o.Model.Data
-	if d.D != 2 {
+	if d.D != 2 || d.Regression() {
 		return nil
 	}
 	return &Points{X: d.X, Y: d.Y, Val: o.Val, Classes: d.Classes, ClassNames: d.ClassNames, Box: o.box()}
@@ -67,13 +67,24 @@ func (o *Objective) Report(theta []float64) Report {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	m := o.Model
-	r := Report{TrainLoss: m.Loss(theta, o.Train), TrainErr: m.Errors(theta, o.Train)}
+	r := Report{TrainLoss: m.Loss(theta, o.Train)}
+	d := m.Data
+	if !d.Regression() {
+		te := m.Errors(theta, o.Train)
+		r.TrainErr = &te
+	}
 	if len(o.Val) > 0 {
-		vl, ve := m.Loss(theta, o.Val), m.Errors(theta, o.Val)
-		r.ValLoss, r.ValErr = &vl, &ve
+		vl := m.Loss(theta, o.Val)
+		r.ValLoss = &vl
+		if !d.Regression() {
+			ve := m.Errors(theta, o.Val)
+			r.ValErr = &ve
+		}
 	}
 	r.ActStd, r.GradStd = m.LayerStats(theta, o.Train)
-	d := m.Data
+	if d.Regression() {
+		return r
+	}
 	p := make([]float64, d.Classes)
 	if d.D == 2 {
 		r.Res, r.Box = RegionRes, o.box()
