@@ -17,7 +17,7 @@ import (
 func specsUnderTest() []string {
 	var specs []string
 	for _, in := range Surfaces() {
-		if in.Name != "mlp" && in.Name != "deeplinear" { // small networks instead; nets tests the large ones
+		if in.Name != "mlp" && in.Name != "deeplinear" && in.Name != "rnn" { // small networks instead; nets tests the large ones
 			specs = append(specs, in.Name)
 		}
 	}
@@ -38,6 +38,7 @@ func specsUnderTest() []string {
 		"mlp:data=xor,n=40,h1=3,h2=2,act=sigmoid",
 		"linreg:batch=10", "logreg:n=50,spread=1",
 		"deeplinear:d=2,width=2,n=20,init=glorot",
+		"rnn:steps=5,hidden=3,n=20",
 	)
 }
 

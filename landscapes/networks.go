@@ -89,7 +89,7 @@ func mlpStart(v Values) []float64 {
 	if err != nil {
 		return nil
 	}
-	theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale"), Sparse: v.Int("init_sparse"), Bias: v.Float("bias")}.Weights(o.Model, uint64(v.Int("init_seed")))
+	theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale"), Sparse: v.Int("init_sparse"), Bias: v.Float("bias")}.Weights(o.Model.(*nets.MLP), uint64(v.Int("init_seed")))
 	return theta
 }
 
@@ -132,7 +132,7 @@ func init() {
 		View: [4]float64{-3, 3, -3, 3},
 		startFor: func(v Values) []float64 {
 			o := deepLinear(v)
-			theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale")}.Weights(o.Model, uint64(v.Int("init_seed")))
+			theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale")}.Weights(o.Model.(*nets.MLP), uint64(v.Int("init_seed")))
 			return theta
 		},
 		build: func(v Values) Surface { return deepLinear(v) },
@@ -155,4 +155,34 @@ func deepLinear(v Values) *nets.Objective {
 	m := nets.NewMLP(d, hidden, nets.Linear, 0)
 	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
 	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
+}
+
+func init() {
+	register(&Info{
+		Name: "rnn", Title: "A recurrent network remembering a bit",
+		Explain: "A vanilla tanh RNN must report, after T steps of noise, the bit it saw first. The gradient reaches the first step through T products of the recurrent weights: " +
+			"with a small gain it vanishes, with a large one it explodes, and a single step can throw the weights away unless the gradient is clipped (ch. 8.2.4, 8.2.5, 10.7).",
+		Params: []Param{
+			{Name: "steps", Kind: Integer, Default: 20, Min: 5, Max: 100, Doc: "T: the steps between the bit and the answer"},
+			{Name: "hidden", Kind: Integer, Default: 16, Min: 2, Max: 64, Doc: "units in the recurrent layer"},
+			{Name: "n", Kind: Integer, Default: 200, Min: 10, Max: 5000, Doc: "sequences"},
+			{Name: "spread", Kind: Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the inputs after the bit"},
+			{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the sequences and the split"},
+			{Name: "val", Kind: Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
+			{Name: "gain", Kind: Real, Default: 1, Min: 0, Max: 10, Doc: "scale of the recurrent weights: about their spectral radius"},
+			{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
+			{Name: "batch", Kind: Integer, Default: 20, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+		},
+		View: [4]float64{-3, 3, -3, 3},
+		startFor: func(v Values) []float64 {
+			return rnnModel(v).Model.(*nets.RNN).InitWeights(v.Float("gain"), uint64(v.Int("init_seed")))
+		},
+		build: func(v Values) Surface { return rnnModel(v) },
+	})
+}
+
+func rnnModel(v Values) *nets.Objective {
+	r := nets.NewBitTask(v.Int("hidden"), v.Int("steps"), v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed")))
+	train, val := nets.Split(v.Int("n"), v.Float("val"), uint64(v.Int("data_seed")))
+	return &nets.Objective{Model: r, Train: train, Val: val, Batch: v.Int("batch")}
 }

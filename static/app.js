@@ -492,8 +492,14 @@ function updateViews() {
     const d = r.diag || {};
     const lr = (d.lr === null || d.lr === undefined ? '' : ` · lr ${+d.lr.toPrecision(3)}`) + (d.blur ? ` · blur ${+d.blur.toPrecision(3)}` : '');
     const why = r.reason ? `: ${r.reason}` : '';
-    const net = d.net ? ` · error ${(100 * d.net.train_err).toFixed(1)}%` + (d.net.val_err === null ? '' : ` (validation ${(100 * d.net.val_err).toFixed(1)}%, loss ${d.net.val_loss.toPrecision(3)})`) +
-      ` · layer σ of activations ${d.net.act_std.map((v) => v.toPrecision(2)).join(' ')}, of gradients ${d.net.grad_std.map((v) => v.toExponential(0)).join(' ')}` : '';
+    const n = d.net;
+    let net = '';
+    if (n) {
+      net = n.train_err === null ? ` · training loss ${n.train_loss.toPrecision(3)}` : ` · error ${(100 * n.train_err).toFixed(1)}%`;
+      if (n.val_loss !== null) net += n.val_err === null ? ` (validation loss ${n.val_loss.toPrecision(3)})` : ` (validation ${(100 * n.val_err).toFixed(1)}%, loss ${n.val_loss.toPrecision(3)})`;
+      if (n.act_std) net += ` · layer σ of activations ${n.act_std.map((v) => v.toPrecision(2)).join(' ')}, of gradients ${n.grad_std.map((v) => v.toExponential(0)).join(' ')}`;
+      if (n.dh_norms) net += ` · ‖∂L/∂hₜ‖ from t = 1: ${n.dh_norms.map((v) => v.toExponential(0)).join(' ')}`;
+    }
     card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}${net}`);
     card.el.dataset.status = r.status || '';
   }

@@ -60,7 +60,11 @@ export class NetView {
       if (!net || t.drawn === net) continue;
       t.drawn = net;
       const val = net.val_err === null || net.val_err === undefined ? '' : `, validation ${(100 * net.val_err).toFixed(1)}%`;
-      t.cap.textContent = `${r.spec}: error ${(100 * net.train_err).toFixed(1)}%${val}`;
+      t.cap.textContent = net.train_err === null || net.train_err === undefined
+        ? `${r.spec}: training loss ${net.train_loss.toPrecision(3)}`
+        : `${r.spec}: error ${(100 * net.train_err).toFixed(1)}%${val}`;
+      t.fig.hidden = !net.regions && !net.confusion && !net.dh_norms;
+      if (net.dh_norms) this.drawNorms(t.canvas, net.dh_norms);
       t.canvas.setAttribute('aria-label', t.cap.textContent);
       if (net.regions) this.drawRegions(t.canvas, net);
       else if (net.confusion) this.drawConfusion(t.canvas, net.confusion);
@@ -115,6 +119,35 @@ export class NetView {
         ctx.stroke();
       }
     }
+  }
+
+  /** drawNorms charts ‖∂L/∂hₜ‖ against the time step t on a log scale:
+   * vanishing gradients fall to the left, exploding ones rise. */
+  drawNorms(canvas, norms) {
+    const size = 220, dpr = window.devicePixelRatio || 1;
+    canvas.style.width = canvas.style.height = size + 'px';
+    canvas.width = canvas.height = size * dpr;
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, size, size);
+    const logs = norms.map((v) => Math.log10(Math.max(v, 1e-30)));
+    let lo = Math.min(...logs), hi = Math.max(...logs);
+    if (hi - lo < 1) { lo -= 0.5; hi += 0.5; }
+    const px = (t) => 30 + (t / Math.max(1, norms.length - 1)) * (size - 40);
+    const py = (l) => 10 + (1 - (l - lo) / (hi - lo)) * (size - 40);
+    ctx.strokeStyle = '#0072B2';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    logs.forEach((l, t) => (t ? ctx.lineTo(px(t), py(l)) : ctx.moveTo(px(t), py(l))));
+    ctx.stroke();
+    ctx.fillStyle = '#333';
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.textAlign = 'right';
+    ctx.fillText(`1e${Math.round(hi)}`, 28, py(Math.round(hi)) + 3);
+    ctx.fillText(`1e${Math.round(lo)}`, 28, py(Math.round(lo)) + 3);
+    ctx.textAlign = 'center';
+    ctx.fillText('‖∂L/∂hₜ‖ against t', size / 2, size - 8);
   }
 
   drawConfusion(canvas, m) {

@@ -48,10 +48,12 @@ type racer struct {
 	limited bool // stopped at Limits.MaxSteps
 	dirty   bool // changed since the last frame
 
-	curve    *curve // a large model's last curvature estimate
-	curvedAt time.Time
-	report   *nets.Report // a network's last report
-	reportAt time.Time
+	curve      *curve // a large model's last curvature estimate
+	curvedAt   time.Time
+	report     *nets.Report // a network's last report
+	reportAt   time.Time
+	reportCost time.Duration
+	curveCost  time.Duration
 }
 
 func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited }
@@ -503,10 +505,12 @@ func (rc *Race) describe(r *racer) RacerFrame {
 		}
 	}
 	if o, ok := rc.land.Surface.(*nets.Objective); ok {
-		// A network's report costs passes over its data: four a second.
-		if r.report == nil || time.Since(r.reportAt) > 250*time.Millisecond || run.Status != optim.Running || !rc.playing {
+		// A network's report costs passes over its data: at most four a
+		// second, and at most a tenth of the time.
+		if r.report == nil || run.Status != optim.Running || !rc.playing || time.Since(r.reportAt) > max(250*time.Millisecond, 10*r.reportCost) {
+			t0 := time.Now()
 			rep := o.Report(run.X)
-			r.report, r.reportAt = &rep, time.Now()
+			r.report, r.reportAt, r.reportCost = &rep, time.Now(), time.Since(t0)
 		}
 		rf.Net = r.report
 	}
@@ -557,19 +561,22 @@ type hessVec interface {
 }
 
 // describeLarge gives a large model's curvature: gᵀHg from one
-// Hessian-vector product and the extreme eigenvalues from 20 Lanczos steps,
-// at most five times a second per racer, since each costs 20 passes over the
-// training set.
+// Hessian-vector product and the extreme eigenvalues from 20 Lanczos steps.
+// Each costs 20 passes over the training set, so while the race plays it
+// runs at most five times a second per racer and takes at most a tenth of
+// the time; a paused race gets it at the current point.
 func (rc *Race) describeLarge(r *racer, rf *RacerFrame, gtg float64) {
 	rf.GTG, rf.GTHG = num(gtg), num(math.NaN())
 	hv, ok := rc.land.Surface.(hessVec)
 	if !ok {
 		return
 	}
-	if time.Since(r.curvedAt) < 200*time.Millisecond && r.curve != nil {
+	if r.curve != nil && rc.playing && time.Since(r.curvedAt) < max(200*time.Millisecond, 10*r.curveCost) {
 		*rf = withCurve(*rf, r.curve)
 		return
 	}
+	t0 := time.Now()
+	defer func() { r.curveCost = time.Since(t0) }()
 	x := r.run.X
 	hg := make([]float64, len(x))
 	hv.HessVec(hg, x, rc.g)

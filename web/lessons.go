@@ -125,6 +125,17 @@ func init() {
 	})
 }
 
+func init() {
+	Lessons = append(Lessons, pages.Lesson{
+		Slug: "rnn-exploding-gradients", Title: "Exploding gradients in a recurrent network", Section: "8.2.4",
+		Text: "A tanh RNN must remember a bit over 30 steps of noise. Its recurrent weights start with gain 2.5, so gradients sent back through time can grow step after step. " +
+			"Unclipped SGD meets such a gradient, takes one enormous step and lands where the network has forgotten how to learn; the clipped racer takes the same direction with a bounded step. " +
+			"Each tile charts ‖∂L/∂hₜ‖ against the time step t.",
+		Question: "How large does each racer's gradient norm get, and which one learns the task?",
+		Surface:  "rnn:steps=30,gain=2.5", Racers: []string{"sgd:lr=1", "sgd:lr=1,clip_norm=1"}, Clock: "iterations", Speed: 60,
+	})
+}
+
 func handleLessons() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

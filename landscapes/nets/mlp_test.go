@@ -181,3 +181,43 @@ func TestBatchesAreSeededAndCoverEachEpoch(t *testing.T) {
 		t.Errorf("epoch %d after 6 batches, want 1", a.Epoch)
 	}
 }
+
+func TestRNNGradientAndHVPAgainstFiniteDifferences(t *testing.T) {
+	r := NewBitTask(4, 6, 12, 0.5, 1)
+	n := r.Dim()
+	batch := []int{0, 2, 5, 7, 11}
+	g, hv, gn := make([]float64, n), make([]float64, n), make([]float64, n)
+	for trial := range 4 {
+		theta := randomTheta(n, 0.6, uint64(trial))
+		v := randomTheta(n, 1, uint64(50+trial))
+		r.Grad(g, theta, batch)
+		want := fd.Gradient(nil, func(x []float64) float64 { return r.Loss(x, batch) }, theta, &fd.Settings{Formula: fd.Central})
+		if d := maxDiff(g, want); d > 1e-6*(1+floats.Norm(want, math.Inf(1))) {
+			t.Fatalf("trial %d: BPTT gradient differs from finite differences by %g", trial, d)
+		}
+		r.HVP(hv, theta, v, batch, false)
+		const h = 1e-5
+		plus, minus := make([]float64, n), make([]float64, n)
+		x := append([]float64(nil), theta...)
+		floats.AddScaled(x, h, v)
+		r.Grad(plus, x, batch)
+		floats.AddScaled(x, -2*h, v)
+		r.Grad(minus, x, batch)
+		for i := range plus {
+			plus[i] = (plus[i] - minus[i]) / (2 * h)
+		}
+		if d := maxDiff(hv, plus); d > 1e-5*(1+floats.Norm(plus, math.Inf(1))) {
+			t.Fatalf("trial %d: H·v through time differs from finite differences by %g", trial, d)
+		}
+		// The Gauss–Newton product is symmetric positive semi-definite: vᵀGv ≥ 0.
+		r.HVP(gn, theta, v, batch, true)
+		if floats.Dot(v, gn) < -1e-12 {
+			t.Fatalf("vᵀGv = %g < 0", floats.Dot(v, gn))
+		}
+	}
+	// ‖∂L/∂hₜ‖ is recorded for every step.
+	r.Grad(g, randomTheta(n, 0.6, 9), nil)
+	if norms := r.HiddenGradNorms(); len(norms) != 6 || norms[5] <= 0 {
+		t.Errorf("hidden gradient norms %v", norms)
+	}
+}

@@ -7,11 +7,26 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Objective is an MLP's training loss as a landscape over its parameters:
+// Model is a network with a loss on minibatches of its examples, its
+// gradient and its Hessian- (or Gauss–Newton-) vector products: the MLP and
+// the RNN.
+type Model interface {
+	Dim() int
+	Examples() int
+	Loss(theta []float64, batch []int) float64
+	Grad(dst, theta []float64, batch []int) float64
+	HVP(dst, theta, v []float64, batch []int, gaussNewton bool)
+	Errors(theta []float64, examples []int) float64
+}
+
+// Examples is the number of examples of the MLP's data.
+func (m *MLP) Examples() int { return m.Data.N() }
+
+// Objective is a network's training loss as a landscape over its parameters:
 // the full training set for the value, the gradient, Hessian-vector
 // products and the Fisher; minibatches of it for first-order methods.
 type Objective struct {
-	Model      *MLP
+	Model      Model
 	Train, Val []int
 	Batch      int
 	mu         sync.Mutex // the model's scratch space is shared

@@ -24,6 +24,9 @@ type Report struct {
 	Box     [4]float64 `json:"box,omitzero"`
 	// Confusion[i][j] counts validation examples of class i predicted j.
 	Confusion [][]int `json:"confusion,omitempty"`
+	// DhNorms: for a recurrent network, the mean ‖∂L/∂hₜ‖ for t = 1 … T on
+	// the training set: vanishing and exploding gradients made visible.
+	DhNorms []float64 `json:"dh_norms,omitempty"`
 }
 
 // RegionRes is the side of the decision-region grid.
@@ -42,7 +45,11 @@ type Points struct {
 
 // Points returns the data for drawing, or nil beyond two dimensions.
 func (o *Objective) Points() *Points {
-	d := o.Model.Data
+	mlp, ok := o.Model.(*MLP)
+	if !ok {
+		return nil
+	}
+	d := mlp.Data
 	if d.D != 2 || d.Regression() {
 		return nil
 	}
@@ -51,7 +58,7 @@ func (o *Objective) Points() *Points {
 
 // box is the data's bounding box with a margin of a tenth of its size.
 func (o *Objective) box() [4]float64 {
-	d := o.Model.Data
+	d := o.Model.(*MLP).Data
 	b := [4]float64{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
 	for i := range d.N() {
 		x, y := d.X[2*i], d.X[2*i+1]
@@ -66,7 +73,19 @@ func (o *Objective) box() [4]float64 {
 func (o *Objective) Report(theta []float64) Report {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	m := o.Model
+	if rnn, ok := o.Model.(*RNN); ok {
+		r := Report{}
+		r.TrainLoss = rnn.Grad(make([]float64, rnn.Dim()), theta, o.Train)
+		r.DhNorms = rnn.HiddenGradNorms()
+		te := rnn.Errors(theta, o.Train)
+		r.TrainErr = &te
+		if len(o.Val) > 0 {
+			vl, ve := rnn.Loss(theta, o.Val), rnn.Errors(theta, o.Val)
+			r.ValLoss, r.ValErr = &vl, &ve
+		}
+		return r
+	}
+	m := o.Model.(*MLP)
 	r := Report{TrainLoss: m.Loss(theta, o.Train)}
 	d := m.Data
 	if !d.Regression() {
