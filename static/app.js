@@ -497,7 +497,7 @@ function updateViews() {
     if (n) {
       net = n.train_err === null ? ` · training loss ${n.train_loss.toPrecision(3)}` : ` · error ${(100 * n.train_err).toFixed(1)}%`;
       if (n.val_loss !== null) net += n.val_err === null ? ` (validation loss ${n.val_loss.toPrecision(3)})` : ` (validation ${(100 * n.val_err).toFixed(1)}%, loss ${n.val_loss.toPrecision(3)})`;
-      if (n.act_std) net += ` · layer σ of activations ${n.act_std.map((v) => v.toPrecision(2)).join(' ')}, of gradients ${n.grad_std.map((v) => v.toExponential(0)).join(' ')}`;
+      if (n.act_std) net += ` · layer σ of activations ${n.act_std.map((v) => (v === 0 ? '0' : v.toPrecision(2))).join(' ')}, of gradients ${n.grad_std.map((v) => (v === 0 ? '0' : v.toExponential(0))).join(' ')}`;
       if (n.dh_norms) net += ` · ‖∂L/∂hₜ‖ from t = 1: ${n.dh_norms.map((v) => v.toExponential(0)).join(' ')}`;
     }
     card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}${net}`);

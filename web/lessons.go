@@ -136,6 +136,17 @@ func init() {
 	})
 }
 
+func init() {
+	Lessons = append(Lessons, pages.Lesson{
+		Slug: "initialization", Title: "Initialization and symmetry", Section: "8.4",
+		Text: "Every weight of this network starts at zero. Then every hidden unit computes the same thing and receives the same gradient, " +
+			"so no amount of training can tell them apart: each card shows the spread of the activations in every layer, and it stays at zero. " +
+			"Set init to glorot (or he, orthogonal, sparse) above and race again; set it to normal with a large init_scale and watch tanh units saturate.",
+		Question: "What do the hidden layers' activation spreads show, and how low can the loss go from a zero start?",
+		Surface:  "mlp:data=moons,h1=16,h2=16,init=zeros", Racers: []string{"sgd:lr=0.5", "adam:lr=0.02"}, Clock: "iterations", Speed: 60,
+	})
+}
+
 func handleLessons() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

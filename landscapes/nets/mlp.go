@@ -7,6 +7,8 @@ package nets
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Activation is a hidden unit's nonlinearity.
@@ -109,12 +111,9 @@ func (m *MLP) forward(theta, x []float64) {
 	for l := 1; l <= L; l++ {
 		W, b, in, out := m.W(theta, l), m.B(theta, l), m.z[l-1], m.a[l]
 		for i := range out {
-			s := b[i]
-			row := W[i*len(in) : (i+1)*len(in)]
-			for j, v := range in {
-				s += row[j] * v
-			}
-			out[i] = s
+			// gonum's assembly kernels (f64.DotUnitary, AxpyUnitary) do the
+			// inner loops of the forward and backward passes.
+			out[i] = b[i] + floats.Dot(W[i*len(in):(i+1)*len(in)], in)
 		}
 		if l < L {
 			for i, v := range out {
@@ -239,9 +238,8 @@ func (m *MLP) backward(dst, theta []float64, delta [][]float64) {
 		gW, gb, in, d := m.W(dst, l), m.B(dst, l), m.z[l-1], delta[l]
 		for i, di := range d {
 			gb[i] += di
-			row := gW[i*len(in) : (i+1)*len(in)]
-			for j, v := range in {
-				row[j] += di * v
+			if di != 0 {
+				floats.AddScaled(gW[i*len(in):(i+1)*len(in)], di, in)
 			}
 		}
 		if l > 1 {
@@ -249,9 +247,8 @@ func (m *MLP) backward(dst, theta []float64, delta [][]float64) {
 			prev := delta[l-1]
 			clear(prev)
 			for i, di := range d {
-				row := W[i*len(in) : (i+1)*len(in)]
-				for j := range prev {
-					prev[j] += row[j] * di
+				if di != 0 {
+					floats.AddScaled(prev, di, W[i*len(in):(i+1)*len(in)])
 				}
 			}
 			for j := range prev {
@@ -278,12 +275,8 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 		for l := 1; l <= L; l++ {
 			W, V, Vb, in, rin, ra := m.W(theta, l), m.W(v, l), m.B(v, l), m.z[l-1], m.rz[l-1], m.ra[l]
 			for i := range ra {
-				s := Vb[i]
 				off := i * len(in)
-				for j := range in {
-					s += V[off+j]*in[j] + W[off+j]*rin[j]
-				}
-				ra[i] = s
+				ra[i] = Vb[i] + floats.Dot(V[off:off+len(in)], in) + floats.Dot(W[off:off+len(in)], rin)
 			}
 			if l < L {
 				for i := range ra {
@@ -335,9 +328,8 @@ func (m *MLP) rBackward(dst, theta, v []float64) {
 		for i := range d {
 			gb[i] += rd[i]
 			row := gW[i*len(in) : (i+1)*len(in)]
-			for j := range in {
-				row[j] += rd[i]*in[j] + d[i]*rin[j]
-			}
+			floats.AddScaled(row, rd[i], in)
+			floats.AddScaled(row, d[i], rin)
 		}
 		if l == 1 {
 			break
@@ -347,11 +339,10 @@ func (m *MLP) rBackward(dst, theta, v []float64) {
 		clear(prev)
 		clear(rprev)
 		for i := range d {
-			off := i * len(in)
-			for j := range prev {
-				prev[j] += W[off+j] * d[i]
-				rprev[j] += V[off+j]*d[i] + W[off+j]*rd[i]
-			}
+			w, vv := W[i*len(in):(i+1)*len(in)], V[i*len(in):(i+1)*len(in)]
+			floats.AddScaled(prev, d[i], w)
+			floats.AddScaled(rprev, d[i], vv)
+			floats.AddScaled(rprev, rd[i], w)
 		}
 		for j := range prev {
 			rprev[j] = m.d2[l-1][j]*m.ra[l-1][j]*prev[j] + m.d1[l-1][j]*rprev[j]
