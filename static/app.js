@@ -43,7 +43,7 @@ function send(msg) {
 function configure() {
   send({
     type: 'configure', req: 'surface', surface: surfaceSpec(), start: state.start || undefined,
-    seed: state.seed, clock: state.clock, speed: state.speed, tol: state.tol,
+    seed: state.seed, clock: state.clock, speed: state.speed, tol: state.tol, patience: state.patience,
     racers: state.racers.map((r) => ({ id: r.id, opt: r.spec })),
   });
   if (seekPending > 0) {
@@ -111,6 +111,8 @@ function onState(s) {
   $('clock').value = s.clock;
   $('speed').value = String(Math.log10(s.speed));
   $('tol').value = String(s.tol);
+  state.patience = s.patience || 0;
+  $('patience').value = String(state.patience);
   showSpeed();
   if (s.message) $('connection').textContent = s.message;
   syncCards();
@@ -193,6 +195,10 @@ function onFrame(f) {
     r.curvT.push(t);
     r.gtg.push(rf.gTg);
     r.gthg.push(rf.gTHg);
+    // The change of f a gradient step of size ε predicts (ch. 8.2.1).
+    const eps = rf.lr;
+    r.pred = r.pred || [];
+    r.pred.push(eps === null || rf.gTg === null || rf.gTHg === null ? null : -eps * rf.gTg + 0.5 * eps * eps * rf.gTHg);
     if (rf.net && rf.net !== r.lastNet) {
       r.lastNet = rf.net;
       r.errT.push(t);
@@ -355,6 +361,11 @@ $('clock').addEventListener('change', () => {
   send({ type: 'clock', req: 'transport', clock: state.clock });
   remember(true);
 });
+$('patience').addEventListener('change', () => {
+  state.patience = Number($('patience').value);
+  configure();
+  remember(true);
+});
 $('tol').addEventListener('change', () => {
   state.tol = Number($('tol').value);
   configure();
@@ -475,7 +486,8 @@ function updateViews() {
     loss.push({ key: r.id, index: r.index, x: r.t, y: r.f, offset: fs, floor: 1e-16 * scale });
     gnorm.push({ key: r.id, index: r.index, x: r.t, y: r.gnorm });
     eig.push({ key: r.id + '+', index: r.index, x: r.eigT, y: r.eigMax }, { key: r.id + '-', index: r.index, x: r.eigT, y: r.eigMin, dashed: true });
-    curv.push({ key: r.id + 'g', index: r.index, x: r.curvT, y: r.gtg }, { key: r.id + 'h', index: r.index, x: r.curvT, y: r.gthg, dashed: true });
+    curv.push({ key: r.id + 'g', index: r.index, x: r.curvT, y: r.gtg }, { key: r.id + 'h', index: r.index, x: r.curvT, y: r.gthg, dashed: true },
+      { key: r.id + 'p', index: r.index, x: r.curvT, y: r.pred || [], dotted: true });
     error.push({ key: r.id + 't', index: r.index, x: r.errT, y: r.trainErr }, { key: r.id + 'v', index: r.index, x: r.errT, y: r.valErr, dashed: true });
   }
   const xl = X_LABEL[state.clock];
@@ -499,6 +511,7 @@ function updateViews() {
       if (n.val_loss !== null) net += n.val_err === null ? ` (validation loss ${n.val_loss.toPrecision(3)})` : ` (validation ${(100 * n.val_err).toFixed(1)}%, loss ${n.val_loss.toPrecision(3)})`;
       if (n.act_std) net += ` · layer σ of activations ${n.act_std.map((v) => (v === 0 ? '0' : v.toPrecision(2))).join(' ')}, of gradients ${n.grad_std.map((v) => (v === 0 ? '0' : v.toExponential(0))).join(' ')}`;
       if (n.dh_norms) net += ` · ‖∂L/∂hₜ‖ from t = 1: ${n.dh_norms.map((v) => v.toExponential(0)).join(' ')}`;
+      if (d.best) net += ` · best validation loss ${d.best.val_loss.toPrecision(3)} at iteration ${d.best.iter} (epoch ${+d.best.epoch.toPrecision(3)})`;
     }
     card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}${net}`);
     card.el.dataset.status = r.status || '';

@@ -145,7 +145,7 @@ export class Chart {
       const t = cached[k].t, xs = s.x, n = xs.length;
       ctx.strokeStyle = racerColor(this.colors, s.index);
       ctx.lineWidth = 1.8;
-      ctx.setLineDash(s.dashed ? [4, 3] : racerDash(this.colors, s.index));
+      ctx.setLineDash(s.dotted ? [1.5, 3] : s.dashed ? [4, 3] : racerDash(this.colors, s.index));
       // Many points share a pixel column: each column is drawn as its
       // first, lowest, highest and last point, so the stroke has a few
       // segments per pixel whatever the number of points.

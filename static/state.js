@@ -51,6 +51,7 @@ export function defaultState() {
     clock: 'iterations',
     speed: 30,
     tol: 1e-6,
+    patience: 0,
   };
 }
 
@@ -91,6 +92,7 @@ export function fromURL(search, lessons) {
   if (q.has('clock')) st.clock = q.get('clock');
   if (q.has('speed') && Number(q.get('speed')) > 0) st.speed = Number(q.get('speed'));
   if (q.has('tol') && Number(q.get('tol')) >= 0) st.tol = Number(q.get('tol'));
+  if (q.has('patience') && Number(q.get('patience')) >= 0) st.patience = Number(q.get('patience'));
   st.view = numbers(q.get('view'), 4);
   st.t = q.has('t') && Number(q.get('t')) > 0 ? Number(q.get('t')) : 0;
   return st;
@@ -107,6 +109,7 @@ export function toURL(st, surfaceSpec) {
   q.set('clock', st.clock);
   q.set('speed', String(+st.speed.toPrecision(4)));
   q.set('tol', String(st.tol));
+  if (st.patience > 0) q.set('patience', String(st.patience));
   if (st.view) q.set('view', st.view.map((v) => +v.toPrecision(6)).join(','));
   if (st.t > 0) q.set('t', String(st.t));
   return '?' + q.toString();

@@ -35,6 +35,9 @@ type Message struct {
 	Tol     *float64    `json:"tol,omitempty"`
 	View    []float64   `json:"view,omitempty"` // [xmin, xmax, ymin, ymax]
 	To      *float64    `json:"to,omitempty"`   // seek: the race clock to run to
+	// Patience stops a network racer whose validation loss has not improved
+	// for this many epochs (0 = never).
+	Patience *float64 `json:"patience,omitempty"`
 }
 
 // RacerSpec names one racer: an optimizer spec and the client's id for it.
@@ -260,9 +263,18 @@ type RacerFrame struct {
 	GTHG      num          `json:"gTHg"`
 	Inertia   int          `json:"inertia"` // negative eigenvalues
 	Reached   *Reached     `json:"reached,omitempty"`
-	Blur      num          `json:"blur"`          // the blur this racer sees (continuation)
-	Net       *nets.Report `json:"net,omitempty"` // a network's losses, errors, layer statistics, regions
-	Frac      num          `json:"frac"`          // share of the examples one evaluation sees (epochs = evals·frac + n·hessian_evals)
+	Blur      num          `json:"blur"`           // the blur this racer sees (continuation)
+	Net       *nets.Report `json:"net,omitempty"`  // a network's losses, errors, layer statistics, regions
+	Frac      num          `json:"frac"`           // share of the examples one evaluation sees (epochs = evals·frac + n·hessian_evals)
+	Best      *Best        `json:"best,omitempty"` // a network racer's lowest validation loss so far
+}
+
+// Best is the point of a network racer's lowest validation loss: where
+// early stopping would keep its weights.
+type Best struct {
+	Iter    int     `json:"iter"`
+	Epoch   float64 `json:"epoch"`
+	ValLoss float64 `json:"val_loss"`
 }
 
 // Reached records when a racer first met the race's gradient tolerance.
@@ -282,6 +294,7 @@ type State struct {
 	Clock    string       `json:"clock"`
 	Speed    float64      `json:"speed"`
 	Tol      float64      `json:"tol"`
+	Patience float64      `json:"patience"`
 	Playing  bool         `json:"playing"`
 	MaxSteps int          `json:"max_steps"`
 	Racers   []RacerState `json:"racers"`

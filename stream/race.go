@@ -50,34 +50,37 @@ type racer struct {
 
 	curve      *curve // a large model's last curvature estimate
 	curvedAt   time.Time
+	best       *Best        // lowest validation loss so far
+	stopped    string       // early stopping's reason
 	report     *nets.Report // a network's last report
 	reportAt   time.Time
 	reportCost time.Duration
 	curveCost  time.Duration
 }
 
-func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited }
+func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited && r.stopped == "" }
 
 // Race is the state of one session's race. It is not safe for concurrent
 // use: one goroutine owns it (Session's engine, or a test).
 type Race struct {
-	lim     Limits
-	gen     int
-	land    *landscapes.Landscape
-	start   []float64
-	view    [4]float64 // the box the page shows
-	seed    uint64
-	clock   string
-	speed   float64
-	tol     float64
-	playing bool
-	target  float64 // every racer is stepped until its clock reaches this
-	racers  []*racer
-	nextID  int
-	stride  int
-	message string  // a note for the next state (why play stopped)
-	seekTo  float64 // ≥ 0 while running to a clock value (seek); -1 otherwise
-	shown   float64 // the blur of the surface the page shows
+	lim      Limits
+	gen      int
+	land     *landscapes.Landscape
+	start    []float64
+	view     [4]float64 // the box the page shows
+	seed     uint64
+	clock    string
+	speed    float64
+	tol      float64
+	patience float64 // epochs without a better validation loss before a racer stops; 0 = never
+	playing  bool
+	target   float64 // every racer is stepped until its clock reaches this
+	racers   []*racer
+	nextID   int
+	stride   int
+	message  string  // a note for the next state (why play stopped)
+	seekTo   float64 // ≥ 0 while running to a clock value (seek); -1 otherwise
+	shown    float64 // the blur of the surface the page shows
 
 	hess *mat.SymDense
 	g    []float64
@@ -129,6 +132,13 @@ func (rc *Race) Configure(m Message) *ProblemError {
 	if m.Seed != nil {
 		seed = *m.Seed
 	}
+	patience := rc.patience
+	if m.Patience != nil {
+		if !(*m.Patience >= 0 && *m.Patience <= 1e6) {
+			return problem("patience", "patience %v is not accepted; give epochs in [0, 1e6] (0 = no early stopping)", *m.Patience)
+		}
+		patience = *m.Patience
+	}
 	if len(m.Racers) > MaxRacers {
 		return problem("racers", "%d racers; at most %d are accepted", len(m.Racers), MaxRacers)
 	}
@@ -147,7 +157,7 @@ func (rc *Race) Configure(m Message) *ProblemError {
 	if problems != nil {
 		return &ProblemError{Problems: problems}
 	}
-	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed = land, start, clock, speed, tol, seed
+	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed, rc.patience = land, start, clock, speed, tol, seed, patience
 	rc.view = land.Info.View
 	rc.stride = 6 + land.Dim()
 	rc.hess = mat.NewSymDense(land.Dim(), nil)
@@ -201,6 +211,7 @@ func (rc *Race) Reset() {
 func (rc *Race) restart(r *racer, spec string) {
 	r.run, _ = optim.Start(rc.land, spec, rc.start, rc.seed)
 	r.pending, r.micros, r.reached, r.limited = r.pending[:0], 0, nil, false
+	r.best, r.stopped, r.report, r.curve = nil, "", nil, nil
 	rc.record(r)
 }
 
@@ -406,7 +417,7 @@ func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
 
 // State describes the race's configuration.
 func (rc *Race) State() State {
-	s := State{Type: "state", Gen: rc.gen, Seed: rc.seed, Clock: rc.clock, Speed: rc.speed, Tol: rc.tol,
+	s := State{Type: "state", Gen: rc.gen, Seed: rc.seed, Clock: rc.clock, Speed: rc.speed, Tol: rc.tol, Patience: rc.patience,
 		Playing: rc.playing, MaxSteps: rc.lim.MaxSteps, Start: rc.start, Racers: []RacerState{}, Message: rc.message}
 	rc.message = ""
 	if rc.land != nil {
@@ -511,8 +522,13 @@ func (rc *Race) describe(r *racer) RacerFrame {
 			t0 := time.Now()
 			rep := o.Report(run.X)
 			r.report, r.reportAt, r.reportCost = &rep, time.Now(), time.Since(t0)
+			rc.earlyStopping(r, rep)
 		}
 		rf.Net = r.report
+		rf.Best = r.best
+		if r.stopped != "" {
+			rf.Status, rf.Reason = "stopped", r.stopped
+		}
 	}
 	n := rc.land.Dim()
 	rc.land.Grad(rc.g, run.X)
@@ -548,6 +564,23 @@ func (rc *Race) describe(r *racer) RacerFrame {
 		}
 	}
 	return rf
+}
+
+// earlyStopping keeps the racer's best validation loss and stops the racer
+// once it has gone patience epochs without a better one (Goodfellow et al.
+// 2016, Algorithm 7.1).
+func (rc *Race) earlyStopping(r *racer, rep nets.Report) {
+	if rep.ValLoss == nil {
+		return
+	}
+	epoch := r.run.Epochs()
+	if r.best == nil || *rep.ValLoss < r.best.ValLoss {
+		r.best = &Best{Iter: r.run.Iter, Epoch: epoch, ValLoss: *rep.ValLoss}
+		return
+	}
+	if rc.patience > 0 && epoch-r.best.Epoch >= rc.patience && r.stopped == "" {
+		r.stopped = fmt.Sprintf("early stopping: no better validation loss for %g epochs; the best, %.4g, was at iteration %d (epoch %.3g)", rc.patience, r.best.ValLoss, r.best.Iter, r.best.Epoch)
+	}
 }
 
 // maxDenseDescribe is the largest dimension whose Hessian a frame

@@ -595,3 +595,33 @@ func TestNetworkReportsAndEpochs(t *testing.T) {
 		t.Fatalf("adam's report %+v: want the moons learnt, with regions and layer statistics", a)
 	}
 }
+
+func TestEarlyStopping(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	// A large network on few noisy labels overfits: the validation loss turns.
+	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=60,spread=0.3,label_noise=0.2,h1=32,h2=32,batch=16", Clock: "epochs",
+		Speed: ptr(200.0), Patience: ptr(30.0), Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	c.send(Message{Type: "play"})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var f struct {
+			Racers []struct {
+				Status string `json:"status"`
+				Reason string `json:"reason"`
+				Best   *Best  `json:"best"`
+				Net    *nets.Report
+			} `json:"racers"`
+		}
+		b, _ := json.Marshal(c.next("frame"))
+		json.Unmarshal(b, &f)
+		for _, r := range f.Racers {
+			if r.Status == "stopped" {
+				if r.Best == nil || !strings.Contains(r.Reason, "early stopping") || r.Best.Epoch <= 0 {
+					t.Fatalf("stopped with best %+v and reason %q", r.Best, r.Reason)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("the overfitting racer was not stopped early within 20 s")
+}

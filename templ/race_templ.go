@@ -93,7 +93,7 @@ func Race(reg Registry) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h2>Leaderboard</h2><table id=\"leaderboard\"><thead><tr><th>#</th><th>racer</th><th>status</th><th>reached tol</th><th>iter.</th><th>evals</th><th>f</th><th>‖g‖</th></tr></thead> <tbody></tbody></table><h2>Charts</h2><div id=\"charts\"><figure><canvas id=\"chart-loss\" aria-label=\"Loss against the race clock, log scale\"></canvas><figcaption>f − f* against the clock (log)</figcaption></figure><figure><canvas id=\"chart-gnorm\" aria-label=\"Gradient norm against the race clock, log scale\"></canvas><figcaption>‖g‖ against the clock (log)</figcaption></figure><figure><canvas id=\"chart-eig\" aria-label=\"Hessian eigenvalues at each racer's point\"></canvas><figcaption>Hessian eigenvalues at each racer's point (symmetric log)</figcaption></figure><figure><canvas id=\"chart-curv\" aria-label=\"gTg and gTHg along each path\"></canvas><figcaption>gᵀg (solid) and gᵀHg (dashed): ill-conditioning shows when ½ε²gᵀHg outgrows εgᵀg</figcaption></figure><figure id=\"error-figure\" hidden><canvas id=\"chart-error\" aria-label=\"0-1 error on the training set (solid) and the validation set (dashed)\"></canvas><figcaption>0-1 error: training (solid), validation (dashed)</figcaption></figure></div><h2>Racers</h2><div id=\"racers\"></div><div class=\"row\"><button type=\"button\" id=\"add-racer\">Add a racer</button> <span class=\"field-error\" data-error-for=\"racer\"></span></div></section></main>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h2>Leaderboard</h2><table id=\"leaderboard\"><thead><tr><th>#</th><th>racer</th><th>status</th><th>reached tol</th><th>iter.</th><th>evals</th><th>f</th><th>‖g‖</th></tr></thead> <tbody></tbody></table><h2>Charts</h2><div id=\"charts\"><figure><canvas id=\"chart-loss\" aria-label=\"Loss against the race clock, log scale\"></canvas><figcaption>f − f* against the clock (log)</figcaption></figure><figure><canvas id=\"chart-gnorm\" aria-label=\"Gradient norm against the race clock, log scale\"></canvas><figcaption>‖g‖ against the clock (log)</figcaption></figure><figure><canvas id=\"chart-eig\" aria-label=\"Hessian eigenvalues at each racer's point\"></canvas><figcaption>Hessian eigenvalues at each racer's point (symmetric log)</figcaption></figure><figure><canvas id=\"chart-curv\" aria-label=\"gTg and gTHg along each path\"></canvas><figcaption>gᵀg (solid), gᵀHg (dashed) and the change a gradient step predicts, −εgᵀg + ½ε²gᵀHg (dotted): ill-conditioning shows when it turns positive</figcaption></figure><figure id=\"error-figure\" hidden><canvas id=\"chart-error\" aria-label=\"0-1 error on the training set (solid) and the validation set (dashed)\"></canvas><figcaption>0-1 error: training (solid), validation (dashed)</figcaption></figure></div><h2>Racers</h2><div id=\"racers\"></div><div class=\"row\"><button type=\"button\" id=\"add-racer\">Add a racer</button> <span class=\"field-error\" data-error-for=\"racer\"></span></div></section></main>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -271,7 +271,7 @@ func Transport(reg Registry) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</select></label> <label>tol <input type=\"number\" id=\"tol\" min=\"0\" max=\"1000\" step=\"any\" size=\"6\"></label> <span class=\"field-error\" data-error-for=\"transport\"></span></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</select></label> <label>tol <input type=\"number\" id=\"tol\" min=\"0\" max=\"1000\" step=\"any\" size=\"6\"></label> <label title=\"Networks: stop a racer whose validation loss has not improved for this many epochs (0 = never)\">patience <input type=\"number\" id=\"patience\" min=\"0\" max=\"1000000\" step=\"any\" size=\"4\"></label> <span class=\"field-error\" data-error-for=\"transport\"></span></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -305,7 +305,7 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var14 string
 		templ_7745c5c3_Var14, templ_7745c5c3_Err = templruntime.NewAttributeExpression("formula-" + o.Name).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 133, Col: 35}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 134, Col: 35}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var14)
 		if templ_7745c5c3_Err != nil {
@@ -318,7 +318,7 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var15 string
 		templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(ruleLabel(o))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 136, Col: 38}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 137, Col: 38}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 		if templ_7745c5c3_Err != nil {
@@ -358,7 +358,7 @@ func Formula(o Optimizer) templ.Component {
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(o.Note)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 146, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 147, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
@@ -414,7 +414,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var18 string
 			templ_7745c5c3_Var18, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/?lesson=" + l.Slug)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 179, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 180, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var18)
 			if templ_7745c5c3_Err != nil {
@@ -427,7 +427,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var19 string
 			templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(l.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 179, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 180, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 			if templ_7745c5c3_Err != nil {
@@ -440,7 +440,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var20 string
 			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(l.Section)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 179, Col: 110}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 180, Col: 110}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {
@@ -453,7 +453,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(l.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 180, Col: 18}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 181, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
@@ -466,7 +466,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(l.Question)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 181, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 182, Col: 39}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
