@@ -32,7 +32,7 @@ func (in Init) Weights(m *MLP, seed uint64) ([]float64, error) {
 	theta := make([]float64, m.Dim())
 	for l := 1; l <= m.Layers(); l++ {
 		W, b := m.W(theta, l), m.B(theta, l)
-		fanIn, fanOut := m.Sizes[l-1], m.Sizes[l]
+		fanIn, fanOut := m.Sizes[l-1], m.Rows(l)
 		switch in.Scheme {
 		case "glorot":
 			r := math.Sqrt(6 / float64(fanIn+fanOut))
@@ -98,7 +98,7 @@ func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) 
 	L := m.Layers()
 	act, grad = make([]float64, L), make([]float64, L)
 	var s1, s2, g1, g2 = make([]float64, L), make([]float64, L), make([]float64, L), make([]float64, L)
-	var count = make([]float64, L)
+	var count, countG = make([]float64, L), make([]float64, L)
 	sink := make([]float64, m.Dim())
 	m.each(examples, func(i int) {
 		m.forward(theta, m.Data.Row(i))
@@ -109,19 +109,21 @@ func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) 
 			if l == L {
 				vals = m.a[L]
 			}
-			for j, v := range vals {
+			for _, v := range vals {
 				s1[l-1] += v
 				s2[l-1] += v * v
-				d := m.delta[l][j]
+			}
+			for _, d := range m.delta[l] {
 				g1[l-1] += d
 				g2[l-1] += d * d
 			}
 			count[l-1] += float64(len(vals))
+			countG[l-1] += float64(len(m.delta[l]))
 		}
 	})
 	for l := range L {
 		act[l] = math.Sqrt(math.Max(0, s2[l]/count[l]-(s1[l]/count[l])*(s1[l]/count[l])))
-		grad[l] = math.Sqrt(math.Max(0, g2[l]/count[l]-(g1[l]/count[l])*(g1[l]/count[l])))
+		grad[l] = math.Sqrt(math.Max(0, g2[l]/countG[l]-(g1[l]/countG[l])*(g1[l]/countG[l])))
 	}
 	return act, grad
 }

@@ -19,10 +19,16 @@ const (
 	ReLU
 	Sigmoid
 	Linear
+	// Maxout units take the largest of MaxoutPieces linear functions of
+	// their inputs (Goodfellow et al. 2013).
+	Maxout
 )
 
 // Activations names the activations as specs write them.
-var Activations = []string{"tanh", "relu", "sigmoid", "linear"}
+var Activations = []string{"tanh", "relu", "sigmoid", "linear", "maxout"}
+
+// MaxoutPieces is the number of linear pieces of a maxout unit.
+const MaxoutPieces = 2
 
 // apply returns σ(a), σ′(a) and σ″(a).
 func (act Activation) apply(a float64) (z, d1, d2 float64) {
@@ -55,7 +61,10 @@ type MLP struct {
 	L2    float64
 	Data  *Dataset
 
-	off []int // offset of each layer's W in θ
+	off  []int     // offset of each layer's W in θ
+	rows []int     // pre-activations of each layer: units × pieces for maxout
+	arg  [][]int   // the piece each maxout unit took in the last forward pass
+	dz   []float64 // scratch: the gradient with respect to a layer's units
 	// Per-layer scratch for one example: pre-activations, activations,
 	// their derivatives, deltas and their R-versions.
 	a, z, d1, d2, delta, ra, rz, rdelta [][]float64
@@ -70,17 +79,31 @@ func NewMLP(data *Dataset, hidden []int, act Activation, l2 float64) *MLP {
 	}
 	sizes := append(append([]int{data.D}, hidden...), out)
 	m := &MLP{Sizes: sizes, Act: act, L2: l2, Data: data}
+	m.rows = make([]int, len(sizes))
+	widest := 0
+	for l, s := range sizes {
+		m.rows[l] = s
+		if act == Maxout && l > 0 && l < len(sizes)-1 {
+			m.rows[l] = s * MaxoutPieces
+		}
+		widest = max(widest, m.rows[l])
+	}
 	n := 0
 	for l := 1; l < len(sizes); l++ {
 		m.off = append(m.off, n)
-		n += sizes[l]*sizes[l-1] + sizes[l]
+		n += m.rows[l]*sizes[l-1] + m.rows[l]
 	}
 	m.off = append(m.off, n)
-	for _, s := range sizes {
-		for _, buf := range []*[][]float64{&m.a, &m.z, &m.d1, &m.d2, &m.delta, &m.ra, &m.rz, &m.rdelta} {
+	for l, s := range sizes {
+		for _, buf := range []*[][]float64{&m.z, &m.d1, &m.d2, &m.rz} {
 			*buf = append(*buf, make([]float64, s))
 		}
+		for _, buf := range []*[][]float64{&m.a, &m.delta, &m.ra, &m.rdelta} {
+			*buf = append(*buf, make([]float64, m.rows[l]))
+		}
+		m.arg = append(m.arg, make([]int, s))
 	}
+	m.dz = make([]float64, 2*widest)
 	m.p = make([]float64, out)
 	return m
 }
@@ -93,11 +116,15 @@ func (m *MLP) Layers() int { return len(m.Sizes) - 1 }
 
 // W and B return layer l's (1-based) weights and biases within θ.
 func (m *MLP) W(theta []float64, l int) []float64 {
-	return theta[m.off[l-1] : m.off[l-1]+m.Sizes[l]*m.Sizes[l-1]]
+	return theta[m.off[l-1] : m.off[l-1]+m.rows[l]*m.Sizes[l-1]]
 }
 
+// Rows is the number of pre-activations of layer l: its units, times the
+// pieces of maxout units.
+func (m *MLP) Rows(l int) int { return m.rows[l] }
+
 func (m *MLP) B(theta []float64, l int) []float64 {
-	return theta[m.off[l-1]+m.Sizes[l]*m.Sizes[l-1] : m.off[l]]
+	return theta[m.off[l-1]+m.rows[l]*m.Sizes[l-1] : m.off[l]]
 }
 
 func (m *MLP) String() string {
@@ -116,6 +143,18 @@ func (m *MLP) forward(theta, x []float64) {
 			out[i] = b[i] + floats.Dot(W[i*len(in):(i+1)*len(in)], in)
 		}
 		if l < L {
+			if m.Act == Maxout {
+				for j := range m.z[l] {
+					best := j * MaxoutPieces
+					for r := best + 1; r < (j+1)*MaxoutPieces; r++ {
+						if out[r] > out[best] {
+							best = r
+						}
+					}
+					m.arg[l][j], m.z[l][j] = best, out[best]
+				}
+				continue
+			}
 			for i, v := range out {
 				m.z[l][i], m.d1[l][i], m.d2[l][i] = m.Act.apply(v)
 			}
@@ -244,17 +283,31 @@ func (m *MLP) backward(dst, theta []float64, delta [][]float64) {
 		}
 		if l > 1 {
 			W := m.W(theta, l)
-			prev := delta[l-1]
-			clear(prev)
+			dz := m.dz[:len(in)]
+			clear(dz)
 			for i, di := range d {
 				if di != 0 {
-					floats.AddScaled(prev, di, W[i*len(in):(i+1)*len(in)])
+					floats.AddScaled(dz, di, W[i*len(in):(i+1)*len(in)])
 				}
 			}
-			for j := range prev {
-				prev[j] *= m.d1[l-1][j]
-			}
+			m.toRows(l-1, delta[l-1], dz)
 		}
+	}
+}
+
+// toRows turns the gradient dz with respect to layer l's units into the
+// gradient with respect to its pre-activations: times σ′, or for maxout
+// units sent to the piece each unit took.
+func (m *MLP) toRows(l int, dst, dz []float64) {
+	if m.Act == Maxout {
+		clear(dst)
+		for j, v := range dz {
+			dst[m.arg[l][j]] = v
+		}
+		return
+	}
+	for j, v := range dz {
+		dst[j] = v * m.d1[l][j]
 	}
 }
 
@@ -279,8 +332,12 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 				ra[i] = Vb[i] + floats.Dot(V[off:off+len(in)], in) + floats.Dot(W[off:off+len(in)], rin)
 			}
 			if l < L {
-				for i := range ra {
-					m.rz[l][i] = m.d1[l][i] * ra[i]
+				for j := range m.rz[l] {
+					if m.Act == Maxout {
+						m.rz[l][j] = ra[m.arg[l][j]]
+					} else {
+						m.rz[l][j] = m.d1[l][j] * ra[j]
+					}
 				}
 			}
 		}
@@ -335,7 +392,8 @@ func (m *MLP) rBackward(dst, theta, v []float64) {
 			break
 		}
 		W, V := m.W(theta, l), m.W(v, l)
-		prev, rprev := m.delta[l-1], m.rdelta[l-1]
+		// Gradients with respect to layer l−1's units, then its rows.
+		prev, rprev := m.dz[:len(in)], m.dz[len(in):2*len(in)]
 		clear(prev)
 		clear(rprev)
 		for i := range d {
@@ -344,9 +402,14 @@ func (m *MLP) rBackward(dst, theta, v []float64) {
 			floats.AddScaled(rprev, d[i], vv)
 			floats.AddScaled(rprev, rd[i], w)
 		}
+		if m.Act == Maxout { // piecewise linear: σ″ = 0
+			m.toRows(l-1, m.rdelta[l-1], rprev)
+			m.toRows(l-1, m.delta[l-1], prev)
+			continue
+		}
 		for j := range prev {
-			rprev[j] = m.d2[l-1][j]*m.ra[l-1][j]*prev[j] + m.d1[l-1][j]*rprev[j]
-			prev[j] *= m.d1[l-1][j]
+			m.rdelta[l-1][j] = m.d2[l-1][j]*m.ra[l-1][j]*prev[j] + m.d1[l-1][j]*rprev[j]
+			m.delta[l-1][j] = prev[j] * m.d1[l-1][j]
 		}
 	}
 }

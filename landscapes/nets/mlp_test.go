@@ -42,6 +42,8 @@ func models(t *testing.T) map[string]*MLP {
 		"softmax 4-3":                    NewMLP(iris, nil, Tanh, 0.1),
 		"tanh 4-8-3 iris":                NewMLP(iris, []int{8}, Tanh, 0),
 		"deep linear 3-3-3-3 regression": NewMLP(LinearTask(3, 20, 0.1, 2), []int{3, 3}, Linear, 0),
+		"maxout 2-4-3-3 l2":              NewMLP(blobs, []int{4, 3}, Maxout, 0.01),
+		"maxout 4-5-3 iris":              NewMLP(iris, []int{5}, Maxout, 0),
 		"tanh 3-4-3 regression l2":       NewMLP(LinearTask(3, 20, 0.1, 3), []int{4}, Tanh, 0.05),
 	}
 }
