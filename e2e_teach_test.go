@@ -294,3 +294,16 @@ func httpGet(t *testing.T, url string) (string, []byte) {
 	}
 	return resp.Header.Get("Content-Disposition"), body
 }
+
+// TestBrowserDigitsShowsConfusionMatrices: on data of more than two
+// dimensions each racer's tile is its validation confusion matrix.
+func TestBrowserDigitsShowsConfusionMatrices(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=mlp:data=digits,h1=32,h2=0,batch=64&opt=adam:lr=0.01&opt=sgd:lr=0.5&t=60")
+	waitFor(t, ctx, "two tiles with errors", `document.querySelectorAll('#netview .net-tile').length === 2 && [...document.querySelectorAll('#netview figcaption')].every((c) => c.textContent.includes('error'))`)
+	if errs := eval[float64](t, ctx, `window.saddle.racers.get('r1').diag.net.train_err`); errs > 0.5 {
+		t.Errorf("adam's training error after 60 steps on digits is %g", errs)
+	}
+	screenshot(t, ctx, "digits-confusion")
+}

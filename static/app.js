@@ -454,6 +454,8 @@ const charts = {
 };
 
 function fstar() {
+  // A network's loss (cross-entropy or squared error, plus L2) is ≥ 0.
+  if (surfaceMsg && !surfaceMsg.n) return 0;
   let best = Infinity;
   for (const c of (surfaceMsg && surfaceMsg.critical) || []) if (c.kind === 'minimum') best = Math.min(best, c.f);
   for (const r of racers.values()) {

@@ -111,7 +111,7 @@ export class Chart {
       ctx.font = '12px system-ui, sans-serif';
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
-      ctx.fillText('sampled once a frame: it fills in while the race plays', a.x + a.w / 2, a.y + a.h / 2);
+      ctx.fillText('fills in while the race plays', a.x + a.w / 2, a.y + a.h / 2);
       return;
     }
     if (x1 === x0) x1 = x0 + 1;

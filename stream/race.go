@@ -159,7 +159,7 @@ func (rc *Race) Configure(m Message) *ProblemError {
 	}
 	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed, rc.patience = land, start, clock, speed, tol, seed, patience
 	rc.view = land.Info.View
-	rc.stride = 6 + land.Dim()
+	rc.stride = 6 + pointDims(land)
 	rc.hess = mat.NewSymDense(land.Dim(), nil)
 	rc.g = make([]float64, land.Dim())
 	rc.racers = rc.racers[:0]
@@ -194,6 +194,18 @@ func (rc *Race) find(id string) int {
 	return -1
 }
 
+// MaxPointDims is the most coordinates a point row carries: a landscape of
+// more dimensions sends its first ones (a network its first two weights,
+// since its weights are not drawn), so that frames stay small.
+const MaxPointDims = 16
+
+func pointDims(l *landscapes.Landscape) int {
+	if _, isNet := l.Surface.(*nets.Objective); isNet {
+		return min(2, l.Dim())
+	}
+	return min(MaxPointDims, l.Dim())
+}
+
 // Configured reports whether the race has a surface.
 func (rc *Race) Configured() bool { return rc.land != nil }
 
@@ -219,7 +231,7 @@ func (rc *Race) restart(r *racer, spec string) {
 func (rc *Race) record(r *racer) {
 	run := r.run
 	r.pending = append(r.pending, float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), r.micros, run.F, run.GNorm)
-	r.pending = append(r.pending, run.X...)
+	r.pending = append(r.pending, run.X[:rc.stride-6]...)
 	r.dirty = true
 	if r.reached == nil && run.GNorm <= rc.tol {
 		r.reached = &Reached{Iter: run.Iter, Evals: run.Evals(), Clock: rc.clockOf(r)}
@@ -422,6 +434,9 @@ func (rc *Race) State() State {
 	rc.message = ""
 	if rc.land != nil {
 		s.Surface = rc.land.Spec
+		if rc.land.Dim() > MaxPointDims {
+			s.Start = nil // the surface's default, implied by its spec (a network's initial weights)
+		}
 	}
 	for _, r := range rc.racers {
 		s.Racers = append(s.Racers, RacerState{ID: r.id, Opt: r.run.Spec, Name: r.run.Info.Name, Family: r.run.Info.Family})
