@@ -16,6 +16,23 @@ import (
 // sec. 10.1). gonum has no Lanczos solver, hence this one; k ≪ n keeps it
 // cheap. It returns the Ritz values in ascending order.
 func Lanczos(n, k int, mul func(dst, v []float64), seed uint64) []float64 {
+	alpha, beta := lanczosT(n, k, mul, seed)
+	m := len(alpha)
+	t := mat.NewSymDense(m, nil)
+	for i := range m {
+		t.SetSym(i, i, alpha[i])
+		if i+1 < m {
+			t.SetSym(i, i+1, beta[i])
+		}
+	}
+	var es mat.EigenSym
+	es.Factorize(t, false)
+	return es.Values(nil)
+}
+
+// lanczosT runs k Lanczos steps from a random unit vector and returns the
+// diagonal and off-diagonal of the tridiagonal matrix T.
+func lanczosT(n, k int, mul func(dst, v []float64), seed uint64) (alpha, beta []float64) {
 	k = min(k, n)
 	rng := rand.New(rand.NewPCG(seed, 0x1a2c))
 	q := make([][]float64, 0, k)
@@ -24,7 +41,7 @@ func Lanczos(n, k int, mul func(dst, v []float64), seed uint64) []float64 {
 		v[i] = rng.NormFloat64()
 	}
 	floats.Scale(1/floats.Norm(v, 2), v)
-	alpha, beta := make([]float64, 0, k), make([]float64, 0, k)
+	alpha, beta = make([]float64, 0, k), make([]float64, 0, k)
 	w := make([]float64, n)
 	for j := range k {
 		q = append(q, append([]float64(nil), v...))
@@ -47,15 +64,5 @@ func Lanczos(n, k int, mul func(dst, v []float64), seed uint64) []float64 {
 			v[i] = w[i] / b
 		}
 	}
-	m := len(alpha)
-	t := mat.NewSymDense(m, nil)
-	for i := range m {
-		t.SetSym(i, i, alpha[i])
-		if i+1 < m {
-			t.SetSym(i, i+1, beta[i])
-		}
-	}
-	var es mat.EigenSym
-	es.Factorize(t, false)
-	return es.Values(nil)
+	return alpha, beta
 }

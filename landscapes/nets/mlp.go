@@ -441,3 +441,9 @@ func (m *MLP) Errors(theta []float64, examples []int) float64 {
 	})
 	return float64(wrong) / float64(n)
 }
+
+// Clone is the same network with scratch space of its own, for another
+// goroutine.
+func (m *MLP) Clone() Model {
+	return NewMLP(m.Data, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
+}

@@ -274,3 +274,17 @@ func (r *RNN) InitWeights(gain float64, seed uint64) []float64 {
 	}
 	return theta
 }
+
+// Clone is the same network and data with scratch space of its own.
+func (r *RNN) Clone() Model {
+	c := &RNN{H: r.H, T: r.T, X: r.X, Y: r.Y}
+	for range r.T + 1 {
+		c.h = append(c.h, make([]float64, r.H))
+		c.ra = append(c.ra, make([]float64, r.H))
+		c.rh = append(c.rh, make([]float64, r.H))
+	}
+	c.dh, c.rdh, c.da, c.rda = make([]float64, r.H), make([]float64, r.H), make([]float64, r.H), make([]float64, r.H)
+	c.p, c.logits, c.rlogits = make([]float64, 2), make([]float64, 2), make([]float64, 2)
+	c.dhNorm = make([]float64, r.T)
+	return c
+}
