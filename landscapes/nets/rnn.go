@@ -244,6 +244,18 @@ func (r *RNN) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 	}
 }
 
+// LossAndErrors computes Loss and Errors in one pass over the examples.
+func (r *RNN) LossAndErrors(theta []float64, examples []int) (loss, errRate float64) {
+	var wrong int
+	n := r.each(examples, func(i int) {
+		loss += r.forward(theta, i)
+		if argmax(r.p) != r.Y[i] {
+			wrong++
+		}
+	})
+	return loss / float64(n), float64(wrong) / float64(n)
+}
+
 // Errors is the 0-1 error rate on the examples.
 func (r *RNN) Errors(theta []float64, examples []int) float64 {
 	var wrong int

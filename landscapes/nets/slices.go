@@ -24,9 +24,10 @@ type Point struct {
 
 // evaluate computes a Point with the given model (each worker has its own).
 func (o *Objective) evaluate(m Model, theta []float64) Point {
-	p := Point{TrainLoss: m.Loss(theta, o.Train), TrainErr: m.Errors(theta, o.Train), ValLoss: math.NaN(), ValErr: math.NaN()}
+	p := Point{ValLoss: math.NaN(), ValErr: math.NaN()}
+	p.TrainLoss, p.TrainErr = m.LossAndErrors(theta, o.Train)
 	if len(o.Val) > 0 {
-		p.ValLoss, p.ValErr = m.Loss(theta, o.Val), m.Errors(theta, o.Val)
+		p.ValLoss, p.ValErr = m.LossAndErrors(theta, o.Val)
 	}
 	return p
 }
