@@ -38,6 +38,53 @@ type Message struct {
 	// Patience stops a network racer whose validation loss has not improved
 	// for this many epochs (0 = never).
 	Patience *float64 `json:"patience,omitempty"`
+	// Slice asks for a view of a network's loss landscape around racer ID.
+	Slice *SliceRequest `json:"slice,omitempty"`
+}
+
+// SliceRequest names a view of a network's loss: "random" (two
+// filter-normalized random directions), "plane" (the plane of the racer's
+// trajectory's two principal directions) or "interpolate" (the line from the
+// initial weights to the racer's, α from −0.5 to 1.5).
+type SliceRequest struct {
+	Kind       string  `json:"kind"`
+	N          int     `json:"n"`     // grid points a side (3 … 101)
+	Range      float64 `json:"range"` // random: the grid covers [−range, range]²
+	IgnoreBias bool    `json:"ignore_bias"`
+}
+
+// SliceKinds are the accepted slice kinds.
+var SliceKinds = []string{"random", "plane", "interpolate"}
+
+// SliceStart opens a slice's stream; rows follow, then SliceDone.
+type SliceStart struct {
+	Type      string       `json:"type"` // "slice_start"
+	ID        string       `json:"id"`
+	Kind      string       `json:"kind"`
+	N         int          `json:"n"`
+	Rows      int          `json:"rows"`
+	Lo        float64      `json:"lo"` // the grid's coordinates run from Lo to Hi on both axes
+	Hi        float64      `json:"hi"`
+	Explained []float64    `json:"explained,omitempty"` // plane: variance fractions along the two directions
+	Path      [][2]float64 `json:"path,omitempty"`      // plane: the trajectory's coordinates
+}
+
+// SliceRow is one row of a slice: y fixed, x running from lo to hi.
+type SliceRow struct {
+	Type      string `json:"type"` // "slice_row"
+	Row       int    `json:"row"`
+	TrainLoss []num  `json:"train_loss"`
+	TrainErr  []num  `json:"train_err"`
+	ValLoss   []num  `json:"val_loss"`
+}
+
+// SliceDone closes a slice; a plane adds the loss along the path and at its
+// projections, to show how faithful the plane is.
+type SliceDone struct {
+	Type      string `json:"type"` // "slice_done"
+	Cancelled bool   `json:"cancelled,omitempty"`
+	Truth     []num  `json:"truth,omitempty"`
+	Projected []num  `json:"projected,omitempty"`
 }
 
 // RacerSpec names one racer: an optimizer spec and the client's id for it.
@@ -50,7 +97,7 @@ type RacerSpec struct {
 var Clocks = []string{"iterations", "evaluations", "epochs", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek"}
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice"}
 
 // Limits of the protocol.
 const (

@@ -48,6 +48,11 @@ type racer struct {
 	limited bool // stopped at Limits.MaxSteps
 	dirty   bool // changed since the last frame
 
+	// A network racer's path in weight space, thinned to at most
+	// maxSnapshots points (every snapEvery-th iterate), for its trajectory plane.
+	snapshots [][]float64
+	snapEvery int
+
 	curve      *curve // a large model's last curvature estimate
 	curvedAt   time.Time
 	best       *Best        // lowest validation loss so far
@@ -194,6 +199,64 @@ func (rc *Race) find(id string) int {
 	return -1
 }
 
+// maxSnapshots bounds a network racer's stored path (200 snapshots of its
+// weights: 3.9 MB for the digits MLP).
+const maxSnapshots = 200
+
+// SliceJob is a slice to compute away from the engine: the network, the
+// racer's weights and path copied at the time of the request.
+type SliceJob struct {
+	ID    string
+	Req   SliceRequest
+	Obj   *nets.Objective
+	Theta []float64
+	Start []float64
+	Path  [][]float64
+}
+
+// PrepareSlice checks a slice request and copies what it needs.
+func (rc *Race) PrepareSlice(m Message) (*SliceJob, *ProblemError) {
+	o, isNet := rc.land.Surface.(*nets.Objective)
+	if !isNet {
+		return nil, problem("slice", "slices are for networks (mlp, deeplinear, rnn); this surface's map is its slice")
+	}
+	if m.Slice == nil {
+		return nil, problem("slice", "slice needs {\"kind\": random|plane|interpolate, \"n\": …}")
+	}
+	req := *m.Slice
+	if !contains(SliceKinds, req.Kind) {
+		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate", req.Kind)
+	}
+	if req.N < 3 || req.N > 101 {
+		return nil, problem("slice.n", "n = %d is not accepted; give 3 to 101 points a side", req.N)
+	}
+	if req.Kind == "random" && !(req.Range > 0 && req.Range <= 100) {
+		return nil, problem("slice.range", "range %v is not accepted; give a number in (0, 100]", req.Range)
+	}
+	i := rc.find(m.ID)
+	if i < 0 {
+		return nil, problem("id", "no racer has id %q", m.ID)
+	}
+	r := rc.racers[i]
+	job := &SliceJob{ID: r.id, Req: req, Obj: o, Theta: append([]float64(nil), r.run.X...), Start: append([]float64(nil), rc.land.Start()...)}
+	if req.Kind == "plane" {
+		if len(r.snapshots) < 3 {
+			return nil, problem("slice.kind", "the racer has run too little for a trajectory plane: let it take a few steps")
+		}
+		job.Path = append(append([][]float64(nil), r.snapshots...), job.Theta)
+	}
+	return job, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
 // MaxPointDims is the most coordinates a point row carries: a landscape of
 // more dimensions sends its first ones (a network its first two weights,
 // since its weights are not drawn), so that frames stay small.
@@ -224,6 +287,7 @@ func (rc *Race) restart(r *racer, spec string) {
 	r.run, _ = optim.Start(rc.land, spec, rc.start, rc.seed)
 	r.pending, r.micros, r.reached, r.limited = r.pending[:0], 0, nil, false
 	r.best, r.stopped, r.report, r.curve = nil, "", nil, nil
+	r.snapshots, r.snapEvery = r.snapshots[:0], 1
 	rc.record(r)
 }
 
@@ -233,6 +297,19 @@ func (rc *Race) record(r *racer) {
 	r.pending = append(r.pending, float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), r.micros, run.F, run.GNorm)
 	r.pending = append(r.pending, run.X[:rc.stride-6]...)
 	r.dirty = true
+	if _, isNet := rc.land.Surface.(*nets.Objective); isNet && run.Iter%max(r.snapEvery, 1) == 0 {
+		r.snapshots = append(r.snapshots, append([]float64(nil), run.X...))
+		if len(r.snapshots) > maxSnapshots {
+			// Keep every other one and snapshot half as often.
+			k := 0
+			for i := 0; i < len(r.snapshots); i += 2 {
+				r.snapshots[k] = r.snapshots[i]
+				k++
+			}
+			r.snapshots = r.snapshots[:k]
+			r.snapEvery = max(r.snapEvery, 1) * 2
+		}
+	}
 	if r.reached == nil && run.GNorm <= rc.tol {
 		r.reached = &Reached{Iter: run.Iter, Evals: run.Evals(), Clock: rc.clockOf(r)}
 	}

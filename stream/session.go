@@ -199,6 +199,14 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 	}
 	ticker := time.NewTicker(FrameInterval)
 	defer ticker.Stop()
+	// A slice runs in a goroutine of its own; a newer one cancels it, and
+	// the engine waits for it before it returns.
+	var slices sync.WaitGroup
+	cancelSlice := func() {}
+	defer func() {
+		cancelSlice()
+		slices.Wait()
+	}()
 	last := time.Now()
 	morphs := 0
 	for {
@@ -211,7 +219,22 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			}
 			m, err := decode(data)
 			var perr *ProblemError
-			if err != nil {
+			if err == nil && m.Type == "slice" {
+				if !race.Configured() {
+					perr = problem("type", "send configure first: no surface is chosen yet")
+				} else if job, p := race.PrepareSlice(m); p != nil {
+					perr = p
+				} else {
+					cancelSlice()
+					sctx, cancel := context.WithCancel(ctx)
+					cancelSlice = cancel
+					slices.Add(1)
+					go func() {
+						defer slices.Done()
+						runSlice(sctx, job, send)
+					}()
+				}
+			} else if err != nil {
 				errors.As(err, &perr)
 			} else {
 				var surface bool

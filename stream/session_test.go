@@ -625,3 +625,55 @@ func TestEarlyStopping(t *testing.T) {
 	}
 	t.Fatal("the overfitting racer was not stopped early within 20 s")
 }
+
+func TestSlicesStreamRowByRow(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=80,h1=6,h2=0,batch=16", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	c.next("state")
+	to := 40.0
+	c.send(Message{Type: "seek", To: &to})
+	c.collect([]string{"a"}, 41)
+	for _, tt := range []struct {
+		kind string
+		rows int
+	}{{"random", 5}, {"plane", 5}, {"interpolate", 1}} {
+		c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: tt.kind, N: 5, Range: 1, IgnoreBias: true}})
+		var start SliceStart
+		b, _ := json.Marshal(c.next("slice_start"))
+		json.Unmarshal(b, &start)
+		if start.Kind != tt.kind || start.Rows != tt.rows || !(start.Lo < start.Hi) {
+			t.Fatalf("%s: start %+v", tt.kind, start)
+		}
+		if tt.kind == "plane" && (len(start.Explained) != 2 || len(start.Path) < 3 || start.Explained[0] <= 0) {
+			t.Errorf("plane: explained %v and a path of %d points", start.Explained, len(start.Path))
+		}
+		seen := map[float64]bool{}
+		for range tt.rows {
+			var row struct {
+				Row       int       `json:"row"`
+				TrainLoss []float64 `json:"train_loss"`
+			}
+			b, _ := json.Marshal(c.next("slice_row"))
+			json.Unmarshal(b, &row)
+			if len(row.TrainLoss) != 5 || seen[float64(row.Row)] {
+				t.Fatalf("%s: row %+v", tt.kind, row)
+			}
+			seen[float64(row.Row)] = true
+		}
+		var done SliceDone
+		b, _ = json.Marshal(c.next("slice_done"))
+		json.Unmarshal(b, &done)
+		if done.Cancelled || (tt.kind == "plane" && len(done.Truth) != len(start.Path)) {
+			t.Errorf("%s: done %+v", tt.kind, done)
+		}
+	}
+	// A surface is not a network: a clear error.
+	c.send(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}})
+	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "random", N: 5, Range: 1}})
+	var e ErrorMessage
+	b, _ := json.Marshal(c.next("error"))
+	json.Unmarshal(b, &e)
+	if !strings.Contains(e.Message, "slices are for networks") {
+		t.Errorf("error %q", e.Message)
+	}
+}
