@@ -307,3 +307,25 @@ func TestBrowserDigitsShowsConfusionMatrices(t *testing.T) {
 	}
 	screenshot(t, ctx, "digits-confusion")
 }
+
+// TestBrowserSlices computes a trajectory plane and a random slice of a
+// network's loss in the page and sees them drawn.
+func TestBrowserSlices(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=mlp:data=moons,n=120,h1=8,h2=8,batch=16&opt=adam:lr=0.02&opt=sgd:lr=0.3&t=80")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "plane"), chromedp.SetValue(chromedp.ID("slice-n"), "21"), chromedp.Click(chromedp.ID("slice-go")))
+	waitFor(t, ctx, "the plane and its faithfulness", `/faithful|misleads/.test(document.getElementById('slice-caption').textContent)`)
+	painted := eval[int](t, ctx, `(() => {
+		const c = document.getElementById('slice-map'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let n = 0; for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 1]) > 30 || Math.abs(d[i + 1] - d[i + 2]) > 30) n++;
+		return n;
+	})()`)
+	if painted < 1000 {
+		t.Errorf("the plane drew %d coloured pixels", painted)
+	}
+	screenshot(t, ctx, "slice-plane")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "interpolate"), chromedp.Click(chromedp.ID("slice-go")))
+	waitFor(t, ctx, "the interpolation", `document.getElementById('slice-caption').textContent.includes('initial weights') && document.getElementById('slice-progress').hidden`)
+	screenshot(t, ctx, "slice-interpolation")
+}

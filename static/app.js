@@ -6,6 +6,7 @@ import { specOf, parseSpec, fromURL, toURL } from './state.js';
 import { Landscape } from './landscape.js';
 import { View3D } from './view3d.js';
 import { NetView } from './netview.js';
+import { SliceView } from './sliceview.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams } from './controls.js';
 import { racerColor } from './colors.js';
@@ -88,6 +89,9 @@ function onMessage(msg) {
     case 'surface': return onSurface(msg);
     case 'frame': return onFrame(msg);
     case 'error': return onError(msg);
+    case 'slice_start': return sliceView.start(msg);
+    case 'slice_row': return sliceView.row(msg);
+    case 'slice_done': return sliceView.done(msg);
   }
 }
 
@@ -116,6 +120,9 @@ function onState(s) {
   showSpeed();
   if (s.message) $('connection').textContent = s.message;
   syncCards();
+  const pick = $('slice-racer'), was = pick.value;
+  pick.replaceChildren(...state.racers.map((r) => new Option(r.spec, r.id)));
+  if (state.racers.some((r) => r.id === was)) pick.value = was;
   landscape.setStart(s.start);
   // Paused: the address says how far the race has run, so that the link
   // reproduces what is on the screen.
@@ -132,6 +139,7 @@ function onSurface(msg) {
   $('netview').hidden = !network;
   $('landscape').hidden = network || !$('view3d').hidden;
   $('error-figure').hidden = !network;
+  $('slices').hidden = !network;
   for (const id of ['zoom-in', 'zoom-out', 'zoom-fit', 'toggle-3d']) $(id).hidden = network;
   if (network && msg.reason === 'configure') netview.setData(msg.data || null, msg.title);
   // A new configuration shows the whole view box; a zoom, a new start or a
@@ -267,6 +275,13 @@ $('toggle-3d').addEventListener('click', () => {
 });
 
 const netview = new NetView($('netview'));
+const sliceView = new SliceView($('slice-map'), $('slice-line'), $('slice-progress'), $('slice-caption'));
+$('slice-go').addEventListener('click', () => {
+  send({
+    type: 'slice', req: 'slice', id: $('slice-racer').value,
+    slice: { kind: $('slice-kind').value, n: Number($('slice-n').value), range: Number($('slice-range').value), ignore_bias: $('slice-bias').checked },
+  });
+});
 
 // --- the lesson -------------------------------------------------------------
 

@@ -1,0 +1,133 @@
+// Views of a network's loss landscape, drawn as their rows arrive: a 2-D
+// slice (random filter-normalized directions, or the plane of a racer's
+// trajectory with its path) as a heat map of log₁₀ loss with contours, or
+// the interpolation from the initial weights as a line; for the plane, the
+// true loss along the path against the loss at its projections.
+
+import { viridis } from './colors.js';
+import { traceContours } from './landscape.js';
+import { Chart } from './charts.js';
+
+export class SliceView {
+  constructor(canvas, lineCanvas, progress, caption) {
+    this.canvas = canvas;
+    this.line = new Chart(lineCanvas, 'log');
+    this.progress = progress;
+    this.caption = caption;
+    this.job = null;
+  }
+
+  start(msg) {
+    this.job = { ...msg, rows: new Array(msg.rows).fill(null), got: 0 };
+    this.progress.max = msg.rows;
+    this.progress.value = 0;
+    this.progress.hidden = false;
+    this.canvas.hidden = msg.kind === 'interpolate';
+    this.line.canvas.parentElement.hidden = msg.kind !== 'interpolate';
+    const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)' }[msg.kind];
+    this.caption.textContent = `Training loss along ${what}` + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.';
+  }
+
+  row(msg) {
+    if (!this.job) return;
+    this.job.rows[msg.row] = msg;
+    this.job.got++;
+    this.progress.value = this.job.got;
+    if (this.job.kind === 'interpolate') this.drawLine();
+    else this.drawMap();
+  }
+
+  done(msg) {
+    if (!this.job) return;
+    this.progress.hidden = true;
+    if (msg.cancelled) this.caption.textContent += ' (cancelled)';
+    if (msg.truth) {
+      let worst = 0;
+      for (let i = 0; i < msg.truth.length; i++) worst = Math.max(worst, Math.abs(msg.truth[i] - msg.projected[i]));
+      this.caption.textContent += ` Along the path, the loss at the projected points differs from the true loss by up to ${worst.toPrecision(3)}: ` +
+        (worst < 0.05 ? 'the picture is faithful.' : 'the picture misleads where they differ.');
+      this.job.truth = msg.truth;
+      this.job.projected = msg.projected;
+      this.drawMap();
+    }
+  }
+
+  drawLine() {
+    const j = this.job, r = j.rows[0];
+    const xs = r.train_loss.map((_, i) => j.lo + ((j.hi - j.lo) * i) / (j.n - 1));
+    this.line.set([
+      { key: 'train', index: 0, x: xs, y: r.train_loss },
+      { key: 'val', index: 0, x: xs, y: r.val_loss, dashed: true },
+    ], ['#0072B2'], 'α (0: initial weights, 1: the racer\'s)');
+    this.line.draw();
+  }
+
+  drawMap() {
+    const j = this.job, n = j.n, size = 300, dpr = window.devicePixelRatio || 1;
+    const c = this.canvas;
+    c.style.width = c.style.height = size + 'px';
+    c.width = c.height = size * dpr;
+    const ctx = c.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = '#eee';
+    ctx.fillRect(0, 0, size, size);
+    const z = new Float32Array(n * n).fill(NaN);
+    let lo = Infinity, hi = -Infinity;
+    j.rows.forEach((r, row) => {
+      if (!r) return;
+      r.train_loss.forEach((v, col) => {
+        const t = Math.log10(Math.max(v, 1e-12));
+        z[row * n + col] = t;
+        lo = Math.min(lo, t);
+        hi = Math.max(hi, t);
+      });
+    });
+    if (!(hi > lo)) hi = lo + 1;
+    const img = new ImageData(n, n);
+    for (let row = 0; row < n; row++) {
+      for (let col = 0; col < n; col++) {
+        const v = z[row * n + col], o = 4 * ((n - 1 - row) * n + col);
+        const [R, G, B] = Number.isFinite(v) ? viridis((v - lo) / (hi - lo)) : [230, 230, 230];
+        img.data[o] = R; img.data[o + 1] = G; img.data[o + 2] = B; img.data[o + 3] = 255;
+      }
+    }
+    const off = document.createElement('canvas');
+    off.width = off.height = n;
+    off.getContext('2d').putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(off, 0, 0, size, size);
+    const box = [j.lo, j.hi, j.lo, j.hi];
+    const px = (x) => ((x - j.lo) / (j.hi - j.lo)) * size, py = (y) => (1 - (y - j.lo) / (j.hi - j.lo)) * size;
+    if (j.got === j.rows.length) {
+      const levels = [];
+      for (let k = 1; k <= 10; k++) levels.push(lo + ((hi - lo) * k) / 11);
+      ctx.strokeStyle = 'rgba(255,255,255,0.55)';
+      ctx.lineWidth = 0.8;
+      ctx.beginPath();
+      for (const segs of traceContours(z, n, levels, box)) {
+        for (let i = 0; i < segs.length; i += 4) {
+          ctx.moveTo(px(segs[i]), py(segs[i + 1]));
+          ctx.lineTo(px(segs[i + 2]), py(segs[i + 3]));
+        }
+      }
+      ctx.stroke();
+    }
+    if (j.path) {
+      for (const [w, color] of [[4, '#fff'], [2, '#D55E00']]) {
+        ctx.lineWidth = w;
+        ctx.strokeStyle = color;
+        ctx.beginPath();
+        j.path.forEach(([a, b], i) => (i ? ctx.lineTo(px(a), py(b)) : ctx.moveTo(px(a), py(b))));
+        ctx.stroke();
+      }
+    }
+    // The racer's weights sit at the centre (the slice's origin).
+    ctx.beginPath();
+    ctx.arc(px(0), py(0), 5, 0, 2 * Math.PI);
+    ctx.fillStyle = '#fff';
+    ctx.fill();
+    ctx.strokeStyle = '#000';
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+  }
+}
