@@ -327,5 +327,14 @@ func TestBrowserSlices(t *testing.T) {
 	screenshot(t, ctx, "slice-plane")
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "interpolate"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the interpolation", `document.getElementById('slice-caption').textContent.includes('initial weights') && document.getElementById('slice-progress').hidden`)
+	waitFor(t, ctx, "the interpolation drawn", `(() => {
+		const c = document.getElementById('slice-line'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		for (let i = 0; i < d.length; i += 4) if (d[i] < 60 && d[i + 1] > 90 && d[i + 2] > 150) return true; // the blue line
+		return false;
+	})()`)
 	screenshot(t, ctx, "slice-interpolation")
+	do(t, ctx, chromedp.Click(chromedp.ID("spectrum-go")))
+	waitFor(t, ctx, "the spectrum", `document.getElementById('spectrum-caption').textContent.includes('Trace')`)
+	eval[any](t, ctx, `document.getElementById('slices').scrollIntoView()`)
+	screenshot(t, ctx, "spectrum")
 }

@@ -6,7 +6,7 @@ import { specOf, parseSpec, fromURL, toURL } from './state.js';
 import { Landscape } from './landscape.js';
 import { View3D } from './view3d.js';
 import { NetView } from './netview.js';
-import { SliceView } from './sliceview.js';
+import { SliceView, drawSpectrum } from './sliceview.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams } from './controls.js';
 import { racerColor } from './colors.js';
@@ -92,6 +92,9 @@ function onMessage(msg) {
     case 'slice_start': return sliceView.start(msg);
     case 'slice_row': return sliceView.row(msg);
     case 'slice_done': return sliceView.done(msg);
+    case 'spectrum':
+      $('spectrum-figure').hidden = false;
+      return drawSpectrum($('spectrum'), $('spectrum-caption'), msg);
   }
 }
 
@@ -276,6 +279,7 @@ $('toggle-3d').addEventListener('click', () => {
 
 const netview = new NetView($('netview'));
 const sliceView = new SliceView($('slice-map'), $('slice-line'), $('slice-progress'), $('slice-caption'));
+$('spectrum-go').addEventListener('click', () => send({ type: 'spectrum', req: 'slice', id: $('slice-racer').value }));
 $('slice-go').addEventListener('click', () => {
   send({
     type: 'slice', req: 'slice', id: $('slice-racer').value,

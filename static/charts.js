@@ -31,6 +31,7 @@ export class Chart {
     this.canvas.height = this.h * dpr;
     this.dpr = dpr;
     this.dirty = true;
+    if (this.series.length) this.draw(); // resizing clears the canvas
   }
 
   /** set gives the series: [{key, index, x: number[], y: number[], dashed?: boolean,

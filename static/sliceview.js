@@ -131,3 +131,60 @@ export class SliceView {
     ctx.stroke();
   }
 }
+
+/** drawSpectrum draws the stochastic Lanczos quadrature density of the
+ * Hessian's eigenvalues (smoothed), with the exact eigenvalues as ticks
+ * below the axis where they are known. */
+export function drawSpectrum(canvas, caption, msg) {
+  const w = 420, h = 180, dpr = window.devicePixelRatio || 1;
+  canvas.style.width = w + 'px';
+  canvas.style.height = h + 'px';
+  canvas.width = w * dpr;
+  canvas.height = h * dpr;
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, h);
+  const all = msg.nodes.concat(msg.exact || []);
+  let lo = Math.min(...all), hi = Math.max(...all);
+  const pad = 0.05 * (hi - lo || 1);
+  lo -= pad; hi += pad;
+  const sigma = (hi - lo) / 120;
+  const xs = [], ys = [];
+  for (let i = 0; i <= 300; i++) {
+    const x = lo + ((hi - lo) * i) / 300;
+    let d = 0;
+    msg.nodes.forEach((node, k) => {
+      const z = (x - node) / sigma;
+      d += msg.weights[k] * Math.exp(-z * z / 2) / (sigma * Math.sqrt(2 * Math.PI));
+    });
+    xs.push(x);
+    ys.push(d);
+  }
+  const top = Math.max(...ys) || 1;
+  const px = (x) => 30 + ((x - lo) / (hi - lo)) * (w - 40), py = (y) => h - 30 - (y / top) * (h - 50);
+  ctx.strokeStyle = '#0072B2';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  xs.forEach((x, i) => (i ? ctx.lineTo(px(x), py(ys[i])) : ctx.moveTo(px(x), py(ys[i]))));
+  ctx.stroke();
+  ctx.strokeStyle = '#D55E00';
+  ctx.lineWidth = 1;
+  for (const e of msg.exact || []) {
+    ctx.beginPath();
+    ctx.moveTo(px(e), h - 28);
+    ctx.lineTo(px(e), h - 20);
+    ctx.stroke();
+  }
+  ctx.fillStyle = '#333';
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textAlign = 'center';
+  ctx.fillText(lo.toPrecision(3), px(lo), h - 6);
+  ctx.fillText('0', px(0), h - 6);
+  ctx.fillText(hi.toPrecision(3), px(hi), h - 6);
+  const neg = (msg.exact || []).filter((e) => e < 0).length;
+  caption.textContent = `Eigenvalue density of the Hessian (stochastic Lanczos quadrature, blue)` +
+    (msg.exact ? `, exact eigenvalues as ticks (orange): ${neg} of ${msg.dim} negative` : '') +
+    `. Trace ${msg.trace.toPrecision(4)} ± ${msg.trace_se.toPrecision(2)} (Hutchinson)` + (msg.exact ? `, exactly ${msg.exact.reduce((a, b) => a + b, 0).toPrecision(4)}` : '') +
+    `. Top eigenvalue per layer: ${msg.layer_top.map((v) => v.toPrecision(3)).join(', ')}.`;
+}

@@ -78,6 +78,22 @@ type SliceRow struct {
 	ValLoss   []num  `json:"val_loss"`
 }
 
+// SpectrumMessage summarizes the Hessian's eigenvalues at a network racer's
+// point: the stochastic Lanczos quadrature density (nodes with weights that
+// sum to 1), Hutchinson's trace ± its standard error, the exact eigenvalues
+// up to 400 parameters, and each layer's top eigenvalue.
+type SpectrumMessage struct {
+	Type     string `json:"type"` // "spectrum"
+	ID       string `json:"id"`
+	Dim      int    `json:"dim"`
+	Nodes    []num  `json:"nodes"`
+	Weights  []num  `json:"weights"`
+	Trace    num    `json:"trace"`
+	TraceSE  num    `json:"trace_se"`
+	Exact    []num  `json:"exact,omitempty"`
+	LayerTop []num  `json:"layer_top"`
+}
+
 // SliceDone closes a slice; a plane adds the loss along the path and at its
 // projections, to show how faithful the plane is.
 type SliceDone struct {
@@ -97,7 +113,7 @@ type RacerSpec struct {
 var Clocks = []string{"iterations", "evaluations", "epochs", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice"}
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum"}
 
 // Limits of the protocol.
 const (

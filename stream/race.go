@@ -220,6 +220,13 @@ func (rc *Race) PrepareSlice(m Message) (*SliceJob, *ProblemError) {
 	if !isNet {
 		return nil, problem("slice", "slices are for networks (mlp, deeplinear, rnn); this surface's map is its slice")
 	}
+	if m.Type == "spectrum" {
+		i := rc.find(m.ID)
+		if i < 0 {
+			return nil, problem("id", "no racer has id %q", m.ID)
+		}
+		return &SliceJob{ID: m.ID, Req: SliceRequest{Kind: "spectrum"}, Obj: o, Theta: append([]float64(nil), rc.racers[i].run.X...)}, nil
+	}
 	if m.Slice == nil {
 		return nil, problem("slice", "slice needs {\"kind\": random|plane|interpolate, \"n\": …}")
 	}

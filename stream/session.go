@@ -219,7 +219,7 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			}
 			m, err := decode(data)
 			var perr *ProblemError
-			if err == nil && m.Type == "slice" {
+			if err == nil && (m.Type == "slice" || m.Type == "spectrum") {
 				if !race.Configured() {
 					perr = problem("type", "send configure first: no surface is chosen yet")
 				} else if job, p := race.PrepareSlice(m); p != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -675,5 +676,22 @@ func TestSlicesStreamRowByRow(t *testing.T) {
 	json.Unmarshal(b, &e)
 	if !strings.Contains(e.Message, "slices are for networks") {
 		t.Errorf("error %q", e.Message)
+	}
+}
+
+func TestSpectrumMessage(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "mlp:data=iris,h1=5,h2=0", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	c.next("state")
+	c.send(Message{Type: "spectrum", ID: "a"})
+	var s SpectrumMessage
+	b, _ := json.Marshal(c.next("spectrum"))
+	json.Unmarshal(b, &s)
+	var sum float64
+	for _, w := range s.Weights {
+		sum += float64(w)
+	}
+	if math.Abs(sum-1) > 1e-9 || len(s.Exact) != s.Dim || len(s.LayerTop) != 2 {
+		t.Errorf("spectrum: weights sum to %g, %d exact eigenvalues of %d, layer tops %v", sum, len(s.Exact), s.Dim, s.LayerTop)
 	}
 }

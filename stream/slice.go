@@ -21,6 +21,12 @@ func runSlice(ctx context.Context, job *SliceJob, send func(any) bool) {
 		}
 		send(m)
 	}
+	if req.Kind == "spectrum" {
+		sp := o.Spectrum(job.Theta, 30, 4, 30, 1)
+		send(SpectrumMessage{Type: "spectrum", ID: job.ID, Dim: o.Dim(), Nodes: nums(sp.Nodes), Weights: nums(sp.Weights),
+			Trace: num(sp.Trace), TraceSE: num(sp.TraceSE), Exact: nums(sp.Exact), LayerTop: nums(sp.LayerTop)})
+		return
+	}
 	done := SliceDone{Type: "slice_done"}
 	switch req.Kind {
 	case "interpolate":

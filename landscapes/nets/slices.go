@@ -289,3 +289,65 @@ func HutchinsonTrace(n, samples int, mul func(dst, v []float64), seed uint64) (t
 	mean, sd := stat.MeanStdDev(est, nil)
 	return mean, sd / math.Sqrt(float64(samples))
 }
+
+// Spectrum is a summary of the Hessian's eigenvalues at θ on the training
+// set: the stochastic Lanczos quadrature density, Hutchinson's trace with its
+// standard error, the exact eigenvalues where the model is small enough to
+// form the Hessian, and each layer's top eigenvalue (Lanczos on the Hessian's
+// block for that layer's parameters).
+type Spectrum struct {
+	Nodes, Weights []float64
+	Trace, TraceSE float64
+	Exact          []float64 // nil above maxExactSpectrum parameters
+	LayerTop       []float64
+}
+
+const maxExactSpectrum = 400
+
+// Spectrum computes the summary with m Lanczos steps, the given number of
+// probe vectors, and Hutchinson samples.
+func (o *Objective) Spectrum(theta []float64, m, probes, samples int, seed uint64) Spectrum {
+	n := o.Dim()
+	mul := func(dst, v []float64) { o.HessVec(dst, theta, v) }
+	d := SpectralDensity(n, m, probes, mul, seed)
+	tr, se := HutchinsonTrace(n, samples, mul, seed)
+	s := Spectrum{Nodes: d.Nodes, Weights: d.Weights, Trace: tr, TraceSE: se}
+	if n <= maxExactSpectrum {
+		h := mat.NewSymDense(n, nil)
+		o.Hess(h, theta)
+		var es mat.EigenSym
+		if es.Factorize(h, false) {
+			s.Exact = es.Values(nil)
+		}
+	}
+	for _, block := range o.layerBlocks() {
+		full := make([]float64, n)
+		out := make([]float64, n)
+		k := block[1] - block[0]
+		eig := Lanczos(k, min(20, k), func(dst, v []float64) {
+			clear(full)
+			copy(full[block[0]:block[1]], v)
+			mul(out, full)
+			copy(dst, out[block[0]:block[1]])
+		}, seed)
+		s.LayerTop = append(s.LayerTop, eig[len(eig)-1])
+	}
+	return s
+}
+
+// layerBlocks are the parameter ranges of each layer (the MLP's W_l and b_l;
+// the RNN's recurrent and output parts).
+func (o *Objective) layerBlocks() [][2]int {
+	switch m := o.Model.(type) {
+	case *MLP:
+		var bs [][2]int
+		for l := 1; l <= m.Layers(); l++ {
+			bs = append(bs, [2]int{m.off[l-1], m.off[l]})
+		}
+		return bs
+	case *RNN:
+		H := m.H
+		return [][2]int{{0, H*H + 3*H}, {H*H + 3*H, m.Dim()}}
+	}
+	return nil
+}

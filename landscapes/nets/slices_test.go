@@ -177,3 +177,28 @@ func TestSpectralDensityAndHutchinson(t *testing.T) {
 		t.Errorf("Hutchinson %g ± %g, exact trace %g", est, se, trace)
 	}
 }
+
+func TestSpectrumSummary(t *testing.T) {
+	iris, _ := Iris()
+	m := NewMLP(iris, []int{5}, Tanh, 0.01)
+	all := make([]int, iris.N())
+	for i := range all {
+		all[i] = i
+	}
+	o := &Objective{Model: m, Train: all}
+	theta, _ := Init{Scheme: "glorot"}.Weights(m, 4)
+	s := o.Spectrum(theta, 30, 10, 200, 1)
+	if len(s.Exact) != m.Dim() || len(s.LayerTop) != 2 {
+		t.Fatalf("exact %d eigenvalues, %d layer tops", len(s.Exact), len(s.LayerTop))
+	}
+	exactTrace := floats.Sum(s.Exact)
+	if math.Abs(s.Trace-exactTrace) > 4*s.TraceSE+1e-9 {
+		t.Errorf("Hutchinson %g ± %g, exact %g", s.Trace, s.TraceSE, exactTrace)
+	}
+	// A layer's block of H has eigenvalues within H's (Cauchy interlacing).
+	for l, top := range s.LayerTop {
+		if top > s.Exact[len(s.Exact)-1]+1e-9 {
+			t.Errorf("layer %d's top eigenvalue %g exceeds H's %g", l+1, top, s.Exact[len(s.Exact)-1])
+		}
+	}
+}
