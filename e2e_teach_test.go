@@ -338,3 +338,16 @@ func TestBrowserSlices(t *testing.T) {
 	eval[any](t, ctx, `document.getElementById('slices').scrollIntoView()`)
 	screenshot(t, ctx, "spectrum")
 }
+
+// TestBrowserFairRace tunes the racers' learning rates and races the tuned specs.
+func TestBrowserFairRace(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=quadratic&opt=gd:lr=0.0005&opt=momentum:lr=0.0002&t=1")
+	do(t, ctx, chromedp.Click(chromedp.CSS("#tuning summary")), chromedp.SetValue(chromedp.ID("tune-steps"), "60"), chromedp.Click(chromedp.ID("tune-go")))
+	waitFor(t, ctx, "the tuned race", `document.querySelectorAll('#tuned tr').length === 2 && window.saddle.state.racers[0].spec !== 'gd:lr=0.0005' && window.saddle.state.racers[0].spec.startsWith('gd:lr=')`)
+	if !strings.Contains(eval[string](t, ctx, `location.search`), "gd%3Alr%3D") {
+		t.Error("the tuned specs are not in the address")
+	}
+	screenshot(t, ctx, "fair-race")
+}

@@ -92,6 +92,7 @@ function onMessage(msg) {
     case 'slice_start': return sliceView.start(msg);
     case 'slice_row': return sliceView.row(msg);
     case 'slice_done': return sliceView.done(msg);
+    case 'tuned': return onTuned(msg);
     case 'spectrum':
       $('spectrum-figure').hidden = false;
       return drawSpectrum($('spectrum'), $('spectrum-caption'), msg);
@@ -228,6 +229,7 @@ function clockOf(r, i) {
 }
 
 function onError(e) {
+  if (e.req === 'tune') $('tune-go').disabled = false;
   const where = document.querySelector(`[data-error-for="${CSS.escape(e.req || '')}"]`) || document.querySelector('[data-error-for="transport"]');
   where.textContent = e.message;
   where.classList.add('shown');
@@ -461,6 +463,36 @@ $('add-racer').addEventListener('click', () => {
   state.racers.push({ id: `r${n}`, spec });
   remember(true);
 });
+
+// --- a fair race ------------------------------------------------------------
+
+$('tune-go').addEventListener('click', () => {
+  $('tune-go').disabled = true;
+  $('tuned').tBodies[0].replaceChildren();
+  send({ type: 'tune', req: 'tune', tune: { trials: Number($('tune-trials').value), steps: Number($('tune-steps').value), target: $('tune-target').value } });
+});
+
+/** onTuned shows each racer's search and races the tuned specs. */
+function onTuned(msg) {
+  $('tune-go').disabled = false;
+  $('tuned').tBodies[0].replaceChildren(...msg.racers.map((r) => {
+    const tr = document.createElement('tr');
+    const cells = [r.spec, '→', r.tuned, r.value === null ? '' : `${msg.target === 'val' ? 'validation loss' : 'f'} ${r.value.toPrecision(4)}`, r.note || ''];
+    for (const c of cells) {
+      const td = document.createElement('td');
+      td.textContent = c;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  for (const r of msg.racers) {
+    const s = state.racers.find((x) => x.id === r.id);
+    if (s) s.spec = r.tuned;
+  }
+  state.t = 0;
+  configure();
+  remember(true);
+}
 
 // --- charts and leaderboard ---------------------------------------------------
 

@@ -40,6 +40,8 @@ type Message struct {
 	Patience *float64 `json:"patience,omitempty"`
 	// Slice asks for a view of a network's loss landscape around racer ID.
 	Slice *SliceRequest `json:"slice,omitempty"`
+	// Tune asks for a fair race: the same learning-rate search for every racer.
+	Tune *TuneRequest `json:"tune,omitempty"`
 }
 
 // SliceRequest names a view of a network's loss: "random" (two
@@ -113,7 +115,7 @@ type RacerSpec struct {
 var Clocks = []string{"iterations", "evaluations", "epochs", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum"}
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum", "tune"}
 
 // Limits of the protocol.
 const (

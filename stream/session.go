@@ -219,7 +219,22 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			}
 			m, err := decode(data)
 			var perr *ProblemError
-			if err == nil && (m.Type == "slice" || m.Type == "spectrum") {
+			if err == nil && m.Type == "tune" {
+				if !race.Configured() {
+					perr = problem("type", "send configure first: no surface is chosen yet")
+				} else if job, p := race.prepareTune(m, m.Tune); p != nil {
+					perr = p
+				} else {
+					cancelSlice()
+					sctx, cancel := context.WithCancel(ctx)
+					cancelSlice = cancel
+					slices.Add(1)
+					go func() {
+						defer slices.Done()
+						runTune(sctx, job, send)
+					}()
+				}
+			} else if err == nil && (m.Type == "slice" || m.Type == "spectrum") {
 				if !race.Configured() {
 					perr = problem("type", "send configure first: no surface is chosen yet")
 				} else if job, p := race.PrepareSlice(m); p != nil {

@@ -695,3 +695,38 @@ func TestSpectrumMessage(t *testing.T) {
 		t.Errorf("spectrum: weights sum to %g, %d exact eigenvalues of %d, layer tops %v", sum, len(s.Exact), s.Dim, s.LayerTop)
 	}
 }
+
+func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "slow", Opt: "gd:lr=0.0005"}, {ID: "b", Opt: "bfgs"}, {ID: "m", Opt: "momentum:lr=0.001,momentum=0.5"}}})
+	c.next("state")
+	c.send(Message{Type: "tune", Tune: &TuneRequest{Trials: 7, Steps: 60, Target: "train"}})
+	var tu Tuned
+	b, _ := json.Marshal(c.next("tuned"))
+	json.Unmarshal(b, &tu)
+	if len(tu.Racers) != 3 {
+		t.Fatalf("tuned %+v", tu)
+	}
+	slow := tu.Racers[0]
+	if len(slow.Trials) != 7 || float64(slow.LR) <= 0.0005 || !strings.HasPrefix(slow.Tuned, "gd:lr=") {
+		t.Errorf("gd's search: %+v", slow)
+	}
+	// The tuned value is the best of the trials, and better than the start's.
+	land, _ := landscapes.Build("quadratic")
+	r, _ := optim.Start(land, slow.Tuned, land.Start(), 1)
+	for r.Iter < 60 && r.Step() {
+	}
+	if r.F != float64(slow.Value) {
+		t.Errorf("rerunning %s gives f = %g, the search reported %g", slow.Tuned, r.F, float64(slow.Value))
+	}
+	if tu.Racers[1].Note == "" || tu.Racers[1].Tuned != "bfgs" {
+		t.Errorf("bfgs has no learning rate: %+v", tu.Racers[1])
+	}
+	c.send(Message{Type: "tune", Tune: &TuneRequest{Trials: 1, Steps: 60, Target: "train"}})
+	var e ErrorMessage
+	b, _ = json.Marshal(c.next("error"))
+	json.Unmarshal(b, &e)
+	if e.Problems[0].Field != "tune.trials" {
+		t.Errorf("error %+v", e)
+	}
+}

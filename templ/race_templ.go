@@ -93,7 +93,7 @@ func Race(reg Registry) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h2>Leaderboard</h2><table id=\"leaderboard\"><thead><tr><th>#</th><th>racer</th><th>status</th><th>reached tol</th><th>iter.</th><th>evals</th><th>f</th><th>‖g‖</th></tr></thead> <tbody></tbody></table><h2>Charts</h2><div id=\"charts\"><figure><canvas id=\"chart-loss\" aria-label=\"Loss against the race clock, log scale\"></canvas><figcaption>f − f* against the clock (log)</figcaption></figure><figure><canvas id=\"chart-gnorm\" aria-label=\"Gradient norm against the race clock, log scale\"></canvas><figcaption>‖g‖ against the clock (log)</figcaption></figure><figure><canvas id=\"chart-eig\" aria-label=\"Hessian eigenvalues at each racer's point\"></canvas><figcaption>Hessian eigenvalues at each racer's point (symmetric log)</figcaption></figure><figure><canvas id=\"chart-curv\" aria-label=\"gTg and gTHg along each path\"></canvas><figcaption>gᵀg (solid), gᵀHg (dashed) and the change a gradient step predicts, −εgᵀg + ½ε²gᵀHg (dotted): ill-conditioning shows when it turns positive</figcaption></figure><figure id=\"error-figure\" hidden><canvas id=\"chart-error\" aria-label=\"0-1 error on the training set (solid) and the validation set (dashed)\"></canvas><figcaption>0-1 error: training (solid), validation (dashed)</figcaption></figure></div><h2>Racers</h2><div id=\"racers\"></div><div class=\"row\"><button type=\"button\" id=\"add-racer\">Add a racer</button> <span class=\"field-error\" data-error-for=\"racer\"></span></div></section></main>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<details id=\"tuning\"><summary>A fair race: tune every racer's learning rate with the same budget</summary><div class=\"row\"><label>trials <input type=\"number\" id=\"tune-trials\" value=\"8\" min=\"2\" max=\"30\" size=\"3\"></label> <label>steps each <input type=\"number\" id=\"tune-steps\" value=\"100\" min=\"1\" max=\"5000\" size=\"5\"></label> <label>target <select id=\"tune-target\"><option value=\"train\">final training loss (f)</option> <option value=\"val\">final validation loss (networks)</option></select></label> <button type=\"button\" id=\"tune-go\">Tune</button> <span class=\"field-error\" data-error-for=\"tune\"></span></div><p class=\"hint\">Each racer runs the same number of trials from the race's start and seed, with learning rates log-spaced from 0.01 to 10 times its own, and keeps the one with the lowest target.</p><table id=\"tuned\"><tbody></tbody></table></details><h2>Leaderboard</h2><table id=\"leaderboard\"><thead><tr><th>#</th><th>racer</th><th>status</th><th>reached tol</th><th>iter.</th><th>evals</th><th>f</th><th>‖g‖</th></tr></thead> <tbody></tbody></table><h2>Charts</h2><div id=\"charts\"><figure><canvas id=\"chart-loss\" aria-label=\"Loss against the race clock, log scale\"></canvas><figcaption>f − f* against the clock (log)</figcaption></figure><figure><canvas id=\"chart-gnorm\" aria-label=\"Gradient norm against the race clock, log scale\"></canvas><figcaption>‖g‖ against the clock (log)</figcaption></figure><figure><canvas id=\"chart-eig\" aria-label=\"Hessian eigenvalues at each racer's point\"></canvas><figcaption>Hessian eigenvalues at each racer's point (symmetric log)</figcaption></figure><figure><canvas id=\"chart-curv\" aria-label=\"gTg and gTHg along each path\"></canvas><figcaption>gᵀg (solid), gᵀHg (dashed) and the change a gradient step predicts, −εgᵀg + ½ε²gᵀHg (dotted): ill-conditioning shows when it turns positive</figcaption></figure><figure id=\"error-figure\" hidden><canvas id=\"chart-error\" aria-label=\"0-1 error on the training set (solid) and the validation set (dashed)\"></canvas><figcaption>0-1 error: training (solid), validation (dashed)</figcaption></figure></div><h2>Racers</h2><div id=\"racers\"></div><div class=\"row\"><button type=\"button\" id=\"add-racer\">Add a racer</button> <span class=\"field-error\" data-error-for=\"racer\"></span></div></section></main>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -146,7 +146,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Name).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 118, Col: 28}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 136, Col: 28}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 				if templ_7745c5c3_Err != nil {
@@ -159,7 +159,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(s.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 118, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 136, Col: 40}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -184,7 +184,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Name).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 125, Col: 28}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 143, Col: 28}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 				if templ_7745c5c3_Err != nil {
@@ -197,7 +197,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(s.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 125, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 143, Col: 40}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -247,7 +247,7 @@ func Transport(reg Registry) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(c).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 146, Col: 22}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 164, Col: 22}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var11)
 			if templ_7745c5c3_Err != nil {
@@ -260,7 +260,7 @@ func Transport(reg Registry) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(c)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 146, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 164, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 			if templ_7745c5c3_Err != nil {
@@ -305,7 +305,7 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var14 string
 		templ_7745c5c3_Var14, templ_7745c5c3_Err = templruntime.NewAttributeExpression("formula-" + o.Name).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 159, Col: 35}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 177, Col: 35}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var14)
 		if templ_7745c5c3_Err != nil {
@@ -318,7 +318,7 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var15 string
 		templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(ruleLabel(o))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 162, Col: 38}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 180, Col: 38}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 		if templ_7745c5c3_Err != nil {
@@ -358,7 +358,7 @@ func Formula(o Optimizer) templ.Component {
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(o.Note)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 172, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 190, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
@@ -414,7 +414,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var18 string
 			templ_7745c5c3_Var18, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/?lesson=" + l.Slug)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 205, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 223, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var18)
 			if templ_7745c5c3_Err != nil {
@@ -427,7 +427,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var19 string
 			templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(l.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 205, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 223, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 			if templ_7745c5c3_Err != nil {
@@ -440,7 +440,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var20 string
 			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(l.Section)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 205, Col: 110}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 223, Col: 110}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {
@@ -453,7 +453,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(l.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 206, Col: 18}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 224, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
@@ -466,7 +466,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(l.Question)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 207, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 225, Col: 39}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
