@@ -333,6 +333,9 @@ func TestBrowserSlices(t *testing.T) {
 		return false;
 	})()`)
 	screenshot(t, ctx, "slice-interpolation")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "eigmap"), chromedp.SetValue(chromedp.ID("slice-n"), "7"), chromedp.Click(chromedp.ID("slice-go")))
+	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue')`)
+	screenshot(t, ctx, "slice-eigmap")
 	do(t, ctx, chromedp.Click(chromedp.ID("spectrum-go")))
 	waitFor(t, ctx, "the spectrum", `document.getElementById('spectrum-caption').textContent.includes('Trace')`)
 	eval[any](t, ctx, `document.getElementById('slices').scrollIntoView()`)

@@ -24,8 +24,8 @@ export class SliceView {
     this.progress.hidden = false;
     this.canvas.hidden = msg.kind === 'interpolate';
     this.line.canvas.parentElement.hidden = msg.kind !== 'interpolate';
-    const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)' }[msg.kind];
-    this.caption.textContent = `Training loss along ${what}` + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.';
+    const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', eigmap: 'two random filter-normalized directions' }[msg.kind];
+    this.caption.textContent = (msg.kind === 'eigmap' ? 'The Hessian\'s smallest eigenvalue (vermillion where negative: saddle regions; blue where positive) along ' : 'Training loss along ') + what + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.';
   }
 
   row(msg) {
@@ -63,6 +63,7 @@ export class SliceView {
   }
 
   drawMap() {
+    if (this.job.kind === 'eigmap') return this.drawEigMap();
     const j = this.job, n = j.n, size = 300, dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
     c.style.width = c.style.height = size + 'px';
@@ -131,6 +132,42 @@ export class SliceView {
     ctx.stroke();
   }
 }
+
+/** colour of a signed value on a colour-blind-safe diverging map:
+ * vermillion (negative) through white to blue (positive). */
+function diverging(t) {
+  const a = t < 0 ? [0xd5, 0x5e, 0x00] : [0x00, 0x72, 0xb2], s = Math.min(1, Math.abs(t));
+  return a.map((c) => Math.round(255 + (c - 255) * s));
+}
+
+SliceView.prototype.drawEigMap = function () {
+  const j = this.job, n = j.n, size = 300, dpr = window.devicePixelRatio || 1, c = this.canvas;
+  c.style.width = c.style.height = size + 'px';
+  c.width = c.height = size * dpr;
+  const ctx = c.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = '#eee';
+  ctx.fillRect(0, 0, size, size);
+  // The colour scale is the 90th percentile of |λ|, so one extreme point
+  // does not wash out the rest.
+  const mags = [];
+  for (const r of j.rows) if (r) for (const v of r.eig_min) mags.push(Math.abs(v));
+  mags.sort((a, b) => a - b);
+  const scale = mags[Math.floor(0.9 * (mags.length - 1))] || 1;
+  const cell = size / n;
+  let negative = 0, total = 0;
+  j.rows.forEach((r, row) => {
+    if (!r) return;
+    r.eig_min.forEach((v, col) => {
+      const [R, G, B] = diverging(v / (scale || 1));
+      ctx.fillStyle = `rgb(${R},${G},${B})`;
+      ctx.fillRect(col * cell, (n - 1 - row) * cell, cell + 0.5, cell + 0.5);
+      total++;
+      if (v < 0) negative++;
+    });
+  });
+  if (j.got === j.rows.length) this.caption.textContent = this.caption.textContent.replace(/ \(.*% of the points.*$/, '') + ` (${(100 * negative / total).toFixed(0)}% of the points have a negative eigenvalue; colours saturate at |λ| = ${scale.toPrecision(3)}).`;
+};
 
 /** drawSpectrum draws the stochastic Lanczos quadrature density of the
  * Hessian's eigenvalues (smoothed), with the exact eigenvalues as ticks

@@ -46,8 +46,10 @@ type Message struct {
 
 // SliceRequest names a view of a network's loss: "random" (two
 // filter-normalized random directions), "plane" (the plane of the racer's
-// trajectory's two principal directions) or "interpolate" (the line from the
-// initial weights to the racer's, α from −0.5 to 1.5).
+// trajectory's two principal directions), "interpolate" (the line from the
+// initial weights to the racer's, α from −0.5 to 1.5) or "eigmap" (the
+// Hessian's extreme eigenvalues over a random slice, at most 21 points a
+// side).
 type SliceRequest struct {
 	Kind       string  `json:"kind"`
 	N          int     `json:"n"`     // grid points a side (3 … 101)
@@ -56,7 +58,7 @@ type SliceRequest struct {
 }
 
 // SliceKinds are the accepted slice kinds.
-var SliceKinds = []string{"random", "plane", "interpolate"}
+var SliceKinds = []string{"random", "plane", "interpolate", "eigmap"}
 
 // SliceStart opens a slice's stream; rows follow, then SliceDone.
 type SliceStart struct {
@@ -78,6 +80,8 @@ type SliceRow struct {
 	TrainLoss []num  `json:"train_loss"`
 	TrainErr  []num  `json:"train_err"`
 	ValLoss   []num  `json:"val_loss"`
+	EigMin    []num  `json:"eig_min,omitempty"` // eigmap: the Hessian's smallest and largest eigenvalue
+	EigMax    []num  `json:"eig_max,omitempty"`
 }
 
 // SpectrumMessage summarizes the Hessian's eigenvalues at a network racer's

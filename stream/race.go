@@ -232,12 +232,15 @@ func (rc *Race) PrepareSlice(m Message) (*SliceJob, *ProblemError) {
 	}
 	req := *m.Slice
 	if !contains(SliceKinds, req.Kind) {
-		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate", req.Kind)
+		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate, eigmap", req.Kind)
 	}
 	if req.N < 3 || req.N > 101 {
 		return nil, problem("slice.n", "n = %d is not accepted; give 3 to 101 points a side", req.N)
 	}
-	if req.Kind == "random" && !(req.Range > 0 && req.Range <= 100) {
+	if req.Kind == "eigmap" && req.N > 21 {
+		return nil, problem("slice.n", "an eigenvalue map takes 3 to 21 points a side (each runs 15 Lanczos steps)")
+	}
+	if (req.Kind == "random" || req.Kind == "eigmap") && !(req.Range > 0 && req.Range <= 100) {
 		return nil, problem("slice.range", "range %v is not accepted; give a number in (0, 100]", req.Range)
 	}
 	i := rc.find(m.ID)

@@ -351,3 +351,26 @@ func (o *Objective) layerBlocks() [][2]int {
 	}
 	return nil
 }
+
+// EigenMap evaluates the smallest and largest Hessian eigenvalue (k
+// Lanczos steps on exact Hessian-vector products) on an n×n grid of
+// θ + x·d1 + y·d2 over [lo, hi]², in parallel, row by row.
+func (o *Objective) EigenMap(ctx context.Context, theta, d1, d2 []float64, lo, hi float64, n, k int, rowDone func(row int, min, max []float64)) error {
+	return o.parallel(ctx, n, func(m Model, row int) {
+		y := lo + (hi-lo)*float64(row)/float64(max(n-1, 1))
+		p := make([]float64, len(theta))
+		mins, maxs := make([]float64, n), make([]float64, n)
+		for col := range n {
+			if ctx.Err() != nil {
+				return
+			}
+			x := lo + (hi-lo)*float64(col)/float64(max(n-1, 1))
+			for i := range p {
+				p[i] = theta[i] + x*d1[i] + y*d2[i]
+			}
+			eig := Lanczos(len(p), k, func(dst, v []float64) { m.HVP(dst, p, v, o.Train, false) }, 1)
+			mins[col], maxs[col] = eig[0], eig[len(eig)-1]
+		}
+		rowDone(row, mins, maxs)
+	})
+}

@@ -202,3 +202,24 @@ func TestSpectrumSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestEigenMapMatchesLanczosAtEachPoint(t *testing.T) {
+	o, theta := objective(t)
+	d1, d2 := o.FilterDirection(theta, 1, true), o.FilterDirection(theta, 2, true)
+	var mu sync.Mutex
+	got := map[int][2][]float64{}
+	if err := o.EigenMap(context.Background(), theta, d1, d2, -1, 1, 3, 15, func(row int, lo, hi []float64) {
+		mu.Lock()
+		got[row] = [2][]float64{lo, hi}
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := append([]float64(nil), theta...)
+	floats.AddScaled(p, 1, d1)  // x = 1 (column 2)
+	floats.AddScaled(p, -1, d2) // y = −1 (row 0)
+	eig := Lanczos(len(p), 15, func(dst, v []float64) { o.Model.HVP(dst, p, v, o.Train, false) }, 1)
+	if got[0][0][2] != eig[0] || got[0][1][2] != eig[len(eig)-1] {
+		t.Errorf("map at (1, −1): [%g, %g], Lanczos there [%g, %g]", got[0][0][2], got[0][1][2], eig[0], eig[len(eig)-1])
+	}
+}
