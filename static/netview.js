@@ -4,6 +4,7 @@
 
 import { racerColor } from './colors.js';
 import { viridis } from './colors.js';
+import { fitCanvas } from './canvas.js';
 
 // Class colours: Okabe–Ito, then two more for ten digits.
 const CLASS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999', '#882255'];
@@ -72,11 +73,8 @@ export class NetView {
   }
 
   drawRegions(canvas, net) {
-    const size = 220, dpr = window.devicePixelRatio || 1;
-    canvas.style.width = canvas.style.height = size + 'px';
-    canvas.width = canvas.height = size * dpr;
-    const ctx = canvas.getContext('2d');
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const size = 220;
+    const ctx = fitCanvas(canvas, size);
     const n = net.res, cells = Uint8Array.from(atob(net.regions), (c) => c.charCodeAt(0));
     const classes = this.data ? this.data.classes : 2;
     const img = new ImageData(n, n);
@@ -124,11 +122,8 @@ export class NetView {
   /** drawNorms charts ‖∂L/∂hₜ‖ against the time step t on a log scale:
    * vanishing gradients fall to the left, exploding ones rise. */
   drawNorms(canvas, norms) {
-    const size = 220, dpr = window.devicePixelRatio || 1;
-    canvas.style.width = canvas.style.height = size + 'px';
-    canvas.width = canvas.height = size * dpr;
-    const ctx = canvas.getContext('2d');
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const size = 220;
+    const ctx = fitCanvas(canvas, size);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, size, size);
     const logs = norms.map((v) => Math.log10(Math.max(v, 1e-30)));
@@ -151,11 +146,8 @@ export class NetView {
   }
 
   drawConfusion(canvas, m) {
-    const c = m.length, size = 220, dpr = window.devicePixelRatio || 1, cell = (size - 20) / c;
-    canvas.style.width = canvas.style.height = size + 'px';
-    canvas.width = canvas.height = size * dpr;
-    const ctx = canvas.getContext('2d');
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const c = m.length, size = 220, cell = (size - 20) / c;
+    const ctx = fitCanvas(canvas, size);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, size, size);
     ctx.font = `${Math.max(8, Math.min(12, cell * 0.45))}px system-ui, sans-serif`;

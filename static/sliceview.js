@@ -5,6 +5,7 @@
 // true loss along the path against the loss at its projections.
 
 import { viridis } from './colors.js';
+import { fitCanvas } from './canvas.js';
 import { traceContours } from './landscape.js';
 import { Chart } from './charts.js';
 
@@ -64,12 +65,9 @@ export class SliceView {
 
   drawMap() {
     if (this.job.kind === 'eigmap') return this.drawEigMap();
-    const j = this.job, n = j.n, size = 300, dpr = window.devicePixelRatio || 1;
+    const j = this.job, n = j.n, size = 300;
     const c = this.canvas;
-    c.style.width = c.style.height = size + 'px';
-    c.width = c.height = size * dpr;
-    const ctx = c.getContext('2d');
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const ctx = fitCanvas(c, size);
     ctx.fillStyle = '#eee';
     ctx.fillRect(0, 0, size, size);
     const z = new Float32Array(n * n).fill(NaN);
@@ -141,11 +139,8 @@ function diverging(t) {
 }
 
 SliceView.prototype.drawEigMap = function () {
-  const j = this.job, n = j.n, size = 300, dpr = window.devicePixelRatio || 1, c = this.canvas;
-  c.style.width = c.style.height = size + 'px';
-  c.width = c.height = size * dpr;
-  const ctx = c.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const j = this.job, n = j.n, size = 300, c = this.canvas;
+  const ctx = fitCanvas(c, size);
   ctx.fillStyle = '#eee';
   ctx.fillRect(0, 0, size, size);
   // The colour scale is the 90th percentile of |λ|, so one extreme point
@@ -173,13 +168,8 @@ SliceView.prototype.drawEigMap = function () {
  * Hessian's eigenvalues (smoothed), with the exact eigenvalues as ticks
  * below the axis where they are known. */
 export function drawSpectrum(canvas, caption, msg) {
-  const w = 420, h = 180, dpr = window.devicePixelRatio || 1;
-  canvas.style.width = w + 'px';
-  canvas.style.height = h + 'px';
-  canvas.width = w * dpr;
-  canvas.height = h * dpr;
-  const ctx = canvas.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const w = 420, h = 180;
+  const ctx = fitCanvas(canvas, w, h);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, w, h);
   const all = msg.nodes.concat(msg.exact || []);

@@ -207,6 +207,16 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 		cancelSlice()
 		slices.Wait()
 	}()
+	background := func(job func(context.Context)) {
+		cancelSlice()
+		sctx, cancel := context.WithCancel(ctx)
+		cancelSlice = cancel
+		slices.Add(1)
+		go func() {
+			defer slices.Done()
+			job(sctx)
+		}()
+	}
 	last := time.Now()
 	morphs := 0
 	for {
@@ -219,35 +229,20 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			}
 			m, err := decode(data)
 			var perr *ProblemError
-			if err == nil && m.Type == "tune" {
-				if !race.Configured() {
+			if err == nil && (m.Type == "tune" || m.Type == "slice" || m.Type == "spectrum") {
+				switch {
+				case !race.Configured():
 					perr = problem("type", "send configure first: no surface is chosen yet")
-				} else if job, p := race.prepareTune(m, m.Tune); p != nil {
-					perr = p
-				} else {
-					cancelSlice()
-					sctx, cancel := context.WithCancel(ctx)
-					cancelSlice = cancel
-					slices.Add(1)
-					go func() {
-						defer slices.Done()
-						runTune(sctx, job, send)
-					}()
-				}
-			} else if err == nil && (m.Type == "slice" || m.Type == "spectrum") {
-				if !race.Configured() {
-					perr = problem("type", "send configure first: no surface is chosen yet")
-				} else if job, p := race.PrepareSlice(m); p != nil {
-					perr = p
-				} else {
-					cancelSlice()
-					sctx, cancel := context.WithCancel(ctx)
-					cancelSlice = cancel
-					slices.Add(1)
-					go func() {
-						defer slices.Done()
-						runSlice(sctx, job, send)
-					}()
+				case m.Type == "tune":
+					var job *tuneJob
+					if job, perr = race.prepareTune(m, m.Tune); perr == nil {
+						background(func(c context.Context) { runTune(c, job, send) })
+					}
+				default:
+					var job *SliceJob
+					if job, perr = race.PrepareSlice(m); perr == nil {
+						background(func(c context.Context) { runSlice(c, job, send) })
+					}
 				}
 			} else if err != nil {
 				errors.As(err, &perr)

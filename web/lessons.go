@@ -101,50 +101,38 @@ var Lessons = []pages.Lesson{
 		Question: "How does the number of iterations change when the angle is 0?",
 		Surface:  "quadratic", Racers: []string{"coordinate-descent", "coordinate-descent:mode=gradient,lr=0.035", "gd:lr=0.035"}, Clock: "iterations", Speed: 10,
 	},
-}
-
-func init() {
-	Lessons = append(Lessons, pages.Lesson{
+	{
 		Slug: "networks-spirals", Title: "Training a network on minibatches", Section: "8.1.3",
 		Text: "A ReLU network with two hidden layers of 24 units learns to separate two interleaved spirals from minibatches of 20 examples. " +
 			"Each tile shows one racer's decision regions over the data (hollow points are held out for validation). " +
 			"The loss is the surrogate the optimizers minimize; the 0-1 error, the quantity we care about, is charted beside it, on the training and the validation set.",
 		Question: "Which optimizer separates the spirals first, and does the validation error follow the training error?",
 		Surface:  "mlp:data=spirals,n=200,h1=24,h2=24,act=relu,batch=20", Racers: []string{"sgd:lr=0.5", "momentum:lr=0.05", "adam:lr=0.01"}, Clock: "iterations", Speed: 150,
-	})
-}
-
-func init() {
-	Lessons = append(Lessons, pages.Lesson{
+	},
+	{
 		Slug: "deep-linear-plateaus", Title: "Plateaus and saddles of a deep linear network", Section: "8.2.3",
 		Text: "Three linear layers are fitted to a linear map with singular values 3, 2, 1.3 and 0.9, from small random weights. " +
 			"The network computes a linear function, but its loss over the weights has a saddle at zero and plateaus between the stages: " +
 			"gradient descent learns the map one singular value at a time, each after a long wait (Saxe et al. 2014). Watch the loss fall in steps.",
 		Question: "How many plateaus does the loss of gradient descent go through, and what does the Hessian's smallest eigenvalue do on each?",
 		Surface:  "deeplinear", Racers: []string{"gd:lr=0.02", "adam:lr=0.01"}, Clock: "iterations", Speed: 60,
-	})
-}
-
-func init() {
-	Lessons = append(Lessons, pages.Lesson{
+	},
+	{
 		Slug: "rnn-exploding-gradients", Title: "Exploding gradients in a recurrent network", Section: "8.2.4",
 		Text: "A tanh RNN must remember a bit over 30 steps of noise. Its recurrent weights start with gain 2.5, so gradients sent back through time can grow step after step. " +
 			"Unclipped SGD meets such a gradient, takes one enormous step and lands where the network has forgotten how to learn; the clipped racer takes the same direction with a bounded step. " +
 			"Each tile charts ‖∂L/∂hₜ‖ against the time step t.",
 		Question: "How large does each racer's gradient norm get, and which one learns the task?",
 		Surface:  "rnn:steps=30,gain=2.5", Racers: []string{"sgd:lr=1", "sgd:lr=1,clip_norm=1"}, Clock: "iterations", Speed: 60,
-	})
-}
-
-func init() {
-	Lessons = append(Lessons, pages.Lesson{
+	},
+	{
 		Slug: "initialization", Title: "Initialization and symmetry", Section: "8.4",
 		Text: "Every weight of this network starts at zero. Then every hidden unit computes the same thing and receives the same gradient, " +
 			"so no amount of training can tell them apart: each card shows the spread of the activations in every layer, and it stays at zero. " +
 			"Set init to glorot (or he, orthogonal, sparse) above and race again; set it to normal with a large init_scale and watch tanh units saturate.",
 		Question: "What do the hidden layers' activation spreads show, and how low can the loss go from a zero start?",
 		Surface:  "mlp:data=moons,h1=16,h2=16,init=zeros", Racers: []string{"sgd:lr=0.5", "adam:lr=0.02"}, Clock: "iterations", Speed: 60,
-	})
+	},
 }
 
 func handleLessons() http.Handler {
