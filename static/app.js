@@ -281,6 +281,7 @@ $('toggle-3d').addEventListener('click', () => {
 
 const netview = new NetView($('netview'));
 const sliceView = new SliceView($('slice-map'), $('slice-line'), $('slice-progress'), $('slice-caption'));
+$('slice-cancel').addEventListener('click', () => send({ type: 'cancel', req: 'slice' }));
 $('spectrum-go').addEventListener('click', () => send({ type: 'spectrum', req: 'slice', id: $('slice-racer').value }));
 $('slice-go').addEventListener('click', () => {
   send({

@@ -23,6 +23,7 @@ export class SliceView {
     this.progress.max = msg.rows;
     this.progress.value = 0;
     this.progress.hidden = false;
+    document.getElementById('slice-cancel').hidden = false;
     this.canvas.hidden = msg.kind === 'interpolate';
     this.line.canvas.parentElement.hidden = msg.kind !== 'interpolate';
     const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', eigmap: 'two random filter-normalized directions' }[msg.kind];
@@ -41,6 +42,7 @@ export class SliceView {
   done(msg) {
     if (!this.job) return;
     this.progress.hidden = true;
+    document.getElementById('slice-cancel').hidden = true;
     if (msg.cancelled) this.caption.textContent += ' (cancelled)';
     if (msg.truth) {
       let worst = 0;

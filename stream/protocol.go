@@ -119,7 +119,7 @@ type RacerSpec struct {
 var Clocks = []string{"iterations", "evaluations", "epochs", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum", "tune"}
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum", "tune", "cancel"}
 
 // Limits of the protocol.
 const (

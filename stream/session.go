@@ -218,7 +218,8 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 		}()
 	}
 	last := time.Now()
-	morphs := 0
+	var morphedAt time.Time
+	var morphCost time.Duration
 	for {
 		select {
 		case <-ctx.Done():
@@ -229,7 +230,9 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			}
 			m, err := decode(data)
 			var perr *ProblemError
-			if err == nil && (m.Type == "tune" || m.Type == "slice" || m.Type == "spectrum") {
+			if err == nil && m.Type == "cancel" {
+				cancelSlice() // the job ends with its done message, marked cancelled
+			} else if err == nil && (m.Type == "tune" || m.Type == "slice" || m.Type == "spectrum") {
 				switch {
 				case !race.Configured():
 					perr = problem("type", "send configure first: no surface is chosen yet")
@@ -269,10 +272,11 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			was := race.playing
 			race.Advance(dt)
 			// A continuation racer's blur changed: the surface follows, at
-			// most ten times a second.
-			if morphs++; morphs >= 6 && race.Configured() && race.Morphed() {
-				morphs = 0
+			// most ten times a second and in at most a tenth of the time.
+			if race.Configured() && time.Since(morphedAt) > max(100*time.Millisecond, 10*morphCost) && race.Morphed() {
+				t0 := time.Now()
 				send(race.Surface("morph"))
+				morphedAt, morphCost = time.Now(), time.Since(t0)
 			}
 			if len(out) == 0 {
 				if f, ok := race.Frame(); ok {

@@ -496,30 +496,49 @@ func TestSeekAndMorph(t *testing.T) {
 	}
 	to := 150.0
 	c.send(Message{Type: "seek", To: &to})
-	rows := c.collect([]string{"plain", "cont"}, 151)
-	if len(rows["cont"]) != 151 || rows["cont"][150][0] != 150 {
-		t.Fatalf("seek to 150 gave %d rows", len(rows["cont"]))
-	}
-	var st State
-	for {
-		b, _ := json.Marshal(c.next("state"))
-		json.Unmarshal(b, &st)
-		if st.Message == "arrived" {
-			break
-		}
-	}
-	if st.Playing {
-		t.Error("still playing after the seek arrived")
-	}
-	// The surface morphed down to the unblurred one as the racer's blur fell.
-	for {
-		b, _ := json.Marshal(c.next("surface"))
-		json.Unmarshal(b, &s)
-		if s.Reason != "morph" {
-			t.Fatalf("a surface with reason %q during the race", s.Reason)
-		}
-		if s.BlurS == 0 {
-			break
+	rows := 0
+	// Until the seek arrives, and a little after, the surface morphs down
+	// to the unblurred one as the racer's blur falls.
+	var arrived, unblurred bool
+	timeout := time.After(20 * time.Second)
+	for !(arrived && unblurred && rows == 151) {
+		select {
+		case m := <-c.msgs:
+			var typ string
+			json.Unmarshal(m["type"], &typ)
+			b, _ := json.Marshal(m)
+			switch typ {
+			case "state":
+				var st State
+				json.Unmarshal(b, &st)
+				if st.Message == "arrived" {
+					arrived = true
+					if st.Playing {
+						t.Error("still playing after the seek arrived")
+					}
+				}
+			case "surface":
+				json.Unmarshal(b, &s)
+				if s.Reason != "morph" {
+					t.Fatalf("a surface with reason %q during the race", s.Reason)
+				}
+				unblurred = unblurred || s.BlurS == 0
+			case "frame":
+				var f rowFrame
+				json.Unmarshal(b, &f)
+				for _, r := range f.Racers {
+					if r.ID == "cont" {
+						for _, p := range r.Points {
+							if int(p[0]) != rows {
+								t.Fatalf("row %v after %d rows", p[0], rows)
+							}
+							rows++
+						}
+					}
+				}
+			}
+		case <-timeout:
+			t.Fatalf("arrived %v, unblurred surface %v, %d rows after 20 s", arrived, unblurred, rows)
 		}
 	}
 }
@@ -728,5 +747,20 @@ func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
 	json.Unmarshal(b, &e)
 	if e.Problems[0].Field != "tune.trials" {
 		t.Errorf("error %+v", e)
+	}
+}
+
+func TestSliceCanBeCancelled(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "mlp:data=digits,h1=32,h2=0", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.01"}}})
+	c.next("state")
+	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "random", N: 101, Range: 1}})
+	c.next("slice_start")
+	c.send(Message{Type: "cancel"})
+	var done SliceDone
+	b, _ := json.Marshal(c.next("slice_done"))
+	json.Unmarshal(b, &done)
+	if !done.Cancelled {
+		t.Error("the slice was not cancelled")
 	}
 }

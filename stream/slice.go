@@ -63,5 +63,5 @@ func runSlice(ctx context.Context, job *SliceJob, send func(any) bool) {
 		}
 	}
 	done.Cancelled = ctx.Err() != nil
-	send(done)
+	send(done) // send waits on the session's context, not the job's: a cancelled job still says so
 }
