@@ -336,6 +336,11 @@ func TestBrowserSlices(t *testing.T) {
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "eigmap"), chromedp.SetValue(chromedp.ID("slice-n"), "7"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue')`)
 	screenshot(t, ctx, "slice-eigmap")
+	// A large slice can be cancelled from its button.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "101"), chromedp.Click(chromedp.ID("slice-go")))
+	waitFor(t, ctx, "the cancel button", `!document.getElementById('slice-cancel').hidden`)
+	do(t, ctx, chromedp.Click(chromedp.ID("slice-cancel")))
+	waitFor(t, ctx, "the cancelled slice", `document.getElementById('slice-caption').textContent.includes('(cancelled)') && document.getElementById('slice-cancel').hidden`)
 	do(t, ctx, chromedp.Click(chromedp.ID("spectrum-go")))
 	waitFor(t, ctx, "the spectrum", `document.getElementById('spectrum-caption').textContent.includes('Trace')`)
 	eval[any](t, ctx, `document.getElementById('slices').scrollIntoView()`)
