@@ -333,6 +333,11 @@ func TestBrowserSlices(t *testing.T) {
 		return false;
 	})()`)
 	screenshot(t, ctx, "slice-interpolation")
+	// Between the two racers' solutions.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "between"))
+	waitFor(t, ctx, "the second racer's menu", `!document.getElementById('slice-other-label').hidden && document.getElementById('slice-other').value === 'r2'`)
+	do(t, ctx, chromedp.Click(chromedp.ID("slice-go")))
+	waitFor(t, ctx, "the line between solutions", `document.getElementById('slice-caption').textContent.includes("other racer's") && document.getElementById('slice-progress').hidden`)
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "eigmap"), chromedp.SetValue(chromedp.ID("slice-n"), "7"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue')`)
 	screenshot(t, ctx, "slice-eigmap")

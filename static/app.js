@@ -124,9 +124,12 @@ function onState(s) {
   showSpeed();
   if (s.message) $('connection').textContent = s.message;
   syncCards();
-  const pick = $('slice-racer'), was = pick.value;
-  pick.replaceChildren(...state.racers.map((r) => new Option(r.spec, r.id)));
-  if (state.racers.some((r) => r.id === was)) pick.value = was;
+  for (const id of ['slice-racer', 'slice-other']) {
+    const pick = $(id), was = pick.value;
+    pick.replaceChildren(...state.racers.map((r) => new Option(r.spec, r.id)));
+    if (state.racers.some((r) => r.id === was)) pick.value = was;
+    else if (id === 'slice-other' && state.racers.length > 1) pick.value = state.racers[1].id;
+  }
   landscape.setStart(s.start);
   // Paused: the address says how far the race has run, so that the link
   // reproduces what is on the screen.
@@ -281,12 +284,13 @@ $('toggle-3d').addEventListener('click', () => {
 
 const netview = new NetView($('netview'));
 const sliceView = new SliceView($('slice-map'), $('slice-line'), $('slice-progress'), $('slice-caption'));
+$('slice-kind').addEventListener('change', () => { $('slice-other-label').hidden = $('slice-kind').value !== 'between'; });
 $('slice-cancel').addEventListener('click', () => send({ type: 'cancel', req: 'slice' }));
 $('spectrum-go').addEventListener('click', () => send({ type: 'spectrum', req: 'slice', id: $('slice-racer').value }));
 $('slice-go').addEventListener('click', () => {
   send({
     type: 'slice', req: 'slice', id: $('slice-racer').value,
-    slice: { kind: $('slice-kind').value, n: Number($('slice-n').value), range: Number($('slice-range').value), ignore_bias: $('slice-bias').checked },
+    slice: { kind: $('slice-kind').value, n: Number($('slice-n').value), range: Number($('slice-range').value), ignore_bias: $('slice-bias').checked, other: $('slice-other').value },
   });
 });
 

@@ -24,9 +24,11 @@ export class SliceView {
     this.progress.value = 0;
     this.progress.hidden = false;
     document.getElementById('slice-cancel').hidden = false;
-    this.canvas.hidden = msg.kind === 'interpolate';
-    this.line.canvas.parentElement.hidden = msg.kind !== 'interpolate';
-    const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', eigmap: 'two random filter-normalized directions' }[msg.kind];
+    const line = msg.kind === 'interpolate' || msg.kind === 'between';
+    this.canvas.hidden = line;
+    this.line.canvas.parentElement.hidden = !line;
+    const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', between: 'the line from the racer\'s solution (α = 0) to the other racer\'s (α = 1)', eigmap: 'two random filter-normalized directions' }[msg.kind];
+    this.lineLabel = msg.kind === 'between' ? 'α (0: this racer, 1: the other)' : 'α (0: initial weights, 1: the racer\'s)';
     this.caption.textContent = (msg.kind === 'eigmap' ? 'The Hessian\'s smallest eigenvalue (vermillion where negative: saddle regions; blue where positive) along ' : 'Training loss along ') + what + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.';
   }
 
@@ -35,7 +37,7 @@ export class SliceView {
     this.job.rows[msg.row] = msg;
     this.job.got++;
     this.progress.value = this.job.got;
-    if (this.job.kind === 'interpolate') this.drawLine();
+    if (this.job.kind === 'interpolate' || this.job.kind === 'between') this.drawLine();
     else this.drawMap();
   }
 
@@ -61,7 +63,7 @@ export class SliceView {
     this.line.set([
       { key: 'train', index: 0, x: xs, y: r.train_loss },
       { key: 'val', index: 0, x: xs, y: r.val_loss, dashed: true },
-    ], ['#0072B2'], 'α (0: initial weights, 1: the racer\'s)');
+    ], ['#0072B2'], this.lineLabel);
     this.line.draw();
   }
 

@@ -55,10 +55,11 @@ type SliceRequest struct {
 	N          int     `json:"n"`     // grid points a side (3 … 101)
 	Range      float64 `json:"range"` // random: the grid covers [−range, range]²
 	IgnoreBias bool    `json:"ignore_bias"`
+	Other      string  `json:"other,omitempty"` // between: the second racer's id
 }
 
 // SliceKinds are the accepted slice kinds.
-var SliceKinds = []string{"random", "plane", "interpolate", "eigmap"}
+var SliceKinds = []string{"random", "plane", "interpolate", "between", "eigmap"}
 
 // SliceStart opens a slice's stream; rows follow, then SliceDone.
 type SliceStart struct {

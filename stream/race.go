@@ -232,7 +232,7 @@ func (rc *Race) PrepareSlice(m Message) (*SliceJob, *ProblemError) {
 	}
 	req := *m.Slice
 	if !contains(SliceKinds, req.Kind) {
-		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate, eigmap", req.Kind)
+		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate, between, eigmap", req.Kind)
 	}
 	if req.N < 3 || req.N > 101 {
 		return nil, problem("slice.n", "n = %d is not accepted; give 3 to 101 points a side", req.N)
@@ -249,6 +249,15 @@ func (rc *Race) PrepareSlice(m Message) (*SliceJob, *ProblemError) {
 	}
 	r := rc.racers[i]
 	job := &SliceJob{ID: r.id, Req: req, Obj: o, Theta: append([]float64(nil), r.run.X...), Start: append([]float64(nil), rc.land.Start()...)}
+	if req.Kind == "between" {
+		j := rc.find(req.Other)
+		if j < 0 || j == i {
+			return nil, problem("slice.other", "between needs the id of another racer; %q is not one", req.Other)
+		}
+		// The line from this racer's solution to the other's.
+		job.Start = append([]float64(nil), rc.racers[j].run.X...)
+		job.Start, job.Theta = job.Theta, job.Start
+	}
 	if req.Kind == "plane" {
 		if len(r.snapshots) < 3 {
 			return nil, problem("slice.kind", "the racer has run too little for a trajectory plane: let it take a few steps")

@@ -764,3 +764,37 @@ func TestSliceCanBeCancelled(t *testing.T) {
 		t.Error("the slice was not cancelled")
 	}
 }
+
+func TestSliceBetweenTwoSolutions(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=60,h1=4,h2=0", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "sgd:lr=0.3"}}})
+	c.next("state")
+	to := 30.0
+	c.send(Message{Type: "seek", To: &to})
+	c.collect([]string{"a", "b"}, 31)
+	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "between", N: 9, Other: "b"}})
+	var row SliceRow
+	b, _ := json.Marshal(c.next("slice_row"))
+	json.Unmarshal(b, &row)
+	if len(row.TrainLoss) != 9 {
+		t.Fatalf("row %+v", row)
+	}
+	// α = 0 is racer a's loss, α = 1 racer b's (points 2 and 6 of −0.5 … 1.5).
+	land, _ := landscapes.Build("mlp:data=moons,n=60,h1=4,h2=0")
+	ra, _ := optim.Start(land, "adam:lr=0.05", land.Start(), 1)
+	rb, _ := optim.Start(land, "sgd:lr=0.3", land.Start(), 1)
+	for range 30 {
+		ra.Step()
+		rb.Step()
+	}
+	if math.Abs(float64(row.TrainLoss[2])-ra.F) > 1e-12 || math.Abs(float64(row.TrainLoss[6])-rb.F) > 1e-12 {
+		t.Errorf("between: %v at α = 0 and %v at α = 1; the racers' losses are %g and %g", row.TrainLoss[2], row.TrainLoss[6], ra.F, rb.F)
+	}
+	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "between", N: 9, Other: "a"}})
+	var e ErrorMessage
+	b, _ = json.Marshal(c.next("error"))
+	json.Unmarshal(b, &e)
+	if e.Problems[0].Field != "slice.other" {
+		t.Errorf("error %+v", e)
+	}
+}

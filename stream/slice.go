@@ -29,7 +29,7 @@ func runSlice(ctx context.Context, job *SliceJob, send func(any) bool) {
 	}
 	done := SliceDone{Type: "slice_done"}
 	switch req.Kind {
-	case "interpolate":
+	case "interpolate", "between":
 		send(SliceStart{Type: "slice_start", ID: job.ID, Kind: req.Kind, N: req.N, Rows: 1, Lo: -0.5, Hi: 1.5})
 		_, pts, err := o.Interpolate(ctx, job.Start, job.Theta, -0.5, 1.5, req.N)
 		if err == nil {
