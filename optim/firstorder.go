@@ -30,10 +30,11 @@ type evalPointer interface {
 // rule's look-ahead point), the gradient clipped by the oracle, the learning
 // rate taken from the schedule.
 type firstOrder struct {
-	rule      rule
-	sched     schedule
-	clipNorm  float64
-	clipValue float64
+	rule       rule
+	sched      schedule
+	clipNorm   float64
+	clipValue  float64
+	curriculum int // steps of easy-first minibatches
 
 	o  *Oracle
 	x  []float64
@@ -80,7 +81,7 @@ func firstOrderInfo(in *Info, newRule func(v landscapes.Values) (rule, error)) *
 		if err != nil {
 			return nil, err
 		}
-		return &firstOrder{rule: r, sched: s, clipNorm: v.Float("clip_norm"), clipValue: v.Float("clip_value")}, nil
+		return &firstOrder{rule: r, sched: s, clipNorm: v.Float("clip_norm"), clipValue: v.Float("clip_value"), curriculum: v.Int("curriculum")}, nil
 	}
 	return in
 }

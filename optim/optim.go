@@ -88,6 +88,9 @@ type Oracle struct {
 	stoch Stochastic
 	perm  []int
 	pos   int
+	// A curriculum draws the first batches from the easiest examples.
+	curriculum int
+	easy       []int
 
 	evals, hessEvals int
 }
@@ -129,10 +132,39 @@ func (o *Oracle) useMinibatches() {
 	o.perm = o.rng.Perm(st.Examples())
 }
 
+// Curriculum is a finite sum whose examples can be ordered easy to hard.
+type Curriculum interface {
+	EasyFirst() []int // positions 0 … Examples()−1, easiest first
+}
+
+// useCurriculum draws the minibatches of the first steps from a pool of the
+// easiest examples, 20% of them at the first step growing linearly to all
+// of them at the last (Bengio et al. 2009).
+func (o *Oracle) useCurriculum(steps int) {
+	c, ok := o.s.(Curriculum)
+	if !ok || o.stoch == nil || steps == 0 {
+		return
+	}
+	if easy := c.EasyFirst(); easy != nil {
+		o.curriculum, o.easy = steps, append([]int(nil), easy...)
+	}
+}
+
 // nextBatch deals the next minibatch; a short last one is dropped and the
 // examples reshuffled.
 func (o *Oracle) nextBatch() []int {
 	b := o.stoch.BatchSize()
+	if t := o.evals; t <= o.curriculum {
+		n := len(o.easy)
+		k := int(math.Ceil(float64(n) * math.Min(1, 0.2+0.8*float64(t-1)/float64(o.curriculum))))
+		k = max(k, b)
+		// A partial shuffle within the pool keeps the pool the easiest k.
+		for j := range b {
+			r := j + o.rng.IntN(k-j)
+			o.easy[j], o.easy[r] = o.easy[r], o.easy[j]
+		}
+		return o.easy[:b]
+	}
 	if o.pos+b > len(o.perm) {
 		o.rng.Shuffle(len(o.perm), func(i, j int) { o.perm[i], o.perm[j] = o.perm[j], o.perm[i] })
 		o.pos = 0
@@ -238,8 +270,9 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 	if c, ok := opt.(clipper); ok {
 		o.clipNorm, o.clipValue = c.clipping()
 	}
-	if _, ok := opt.(*firstOrder); ok {
+	if fo, ok := opt.(*firstOrder); ok {
 		o.useMinibatches() // the full-batch methods keep the full batch
+		o.useCurriculum(fo.curriculum)
 	}
 	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
 	if cont != nil {

@@ -754,3 +754,76 @@ func TestLogisticRegressionNewtonMatchesGonumBFGS(t *testing.T) {
 		t.Errorf("natural gradient ends at %v, Newton at %v", ng.X, r.X)
 	}
 }
+
+// recorder is a finite sum of n examples that records the minibatches it
+// is asked for; its easy-first order is n−1, n−2, …, 0.
+type recorder struct {
+	n       int
+	batches [][]int
+}
+
+func (r *recorder) Dim() int                            { return 2 }
+func (r *recorder) Func(x []float64) float64            { return x[0]*x[0] + x[1]*x[1] }
+func (r *recorder) Grad(dst, x []float64)               { dst[0], dst[1] = 2*x[0], 2*x[1] }
+func (r *recorder) Hess(dst *mat.SymDense, _ []float64) {}
+func (r *recorder) Examples() int                       { return r.n }
+func (r *recorder) BatchSize() int                      { return 8 }
+func (r *recorder) BatchGrad(dst, x []float64, batch []int) float64 {
+	r.batches = append(r.batches, append([]int(nil), batch...))
+	r.Grad(dst, x)
+	return r.Func(x)
+}
+func (r *recorder) EasyFirst() []int {
+	order := make([]int, r.n)
+	for i := range order {
+		order[i] = r.n - 1 - i
+	}
+	return order
+}
+
+func TestCurriculumDrawsTheEasiestFirst(t *testing.T) {
+	rec := &recorder{n: 80}
+	land := &landscapes.Landscape{Surface: rec, Info: &landscapes.Info{Name: "recorder"}}
+	r := start(t, land, "sgd:lr=0.01,curriculum=10", []float64{1, 1})
+	for range 12 {
+		r.Step()
+	}
+	for step, batch := range rec.batches {
+		t1 := step + 1
+		pool := 80
+		if t1 <= 10 {
+			pool = int(math.Ceil(80 * math.Min(1, 0.2+0.8*float64(t1-1)/10)))
+		}
+		seen := map[int]bool{}
+		for _, p := range batch {
+			// The easiest k examples are positions 79, 78, …, 80 − k.
+			if p < 80-pool || seen[p] {
+				t.Fatalf("step %d: position %d drawn from a pool of the easiest %d (batch %v)", t1, p, pool, batch)
+			}
+			seen[p] = true
+		}
+	}
+	if len(rec.batches) != 12 {
+		t.Errorf("%d minibatches for 12 steps", len(rec.batches))
+	}
+	// Without the key, the first batch comes from every example.
+	rec2 := &recorder{n: 80}
+	r2 := start(t, &landscapes.Landscape{Surface: rec2, Info: &landscapes.Info{Name: "recorder"}}, "sgd:lr=0.01", []float64{1, 1})
+	r2.Step()
+	low := false
+	for _, p := range rec2.batches[0] {
+		low = low || p < 64
+	}
+	if !low {
+		t.Errorf("without a curriculum the first batch %v looks drawn from the easiest", rec2.batches[0])
+	}
+}
+
+func TestEasyFirstOrdersByDistanceToTheOtherClass(t *testing.T) {
+	d := &nets.Dataset{Name: "line", D: 1, X: []float64{-3, -1, -0.2, 0.2, 1, 3}, Y: []int{0, 0, 0, 1, 1, 1}, Classes: 2}
+	order := d.EasyFirst([]int{0, 1, 2, 3, 4, 5})
+	// −3 and 3 are farthest from the other class; −0.2 and 0.2 nearest.
+	if order[0] != 0 && order[0] != 5 || order[5] != 2 && order[5] != 3 {
+		t.Errorf("easy-first order %v", order)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 )
 
@@ -313,4 +314,41 @@ func (b *Batches) Next() []int {
 	out := b.examples[b.pos : b.pos+b.size]
 	b.pos += b.size
 	return out
+}
+
+// EasyFirst orders the examples from easy to hard by a stated score: the
+// distance from an example to the nearest example of another class (far from
+// every other class is easy; Bengio et al. 2009's curriculum needs some such
+// ordering). For regression tasks the order is by the size of the target.
+func (d *Dataset) EasyFirst(examples []int) []int {
+	score := make([]float64, len(examples))
+	for a, i := range examples {
+		if d.Regression() {
+			var s float64
+			for _, t := range d.Target(i) {
+				s += t * t
+			}
+			score[a] = -s // small targets first
+			continue
+		}
+		best := math.Inf(1)
+		xi := d.Row(i)
+		for _, j := range examples {
+			if d.Y[j] == d.Y[i] {
+				continue
+			}
+			var s float64
+			for k, v := range d.Row(j) {
+				s += (v - xi[k]) * (v - xi[k])
+			}
+			best = math.Min(best, s)
+		}
+		score[a] = best
+	}
+	order := make([]int, len(examples))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return score[order[a]] > score[order[b]] })
+	return order
 }

@@ -34,6 +34,7 @@ type Objective struct {
 	Batch      int
 	mu         sync.Mutex // the model's scratch space is shared
 	scratch    []int
+	easy       []int // EasyFirst, once computed
 }
 
 // MaxDenseParams is the most parameters for which the dense Hessian or
@@ -100,4 +101,18 @@ func (o *Objective) BatchGrad(dst, x []float64, positions []int) float64 {
 		o.scratch = append(o.scratch, o.Train[p])
 	}
 	return o.Model.Grad(dst, x, o.scratch)
+}
+
+// EasyFirst is the training examples' positions ordered easy to hard (see
+// Dataset.EasyFirst), computed once; nil for models without a data set of
+// features (the RNN's sequences).
+func (o *Objective) EasyFirst() []int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.easy == nil {
+		if m, ok := o.Model.(*MLP); ok {
+			o.easy = m.Data.EasyFirst(o.Train)
+		}
+	}
+	return o.easy
 }
