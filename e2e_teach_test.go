@@ -49,6 +49,7 @@ var lessonOutcomes = map[string]struct {
 	"sgd-noise-and-schedules": {300, `fin(r2) < fin(r1) / 10`},
 	"coordinate-descent":      {200, `r1.reached && !r3.reached`},
 	"networks-spirals":        {1500, `[r1, r2, r3].every((r) => r.diag.net.train_err < 0.05) && document.querySelectorAll('#netview .net-tile').length === 3`},
+	"network-landscapes":      {300, `[r1, r2].every((r) => r.diag.net.train_err < 0.1) && !document.getElementById('slices').hidden`},
 	"initialization":          {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
 	"rnn-exploding-gradients": {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
 	"deep-linear-plateaus":    {900, `(() => { const f = r1.f; return f[30] > 0.95 * f[0] && f[120] < 0.5 && Math.abs(f[240] - f[120]) < 0.1 * f[120] && f[900] < 0.03; })()`},

@@ -133,6 +133,14 @@ var Lessons = []pages.Lesson{
 		Question: "What do the hidden layers' activation spreads show, and how low can the loss go from a zero start?",
 		Surface:  "mlp:data=moons,h1=16,h2=16,init=zeros", Racers: []string{"sgd:lr=0.5", "adam:lr=0.02"}, Clock: "iterations", Speed: 60,
 	},
+	{
+		Slug: "network-landscapes", Title: "Looking at a network's loss landscape", Section: "8.2.7",
+		Text: "Two optimizers train the same tanh network on moons. Below the tiles, compute views of the loss around a racer: a slice along two random directions rescaled filter by filter (Li et al. 2018), " +
+			"the plane of its trajectory with how faithful that flat picture is, the line from the initial weights, the line between the two solutions, " +
+			"a map of the Hessian's smallest eigenvalue, and the Hessian's spectrum. Two-dimensional pictures of a million-dimensional function can mislead; the faithfulness check says when.",
+		Question: "Is there a barrier on the line between the two solutions, and how much of the path does the trajectory plane hold?",
+		Surface:  "mlp:data=moons,n=160,h1=12,h2=12,batch=16", Racers: []string{"adam:lr=0.02", "sgd:lr=0.3,momentum=0.5"}, Clock: "iterations", Speed: 60,
+	},
 }
 
 func handleLessons() http.Handler {
