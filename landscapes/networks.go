@@ -99,7 +99,7 @@ func init() {
 		Explain: "The cross-entropy of a small network on real minibatches, as a function of all its weights. " +
 			"First-order methods see minibatches; the others the whole training set. Its curvature comes from exact Hessian-vector products " +
 			"(Lanczos gives the extreme eigenvalues), so a negative eigenvalue shows a saddle (ch. 8.1, 8.2).",
-		Params: mlpParams, View: [4]float64{-3, 3, -3, 3},
+		Params: mlpParams, View: [4]float64{-3, 3, -3, 3}, PerturbBlur: true,
 		startFor: mlpStart,
 		build: func(v Values) Surface {
 			o, err := mlpModel(v)
@@ -129,7 +129,7 @@ func init() {
 			{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
 			{Name: "batch", Kind: Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
 		},
-		View: [4]float64{-3, 3, -3, 3},
+		View: [4]float64{-3, 3, -3, 3}, PerturbBlur: true,
 		startFor: func(v Values) []float64 {
 			o := deepLinear(v)
 			theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale")}.Weights(o.Model.(*nets.MLP), uint64(v.Int("init_seed")))
@@ -173,7 +173,7 @@ func init() {
 			{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
 			{Name: "batch", Kind: Integer, Default: 20, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
 		},
-		View: [4]float64{-3, 3, -3, 3},
+		View: [4]float64{-3, 3, -3, 3}, PerturbBlur: true,
 		startFor: func(v Values) []float64 {
 			return rnnModel(v).Model.(*nets.RNN).InitWeights(v.Float("gain"), uint64(v.Int("init_seed")))
 		},

@@ -31,6 +31,11 @@ type Info struct {
 	ExactBlur bool
 	// Canonical marks the surfaces of the spec; the others are extras.
 	Canonical bool
+	// PerturbBlur marks the networks: a continuation racer smooths them by a
+	// fresh Gaussian perturbation of the weights at every gradient (one
+	// sample), since averaging hundreds of passes over the data per step
+	// would not be interactive; a fixed blur of the landscape is refused.
+	PerturbBlur bool
 
 	build func(v Values) Surface
 	// critical gives stationary points, exact or approximate; Build's
@@ -131,6 +136,9 @@ func Build(spec string) (*Landscape, error) {
 	v, err := Resolve(spec, in.Name, in.AllParams(), keys, vals)
 	if err != nil {
 		return nil, err
+	}
+	if in.PerturbBlur && v.Float("blur") > 0 {
+		return nil, &SpecError{Spec: spec, Problems: []Problem{{Field: "blur", Message: in.Name + ": a network's loss is not blurred as a whole (each point would cost hundreds of passes over the data); give a racer a continuation schedule (blur_from) instead, which smooths it by weight perturbation"}}}
 	}
 	l := &Landscape{Info: in, Values: v, Spec: v.Canonical(in.Name), Blur: v.Float("blur"), Noise: v.Float("noise")}
 	l.Surface = in.build(v)

@@ -262,7 +262,7 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 	seen := land.Surface
 	var cont *landscapes.Continuation
 	if from := v.Float("blur_from"); from > 0 && land.Values.Has("blur") {
-		cont = landscapes.NewContinuation(land)
+		cont = landscapes.NewContinuation(land, seed)
 		cont.SetBlur(from)
 		seen = cont
 	}

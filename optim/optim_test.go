@@ -827,3 +827,29 @@ func TestEasyFirstOrdersByDistanceToTheOtherClass(t *testing.T) {
 		t.Errorf("easy-first order %v", order)
 	}
 }
+
+func TestContinuationOnANetworkPerturbsTheWeights(t *testing.T) {
+	land := build(t, "deeplinear:n=40,batch=0")
+	x0 := land.Start()
+	r := start(t, land, "gd:lr=0.05,blur_from=0.5,blur_steps=10", x0)
+	r.Step()
+	rng := rand.New(rand.NewPCG(1, 0xb1e2))
+	p := make([]float64, len(x0))
+	for i, v := range x0 {
+		p[i] = v + 0.5*rng.NormFloat64()
+	}
+	g := make([]float64, len(x0))
+	land.Grad(g, p)
+	want := append([]float64(nil), x0...)
+	floats.AddScaled(want, -0.05, g)
+	if !floats.EqualApprox(r.X, want, 1e-14) {
+		t.Error("the first continuation step is not a gradient step at the perturbed weights")
+	}
+	if r.F != land.Func(r.X) {
+		t.Error("the recorded loss is not the unperturbed one")
+	}
+	// A network's landscape is not blurred as a whole.
+	if _, err := landscapes.Build("mlp:blur=0.5"); err == nil || !strings.Contains(err.Error(), "blur_from") {
+		t.Errorf("mlp:blur=0.5 gave %v; want a refusal pointing at blur_from", err)
+	}
+}

@@ -547,7 +547,7 @@ func (rc *Race) Surface(reason string) SurfaceMessage {
 	s := rc.displayBlur()
 	rc.shown = s
 	land := rc.land
-	if s != land.Blur {
+	if s != land.Blur && !land.Info.PerturbBlur {
 		land = land.WithBlur(s)
 	}
 	m := surfaceMessage(land, rc.start, rc.view)
@@ -567,6 +567,9 @@ func (rc *Race) displayBlur() float64 {
 // Morphed says whether the displayed blur has moved enough since the surface
 // was last sent to send it again.
 func (rc *Race) Morphed() bool {
+	if rc.land.Info.PerturbBlur {
+		return false // a network has no map to morph
+	}
 	s := rc.displayBlur()
 	return math.Abs(s-rc.shown) > 0.02*math.Max(s, rc.shown) || (s == 0) != (rc.shown == 0)
 }
