@@ -606,7 +606,7 @@ func TestBadSpecs(t *testing.T) {
 		{"adam:foo=1", `adam has no parameter "foo"; accepted: lr, beta1, beta2, eps, weight_decay, clip_norm`},
 		{"sgd:nesterov=true", "nesterov=true needs momentum > 0 and dampening = 0"},
 		{"sgd:nesterov=true,momentum=0.9,dampening=0.1", "nesterov=true needs momentum > 0 and dampening = 0"},
-		{"adam:gamma=0.3", "gamma belongs to schedule=step; this spec has schedule=constant"},
+		{"adam:gamma=0.3", "gamma belongs to schedule=step or exponential; this spec has schedule=constant"},
 		{"adam:schedule=linear,t_max=3", "t_max belongs to schedule=cosine"},
 		{"adam:schedule=warp", "schedule takes one of constant, step, exponential, linear, inverse, cosine"},
 		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: blur_from, blur_steps`},

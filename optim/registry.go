@@ -3,6 +3,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/saddle-viz/saddle/landscapes"
 )
@@ -169,11 +170,15 @@ func newSchedule(v landscapes.Values) (schedule, error) {
 		start: v.Float("start_factor"), end: v.Float("end_factor"), decay: v.Float("decay"), etaMin: v.Float("eta_min"),
 		stepSize: v.Int("step_size"), totalIters: v.Int("total_iters"), tMax: v.Int("t_max")}
 	own := scheduleKeys[s.kind]
-	for k, keys := range scheduleKeys {
-		for _, key := range keys {
-			if v.Given(key) && !contains(own, key) {
-				return s, fieldError{key, fmt.Sprintf("%s belongs to schedule=%s; this spec has schedule=%s", key, k, s.kind)}
+	for _, p := range modifierParams {
+		var owners []string
+		for _, name := range scheduleNames { // in a fixed order, unlike the map
+			if contains(scheduleKeys[name], p.Name) {
+				owners = append(owners, name)
 			}
+		}
+		if owners != nil && v.Given(p.Name) && !contains(own, p.Name) {
+			return s, fieldError{p.Name, fmt.Sprintf("%s belongs to schedule=%s; this spec has schedule=%s", p.Name, strings.Join(owners, " or "), s.kind)}
 		}
 	}
 	if s.kind == "exponential" && !v.Given("gamma") {
