@@ -256,6 +256,9 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 	if err != nil {
 		return nil, err
 	}
+	if info.Modifiers && v.Int("pretrain") > 0 {
+		opt = &pretrained{inner: withoutKey(spec, "pretrain"), steps: v.Int("pretrain"), seed: seed}
+	}
 	if len(x0) != land.Dim() {
 		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), land.Info.Name, land.Dim())
 	}

@@ -853,3 +853,36 @@ func TestContinuationOnANetworkPerturbsTheWeights(t *testing.T) {
 		t.Errorf("mlp:blur=0.5 gave %v; want a refusal pointing at blur_from", err)
 	}
 }
+
+func TestGreedyLayerWisePretraining(t *testing.T) {
+	land := build(t, "mlp:data=moons,n=80,h1=5,h2=4,batch=16")
+	m := land.Surface.(*nets.Objective).Model.(*nets.MLP)
+	x0 := land.Start()
+	r := start(t, land, "adam:lr=0.02,pretrain=10", x0)
+	l1 := layerEnd(m, 1)
+	l2 := layerEnd(m, 2)
+	for range 10 { // stage 1: only layer 1 moves
+		r.Step()
+	}
+	if floats.Equal(r.X[:l1], x0[:l1]) || !floats.Equal(r.X[l1:], x0[l1:]) {
+		t.Fatal("stage 1 must train layer 1 and leave the layers above at their initial values")
+	}
+	for range 10 { // stage 2: layers 1 and 2
+		r.Step()
+	}
+	if floats.Equal(r.X[l1:l2], x0[l1:l2]) || !floats.Equal(r.X[l2:], x0[l2:]) {
+		t.Fatal("stage 2 must train layer 2 and leave the output layer")
+	}
+	r.Step() // fine-tuning starts with the last stage's output layer
+	if floats.Equal(r.X[l2:], x0[l2:]) {
+		t.Fatal("fine-tuning did not take the last stage's output layer")
+	}
+	if r.Evals() != 21 {
+		t.Errorf("%d evaluations after 21 steps", r.Evals())
+	}
+	// A surface has no layers.
+	s := start(t, build(t, "rosenbrock"), "adam:pretrain=5", []float64{0, 0})
+	if s.Status != Refused || !strings.Contains(s.Reason, "hidden layers") {
+		t.Errorf("pretraining on a surface: %s %q", s.Status, s.Reason)
+	}
+}

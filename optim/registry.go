@@ -133,6 +133,7 @@ var modifierParams = []landscapes.Param{
 	{Name: "clip_norm", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Doc: "rescale the gradient to at most this norm (0 = off), as clip_grad_norm_"},
 	{Name: "clip_value", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Doc: "clamp each gradient coordinate to ±this (0 = off), as clip_grad_value_"},
 	{Name: "curriculum", Kind: landscapes.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: for this many steps draw minibatches from the easiest examples first (20% growing to all; easy = far from every other class); 0 = off"},
+	{Name: "pretrain", Kind: landscapes.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: greedy layer-wise pretraining, this many steps per hidden layer (each with a fresh output layer), then fine-tuning of the whole; 0 = off"},
 	{Name: "schedule", Kind: landscapes.Choice, Choices: scheduleNames, Doc: "learning-rate schedule, stepped after every optimizer step"},
 	{Name: "step_size", Kind: landscapes.Integer, Default: 50, Min: 1, Max: 1e6, Doc: "schedule=step: steps between decays"},
 	{Name: "gamma", Kind: landscapes.Real, Default: 0.5, Min: 0, Max: 1, Doc: "schedule=step or exponential: decay factor", DefaultText: "0.5 (step), 0.99 (exponential)"},

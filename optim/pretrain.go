@@ -1,0 +1,135 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
+)
+
+// pretrained is greedy supervised layer-wise pretraining followed by
+// fine-tuning (Bengio et al. 2007; Goodfellow et al. 2016, sec. 8.7.4): stage
+// k trains hidden layers 1 … k with a fresh output layer on top for `steps`
+// iterations, starting from the layers the previous stage left; then the
+// whole network is fine-tuned, its output layer taken from the last stage.
+// Every stage and the fine-tuning use the racer's own optimizer and
+// minibatches. The reported iterate is always the whole network's weights,
+// with the layers not yet trained at their initial values.
+type pretrained struct {
+	inner string // the optimizer's spec without the pretrain key
+	steps int
+	seed  uint64
+
+	o      *Oracle
+	obj    *nets.Objective
+	mlp    *nets.MLP
+	land   *landscapes.Landscape
+	theta  []float64 // the whole network's weights
+	stage  int       // 1 … hidden layers; hidden+1 is fine-tuning
+	run    *Run
+	sub    *nets.MLP // the network of the current stage
+	evals0 int
+}
+
+func (p *pretrained) clipping() (float64, float64) { return 0, 0 }
+
+func (p *pretrained) Init(o *Oracle, x0 []float64) error {
+	obj, ok := o.s.(*nets.Objective)
+	var mlp *nets.MLP
+	if ok {
+		mlp, ok = obj.Model.(*nets.MLP)
+	}
+	if !ok || mlp.Layers() < 2 {
+		return fmt.Errorf("pretraining is for networks with hidden layers (mlp, deeplinear); this landscape has none")
+	}
+	p.o, p.obj, p.mlp = o, obj, mlp
+	p.theta = append([]float64(nil), x0...)
+	p.land = &landscapes.Landscape{Info: &landscapes.Info{Name: "stage"}}
+	return p.startStage(1)
+}
+
+// startStage builds stage k's network: the whole network's layers 1 … k and
+// a fresh output layer (drawn like Glorot's from the seed), or at the end the
+// whole network.
+func (p *pretrained) startStage(k int) error {
+	p.stage = k
+	hidden := p.mlp.Layers() - 1
+	if k > hidden {
+		p.sub = p.mlp
+		p.land.Surface = p.obj
+		return p.begin(append([]float64(nil), p.theta...))
+	}
+	sub := nets.NewMLP(p.mlp.Data, p.mlp.Sizes[1:k+1], p.mlp.Act, p.mlp.L2)
+	p.sub = sub
+	p.land.Surface = &nets.Objective{Model: sub, Train: p.obj.Train, Val: p.obj.Val, Batch: p.obj.Batch}
+	x, _ := nets.Init{Scheme: "glorot"}.Weights(sub, p.seed+uint64(k))
+	copy(x, p.theta[:layerEnd(p.mlp, k)]) // the trained layers below
+	return p.begin(x)
+}
+
+// layerEnd is where layer k's parameters end in θ.
+func layerEnd(m *nets.MLP, k int) int {
+	n := 0
+	for l := 1; l <= k; l++ {
+		n += m.Rows(l)*m.Sizes[l-1] + m.Rows(l)
+	}
+	return n
+}
+
+func (p *pretrained) begin(x0 []float64) error {
+	r, err := Start(p.land, p.inner, x0, p.seed)
+	if err != nil {
+		return err
+	}
+	if r.Status != Running {
+		return fmt.Errorf("%s", r.Reason)
+	}
+	p.run, p.evals0 = r, 0
+	return nil
+}
+
+func (p *pretrained) Step() Report {
+	hidden := p.mlp.Layers() - 1
+	if p.stage <= hidden && p.run.Iter >= p.steps {
+		// The stage is done: keep its layers and, after the last stage, its
+		// output layer as the whole network's.
+		copy(p.theta[:layerEnd(p.mlp, p.stage)], p.run.X)
+		if p.stage == hidden {
+			out := p.run.X[layerEnd(p.sub, p.stage):]
+			copy(p.theta[layerEnd(p.mlp, hidden):], out)
+		}
+		if err := p.startStage(p.stage + 1); err != nil {
+			return Report{X: p.theta, Status: Refused, Reason: err.Error(), LR: math.NaN(), Damping: math.NaN()}
+		}
+	}
+	moved := p.run.Step()
+	p.o.evals += p.run.Evals() - p.evals0
+	p.evals0 = p.run.Evals()
+	rep := p.run.Last
+	if !moved {
+		return Report{X: p.theta, Status: p.run.Status, Reason: p.run.Reason, LR: math.NaN(), Damping: math.NaN()}
+	}
+	if p.stage > hidden {
+		copy(p.theta, p.run.X)
+	} else {
+		copy(p.theta[:layerEnd(p.mlp, p.stage)], p.run.X)
+	}
+	return Report{X: p.theta, LR: rep.LR, Damping: rep.Damping, Probes: nil}
+}
+
+// withoutKey removes a key from a spec.
+func withoutKey(spec, key string) string {
+	name, keys, vals, _ := landscapes.Split(spec)
+	var parts []string
+	for i, k := range keys {
+		if k != key {
+			parts = append(parts, k+"="+vals[i])
+		}
+	}
+	if len(parts) == 0 {
+		return name
+	}
+	return name + ":" + strings.Join(parts, ",")
+}
