@@ -141,6 +141,28 @@ var Lessons = []pages.Lesson{
 		Question: "Is there a barrier on the line between the two solutions, and how much of the path does the trajectory plane hold?",
 		Surface:  "mlp:data=moons,n=160,h1=12,h2=12,batch=16", Racers: []string{"adam:lr=0.02", "sgd:lr=0.3,momentum=0.5"}, Clock: "iterations", Speed: 60,
 	},
+	{
+		Slug: "curriculum", Title: "Curriculum learning", Section: "8.7.6",
+		Text: "Both racers train the same network on noisy spirals with the same minibatch size. The second follows a curriculum for 400 steps: its minibatches come from the easiest examples first " +
+			"(easy meaning far from every example of the other class), 20% of them at the start, growing to all. " +
+			"Here the curriculum racer gets ahead while its pool grows; once it trains on everything the two end close.",
+		Question: "When does the curriculum racer lead, and does its lead last?",
+		Surface:  "mlp:data=spirals,n=300,h1=24,h2=24,act=relu,batch=20,label_noise=0.1", Racers: []string{"adam:lr=0.01", "adam:lr=0.01,curriculum=400"}, Clock: "iterations", Speed: 60,
+	},
+	{
+		Slug: "pretraining", Title: "Greedy layer-wise pretraining", Section: "8.7.4",
+		Text: "A network of four hidden layers starts from small weights. The second racer pretrains greedily: 100 steps for layer 1 with a fresh output layer on top, then layer 2 on top of it, and so on, " +
+			"and only then fine-tunes the whole network. While it pretrains, the whole network's loss hardly moves, since the layers above wait at their initial values; when fine-tuning starts it falls at once.",
+		Question: "How does the whole network's loss behave during each stage, and where does each racer end?",
+		Surface:  "mlp:data=moons,n=200,h1=16,h2=16,h3=16,h4=16,init=normal,init_scale=0.1,batch=20", Racers: []string{"sgd:lr=0.3", "sgd:lr=0.3,pretrain=100"}, Clock: "iterations", Speed: 60,
+	},
+	{
+		Slug: "continuation-network", Title: "Smoothing a network's loss", Section: "8.7.6",
+		Text: "Continuation on a network: the second racer takes every gradient at weights perturbed by Gaussian noise of size 0.3, lowered to 0 over 400 steps, which descends the loss averaged over that noise, a smoothed landscape. " +
+			"The smoothing costs progress while the noise is large; as it fades the racer descends the real loss.",
+		Question: "How much slower is the smoothed racer while the noise lasts, and what happens once it fades?",
+		Surface:  "mlp:data=spirals,n=300,h1=24,h2=24,act=relu,batch=20,label_noise=0.1", Racers: []string{"adam:lr=0.01", "adam:lr=0.01,blur_from=0.3,blur_steps=400"}, Clock: "iterations", Speed: 60,
+	},
 }
 
 func handleLessons() http.Handler {
