@@ -328,6 +328,9 @@ func TestBrowserSlices(t *testing.T) {
 	if painted < 1000 {
 		t.Errorf("the plane drew %d coloured pixels", painted)
 	}
+	if !eval[bool](t, ctx, `!document.getElementById('slice-line').parentElement.hidden`) {
+		t.Error("the plane's faithfulness chart is not shown")
+	}
 	screenshot(t, ctx, "slice-plane")
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "interpolate"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the interpolation", `document.getElementById('slice-caption').textContent.includes('initial weights') && document.getElementById('slice-progress').hidden`)
@@ -343,7 +346,7 @@ func TestBrowserSlices(t *testing.T) {
 	do(t, ctx, chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the line between solutions", `document.getElementById('slice-caption').textContent.includes("other racer's") && document.getElementById('slice-progress').hidden`)
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "eigmap"), chromedp.SetValue(chromedp.ID("slice-n"), "7"), chromedp.Click(chromedp.ID("slice-go")))
-	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue')`)
+	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue') && document.getElementById('slice-caption').textContent.includes('the largest eigenvalue ranges')`)
 	screenshot(t, ctx, "slice-eigmap")
 	// A large slice can be cancelled from its button.
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "101"), chromedp.Click(chromedp.ID("slice-go")))

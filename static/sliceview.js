@@ -54,6 +54,15 @@ export class SliceView {
       this.job.truth = msg.truth;
       this.job.projected = msg.projected;
       this.drawMap();
+      // Beside the plane: the true loss along the path and the loss at its
+      // projections onto the plane.
+      const xs = msg.truth.map((_, i) => i);
+      this.line.canvas.parentElement.hidden = false;
+      this.line.set([
+        { key: 'truth', index: 0, x: xs, y: msg.truth },
+        { key: 'projected', index: 0, x: xs, y: msg.projected, dashed: true },
+      ], ['#0072B2'], 'point of the path: true loss (solid), at its projection (dashed)');
+      this.line.draw();
     }
   }
 
@@ -165,7 +174,11 @@ SliceView.prototype.drawEigMap = function () {
       if (v < 0) negative++;
     });
   });
-  if (j.got === j.rows.length) this.caption.textContent = this.caption.textContent.replace(/ \(.*% of the points.*$/, '') + ` (${(100 * negative / total).toFixed(0)}% of the points have a negative eigenvalue; colours saturate at |λ| = ${scale.toPrecision(3)}).`;
+  if (j.got === j.rows.length) {
+    let lo = Infinity, hi = -Infinity;
+    for (const r of j.rows) for (const v of r.eig_max) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    this.caption.textContent = this.caption.textContent.replace(/ \(.*% of the points.*$/, '') + ` (${(100 * negative / total).toFixed(0)}% of the points have a negative eigenvalue; colours saturate at |λ| = ${scale.toPrecision(3)}; the largest eigenvalue ranges from ${lo.toPrecision(3)} to ${hi.toPrecision(3)} over the slice).`;
+  }
 };
 
 /** drawSpectrum draws the stochastic Lanczos quadrature density of the
