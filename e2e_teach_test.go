@@ -339,6 +339,9 @@ func TestBrowserSlices(t *testing.T) {
 		for (let i = 0; i < d.length; i += 4) if (d[i] < 60 && d[i + 1] > 90 && d[i + 2] > 150) return true; // the blue line
 		return false;
 	})()`)
+	if !eval[bool](t, ctx, `!document.getElementById('slice-error').hidden && document.getElementById('slice-error').width > 0`) {
+		t.Error("the interpolation's error chart is not shown")
+	}
 	screenshot(t, ctx, "slice-interpolation")
 	// Between the two racers' solutions.
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "between"))
@@ -346,7 +349,15 @@ func TestBrowserSlices(t *testing.T) {
 	do(t, ctx, chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the line between solutions", `document.getElementById('slice-caption').textContent.includes("other racer's") && document.getElementById('slice-progress').hidden`)
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "eigmap"), chromedp.SetValue(chromedp.ID("slice-n"), "7"), chromedp.Click(chromedp.ID("slice-go")))
-	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue') && document.getElementById('slice-caption').textContent.includes('the largest eigenvalue ranges')`)
+	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue') && document.getElementById('slice-caption').textContent.includes('the largest eigenvalue, on the right')`)
+	// The right half is the λmax map in viridis: no grey background left there.
+	if grey := eval[int](t, ctx, `(() => {
+		const c = document.getElementById('slice-map'), d = c.getContext('2d').getImageData(Math.ceil(c.width * 0.52), 0, Math.floor(c.width * 0.46), c.height).data;
+		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 238 && d[i + 1] === 238 && d[i + 2] === 238) n++;
+		return n;
+	})()`); grey > 0 {
+		t.Errorf("the largest-eigenvalue map left %d pixels unpainted", grey)
+	}
 	screenshot(t, ctx, "slice-eigmap")
 	// A large slice can be cancelled from its button.
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "101"), chromedp.Click(chromedp.ID("slice-go")))

@@ -10,9 +10,10 @@ import { traceContours } from './landscape.js';
 import { Chart } from './charts.js';
 
 export class SliceView {
-  constructor(canvas, lineCanvas, progress, caption) {
+  constructor(canvas, lineCanvas, errorCanvas, progress, caption) {
     this.canvas = canvas;
     this.line = new Chart(lineCanvas, 'log');
+    this.error = new Chart(errorCanvas, 'linear');
     this.progress = progress;
     this.caption = caption;
     this.job = null;
@@ -29,7 +30,7 @@ export class SliceView {
     this.line.canvas.parentElement.hidden = !line;
     const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', between: 'the line from the racer\'s solution (α = 0) to the other racer\'s (α = 1)', eigmap: 'two random filter-normalized directions' }[msg.kind];
     this.lineLabel = msg.kind === 'between' ? 'α (0: this racer, 1: the other)' : 'α (0: initial weights, 1: the racer\'s)';
-    this.caption.textContent = (msg.kind === 'eigmap' ? 'The Hessian\'s smallest eigenvalue (vermillion where negative: saddle regions; blue where positive) along ' : 'Training loss along ') + what + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.';
+    this.caption.textContent = (msg.kind === 'eigmap' ? 'The Hessian\'s smallest eigenvalue (left: vermillion where negative, at saddles; blue where positive) and largest (right) along ' : 'Training loss along ') + what + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.';
   }
 
   row(msg) {
@@ -58,6 +59,7 @@ export class SliceView {
       // projections onto the plane.
       const xs = msg.truth.map((_, i) => i);
       this.line.canvas.parentElement.hidden = false;
+      this.error.canvas.hidden = true;
       this.line.set([
         { key: 'truth', index: 0, x: xs, y: msg.truth },
         { key: 'projected', index: 0, x: xs, y: msg.projected, dashed: true },
@@ -72,8 +74,15 @@ export class SliceView {
     this.line.set([
       { key: 'train', index: 0, x: xs, y: r.train_loss },
       { key: 'val', index: 0, x: xs, y: r.val_loss, dashed: true },
-    ], ['#0072B2'], this.lineLabel);
+    ], ['#0072B2'], this.lineLabel + ': loss');
     this.line.draw();
+    this.error.canvas.hidden = !r.train_err;
+    if (!r.train_err) return;
+    this.error.set([
+      { key: 'train', index: 0, x: xs, y: r.train_err },
+      { key: 'val', index: 0, x: xs, y: r.val_err || [], dashed: true },
+    ], ['#0072B2'], '0-1 error');
+    this.error.draw();
   }
 
   drawMap() {
@@ -153,9 +162,11 @@ function diverging(t) {
 
 SliceView.prototype.drawEigMap = function () {
   const j = this.job, n = j.n, size = 300, c = this.canvas;
-  const ctx = fitCanvas(c, size);
+  // Two maps side by side: the smallest eigenvalue (diverging: negative is
+  // vermillion) and the largest (viridis, log scale).
+  const ctx = fitCanvas(c, 2 * size + 12, size);
   ctx.fillStyle = '#eee';
-  ctx.fillRect(0, 0, size, size);
+  ctx.fillRect(0, 0, 2 * size + 12, size);
   // The colour scale is the 90th percentile of |λ|, so one extreme point
   // does not wash out the rest.
   const mags = [];
@@ -174,10 +185,22 @@ SliceView.prototype.drawEigMap = function () {
       if (v < 0) negative++;
     });
   });
+  let maxLo = Infinity, maxHi = -Infinity;
+  for (const r of j.rows) if (r) for (const v of r.eig_max) { maxLo = Math.min(maxLo, v); maxHi = Math.max(maxHi, v); }
+  const lg = (v) => Math.log10(Math.max(v, 1e-12));
+  j.rows.forEach((r, row) => {
+    if (!r) return;
+    r.eig_max.forEach((v, col) => {
+      const t = maxHi > maxLo ? (lg(v) - lg(maxLo)) / (lg(maxHi) - lg(maxLo) || 1) : 0.5;
+      const [R, G, B] = viridis(t);
+      ctx.fillStyle = `rgb(${R},${G},${B})`;
+      ctx.fillRect(size + 12 + col * cell, (n - 1 - row) * cell, cell + 0.5, cell + 0.5);
+    });
+  });
   if (j.got === j.rows.length) {
     let lo = Infinity, hi = -Infinity;
     for (const r of j.rows) for (const v of r.eig_max) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    this.caption.textContent = this.caption.textContent.replace(/ \(.*% of the points.*$/, '') + ` (${(100 * negative / total).toFixed(0)}% of the points have a negative eigenvalue; colours saturate at |λ| = ${scale.toPrecision(3)}; the largest eigenvalue ranges from ${lo.toPrecision(3)} to ${hi.toPrecision(3)} over the slice).`;
+    this.caption.textContent = this.caption.textContent.replace(/ \(.*% of the points.*$/, '') + ` (${(100 * negative / total).toFixed(0)}% of the points have a negative eigenvalue; colours saturate at |λ| = ${scale.toPrecision(3)}; the largest eigenvalue, on the right in viridis, ranges from ${lo.toPrecision(3)} to ${hi.toPrecision(3)} over the slice).`;
   }
 };
 
