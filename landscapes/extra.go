@@ -187,16 +187,7 @@ func spectrumMatrix(n, k int, kappa float64, seed uint64) *mat.SymDense {
 			q.Set(i, i, 1)
 		}
 	} else {
-		rng := rand.New(rand.NewPCG(seed, 0x5add1e))
-		g := mat.NewDense(n, n, nil)
-		for i := range n {
-			for j := range n {
-				g.Set(i, j, rng.NormFloat64())
-			}
-		}
-		var qr mat.QR
-		qr.Factorize(g)
-		qr.QTo(q)
+		q = nets.RandomOrthogonal(rand.New(rand.NewPCG(seed, 0x5add1e)), n)
 	}
 	a := mat.NewSymDense(n, nil)
 	for i := range n {

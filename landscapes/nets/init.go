@@ -58,17 +58,7 @@ func (in Init) Weights(m *MLP, seed uint64) ([]float64, error) {
 				W[i] = in.Scale
 			}
 		case "orthogonal":
-			n := max(fanIn, fanOut)
-			g := mat.NewDense(n, n, nil)
-			for i := range n {
-				for j := range n {
-					g.Set(i, j, rng.NormFloat64())
-				}
-			}
-			var qr mat.QR
-			qr.Factorize(g)
-			var q mat.Dense
-			qr.QTo(&q)
+			q := RandomOrthogonal(rng, max(fanIn, fanOut))
 			for i := range fanOut {
 				for j := range fanIn {
 					W[i*fanIn+j] = in.Scale * q.At(i, j)
@@ -126,4 +116,20 @@ func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) 
 		grad[l] = math.Sqrt(math.Max(0, g2[l]/countG[l]-(g1[l]/countG[l])*(g1[l]/countG[l])))
 	}
 	return act, grad
+}
+
+// RandomOrthogonal returns the Q of the QR factorization of an n×n matrix of
+// standard normal draws taken row by row from rng (Mezzadri 2007).
+func RandomOrthogonal(rng *rand.Rand, n int) *mat.Dense {
+	g := mat.NewDense(n, n, nil)
+	for i := range n {
+		for j := range n {
+			g.Set(i, j, rng.NormFloat64())
+		}
+	}
+	var qr mat.QR
+	qr.Factorize(g)
+	var q mat.Dense
+	qr.QTo(&q)
+	return &q
 }

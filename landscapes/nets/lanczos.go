@@ -16,6 +16,14 @@ import (
 // sec. 10.1). gonum has no Lanczos solver, hence this one; k ≪ n keeps it
 // cheap. It returns the Ritz values in ascending order.
 func Lanczos(n, k int, mul func(dst, v []float64), seed uint64) []float64 {
+	es := lanczosEigen(n, k, mul, seed, false)
+	return es.Values(nil)
+}
+
+// lanczosEigen runs k Lanczos steps and factorizes the tridiagonal matrix T
+// they build (diagonal alpha, off-diagonal beta), with its eigenvectors when
+// asked.
+func lanczosEigen(n, k int, mul func(dst, v []float64), seed uint64, vectors bool) *mat.EigenSym {
 	alpha, beta := lanczosT(n, k, mul, seed)
 	m := len(alpha)
 	t := mat.NewSymDense(m, nil)
@@ -26,8 +34,8 @@ func Lanczos(n, k int, mul func(dst, v []float64), seed uint64) []float64 {
 		}
 	}
 	var es mat.EigenSym
-	es.Factorize(t, false)
-	return es.Values(nil)
+	es.Factorize(t, vectors)
+	return &es
 }
 
 // lanczosT runs k Lanczos steps from a random unit vector and returns the

@@ -240,17 +240,7 @@ type Density struct {
 func SpectralDensity(n, m, probes int, mul func(dst, v []float64), seed uint64) Density {
 	var d Density
 	for p := range probes {
-		alpha, beta := lanczosT(n, m, mul, seed+uint64(p))
-		k := len(alpha)
-		t := mat.NewSymDense(k, nil)
-		for i := range k {
-			t.SetSym(i, i, alpha[i])
-			if i+1 < k {
-				t.SetSym(i, i+1, beta[i])
-			}
-		}
-		var es mat.EigenSym
-		es.Factorize(t, true)
+		es := lanczosEigen(n, m, mul, seed+uint64(p), true)
 		vals := es.Values(nil)
 		var q mat.Dense
 		es.VectorsTo(&q)
