@@ -312,6 +312,30 @@ func TestBrowserDigitsShowsConfusionMatrices(t *testing.T) {
 	screenshot(t, ctx, "digits-confusion")
 }
 
+// TestBrowserBadRacerInLinkIsLeftOut: a link with one bad racer spec races
+// the others and names the bad one.
+func TestBrowserBadRacerInLinkIsLeftOut(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=saddle&opt=adam:lr=abc&opt=newton&opt=sgd:momentum=7&t=3")
+	if got := eval[string](t, ctx, `window.saddle.state.racers.map((r) => r.spec).join(' ')`); got != "newton" {
+		t.Errorf("the racers are %q, want newton alone", got)
+	}
+	msg := eval[string](t, ctx, `document.querySelector('[data-error-for="surface"]').textContent`)
+	for _, want := range []string{"racers[0].opt.lr", "[0, 100]", "racers[2].opt.momentum", "Left out “adam:lr=abc”, “sgd:momentum=7”"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message %q does not say %q", msg, want)
+		}
+	}
+	if s := eval[string](t, ctx, `location.search`); strings.Contains(s, "abc") {
+		t.Errorf("the address still holds the bad racer: %s", s)
+	}
+	if it := eval[int](t, ctx, `window.saddle.racers.get(window.saddle.state.racers[0].id).iter.at(-1)`); it != 3 {
+		t.Errorf("newton ran %d iterations, the link says 3", it)
+	}
+	screenshot(t, ctx, "bad-racer-left-out")
+}
+
 // TestBrowserSlices computes a trajectory plane and a random slice of a
 // network's loss in the page and sees them drawn.
 func TestBrowserSlices(t *testing.T) {

@@ -17,6 +17,7 @@ const $ = (id) => document.getElementById(id);
 // The state comes from the address: a permalink or a lesson reproduces a race.
 const state = fromURL(location.search, reg.lessons);
 let seekPending = state.t; // run to this clock once the race is configured
+let lastSeek = 0; // the seek that went with the last configure
 let viewPending = state.view; // show this box once the surface has come
 let raceClock = 0;
 let gen = -1;
@@ -47,6 +48,7 @@ function configure() {
     seed: state.seed, clock: state.clock, speed: state.speed, tol: state.tol, patience: state.patience,
     racers: state.racers.map((r) => ({ id: r.id, opt: r.spec })),
   });
+  lastSeek = seekPending;
   if (seekPending > 0) {
     send({ type: 'seek', req: 'transport', to: seekPending });
     seekPending = 0;
@@ -101,6 +103,8 @@ function onMessage(msg) {
 
 function onState(s) {
   clearErrors();
+  // The note stays while the racers left are the ones it was written for.
+  if (leftOut && leftOut.racers === s.racers.map((r) => r.opt).join(' ')) onError({ req: 'surface', message: leftOut.message });
   if (s.gen !== gen) {
     gen = s.gen;
     racers.clear();
@@ -231,8 +235,25 @@ function clockOf(r, i) {
   return r.iter[i];
 }
 
+// leftOut says which racers of a rejected race were left out, shown while
+// the rest race.
+let leftOut = null;
+
 function onError(e) {
   if (e.req === 'tune') $('tune-go').disabled = false;
+  // A race whose only problems are some racers' specs (a hand-edited link,
+  // say) goes on without those racers, and says so.
+  const bad = (e.problems || []).map((p) => /^racers\[(\d+)\]/.exec(p.field || ''));
+  if (e.req === 'surface' && bad.length && bad.every(Boolean)) {
+    const drop = new Set(bad.map((m) => Number(m[1])));
+    const gone = state.racers.filter((_, i) => drop.has(i)).map((r) => `“${r.spec}”`);
+    state.racers = state.racers.filter((_, i) => !drop.has(i));
+    leftOut = { message: `${e.message}. Left out ${gone.join(', ')}; the rest race.`, racers: state.racers.map((r) => r.spec).join(' ') };
+    seekPending = lastSeek;
+    configure();
+    remember(false);
+    return;
+  }
   const where = document.querySelector(`[data-error-for="${CSS.escape(e.req || '')}"]`) || document.querySelector('[data-error-for="transport"]');
   where.textContent = e.message;
   where.classList.add('shown');
