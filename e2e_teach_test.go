@@ -333,6 +333,14 @@ func TestBrowserBadRacerInLinkIsLeftOut(t *testing.T) {
 	if it := eval[int](t, ctx, `window.saddle.racers.get(window.saddle.state.racers[0].id).iter.at(-1)`); it != 3 {
 		t.Errorf("newton ran %d iterations, the link says 3", it)
 	}
+	// The race came in one frame: its Hessian eigenvalues are a dot each.
+	if n := eval[int](t, ctx, `(() => {
+		const c = document.getElementById('chart-eig'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] > 60 && d[i + 1] < 130 && d[i + 2] < 50) n++;
+		return n;
+	})()`); n < 10 {
+		t.Errorf("the eigenvalue chart shows %d of the racer's pixels", n)
+	}
 	screenshot(t, ctx, "bad-racer-left-out")
 }
 

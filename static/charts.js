@@ -107,7 +107,7 @@ export class Chart {
     ctx.strokeStyle = '#888';
     ctx.lineWidth = 1;
     ctx.strokeRect(a.x, a.y, a.w, a.h);
-    if (!(x1 >= x0) || !(y1 >= y0) || this.series.every((s) => s.x.length < 2)) {
+    if (!(x1 >= x0) || !(y1 >= y0) || this.series.every((s) => s.x.length === 0)) {
       ctx.fillStyle = '#666';
       ctx.font = '12px system-ui, sans-serif';
       ctx.textAlign = 'center';
@@ -115,7 +115,7 @@ export class Chart {
       ctx.fillText('fills in while the race plays', a.x + a.w / 2, a.y + a.h / 2);
       return;
     }
-    if (x1 === x0) x1 = x0 + 1;
+    if (x1 === x0) { x0 -= 0.5; x1 += 0.5; }
     if (!(y1 > y0)) { y0 -= 0.5; y1 += 0.5; }
     const pad = (y1 - y0) * 0.05;
     y0 -= pad; y1 += pad;
@@ -175,6 +175,13 @@ export class Chart {
       }
       flush();
       ctx.stroke();
+      // A lone point (a race that jumped there in one frame) is a dot.
+      if (n === 1 && t[0] === t[0]) {
+        ctx.beginPath();
+        ctx.arc(Math.round(bx + xs[0] * kx), by - t[0] * ky, 3, 0, 2 * Math.PI);
+        ctx.fillStyle = ctx.strokeStyle;
+        ctx.fill();
+      }
     });
     ctx.restore();
     ctx.setLineDash([]);
