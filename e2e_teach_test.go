@@ -333,6 +333,10 @@ func TestBrowserBadRacerInLinkIsLeftOut(t *testing.T) {
 	if it := eval[int](t, ctx, `window.saddle.racers.get(window.saddle.state.racers[0].id).iter.at(-1)`); it != 3 {
 		t.Errorf("newton ran %d iterations, the link says 3", it)
 	}
+	waitFor(t, ctx, "the leaderboard to show where newton is", `(() => {
+		const rows = document.querySelectorAll('#leaderboard tbody tr');
+		return rows.length === 1 && rows[0].cells[4].textContent === '3';
+	})()`)
 	// The race came in one frame: its Hessian eigenvalues are a dot each.
 	if n := eval[int](t, ctx, `(() => {
 		const c = document.getElementById('chart-eig'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
