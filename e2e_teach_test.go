@@ -312,22 +312,23 @@ func TestBrowserDigitsShowsConfusionMatrices(t *testing.T) {
 	screenshot(t, ctx, "digits-confusion")
 }
 
-// TestBrowserBadRacerInLinkIsLeftOut: a link with one bad racer spec races
-// the others and names the bad one.
+// TestBrowserBadRacerInLinkIsLeftOut: a link with bad racer specs and a bad
+// surface parameter races the other racers on the surface with that
+// parameter at its default, and names what it left out.
 func TestBrowserBadRacerInLinkIsLeftOut(t *testing.T) {
 	ctx := browser(t)
 	url := startServer(t)
-	arrive(t, ctx, url+"/?surface=saddle&opt=adam:lr=abc&opt=newton&opt=sgd:momentum=7&t=3")
+	arrive(t, ctx, url+"/?surface=saddle:blur=nan,noise=0.01&opt=adam:lr=abc&opt=newton&opt=sgd:momentum=7&t=3")
 	if got := eval[string](t, ctx, `window.saddle.state.racers.map((r) => r.spec).join(' ')`); got != "newton" {
 		t.Errorf("the racers are %q, want newton alone", got)
 	}
 	msg := eval[string](t, ctx, `document.querySelector('[data-error-for="surface"]').textContent`)
-	for _, want := range []string{"racers[0].opt.lr", "[0, 100]", "racers[2].opt.momentum", "Left out “adam:lr=abc”, “sgd:momentum=7”"} {
+	for _, want := range []string{"racers[0].opt.lr", "[0, 100]", "racers[2].opt.momentum", "Left out “adam:lr=abc”, “sgd:momentum=7”", "surface.blur", "blur back to the default"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the message %q does not say %q", msg, want)
 		}
 	}
-	if s := eval[string](t, ctx, `location.search`); strings.Contains(s, "abc") {
+	if s := eval[string](t, ctx, `location.search`); strings.Contains(s, "abc") || strings.Contains(s, "nan") || !strings.Contains(s, "noise%3D0.01") {
 		t.Errorf("the address still holds the bad racer: %s", s)
 	}
 	if it := eval[int](t, ctx, `window.saddle.racers.get(window.saddle.state.racers[0].id).iter.at(-1)`); it != 3 {

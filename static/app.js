@@ -74,6 +74,7 @@ window.addEventListener('popstate', () => {
   lastURL = location.search;
   seekPending = st.t;
   viewPending = st.view;
+  fromLink = true;
   surfaceSelect.value = state.surface.name;
   buildSurfaceParams();
   showLesson();
@@ -104,7 +105,8 @@ function onMessage(msg) {
 function onState(s) {
   clearErrors();
   // The note stays while the racers left are the ones it was written for.
-  if (leftOut && leftOut.racers === s.racers.map((r) => r.opt).join(' ')) onError({ req: 'surface', message: leftOut.message });
+  fromLink = false;
+  if (leftOut && leftOut.key === raceKey(s.racers.map((r) => r.opt))) onError({ req: 'surface', message: leftOut.message });
   if (s.gen !== gen) {
     gen = s.gen;
     racers.clear();
@@ -235,20 +237,36 @@ function clockOf(r, i) {
   return r.iter[i];
 }
 
-// leftOut says which racers of a rejected race were left out, shown while
-// the rest race.
-let leftOut = null;
+// leftOut says what of a rejected link was left out, shown while the race
+// it left is the one on the page; fromLink is true until a race from the
+// address has been accepted.
+let leftOut = null, fromLink = true;
+const raceKey = (specs) => `${surfaceSpec()} ${specs.join(' ')}`;
 
 function onError(e) {
   if (e.req === 'tune') $('tune-go').disabled = false;
-  // A race whose only problems are some racers' specs (a hand-edited link,
-  // say) goes on without those racers, and says so.
-  const bad = (e.problems || []).map((p) => /^racers\[(\d+)\]/.exec(p.field || ''));
-  if (e.req === 'surface' && bad.length && bad.every(Boolean)) {
-    const drop = new Set(bad.map((m) => Number(m[1])));
-    const gone = state.racers.filter((_, i) => drop.has(i)).map((r) => `“${r.spec}”`);
+  // A race from a link (hand-edited, say) whose only problems are some
+  // racers' specs or surface parameters goes on without those racers and
+  // with those parameters at their defaults, and says so.
+  const fixes = (e.problems || []).map((p) => {
+    const r = /^racers\[(\d+)\]/.exec(p.field || ''), q = /^surface\.(\w+)$/.exec(p.field || '');
+    if (r) return { racer: Number(r[1]) };
+    if (q && fromLink && q[1] in state.surface.values) return { param: q[1] };
+    return null;
+  });
+  if (e.req === 'surface' && fixes.length && fixes.every(Boolean)) {
+    const drop = new Set(fixes.filter((f) => 'racer' in f).map((f) => f.racer));
+    const reset = fixes.filter((f) => f.param).map((f) => f.param);
+    const said = [];
+    if (drop.size) said.push(`Left out ${state.racers.filter((_, i) => drop.has(i)).map((r) => `“${r.spec}”`).join(', ')}`);
+    if (reset.length) said.push(`${reset.join(', ')} back to the default`);
     state.racers = state.racers.filter((_, i) => !drop.has(i));
-    leftOut = { message: `${e.message}. Left out ${gone.join(', ')}; the rest race.`, racers: state.racers.map((r) => r.spec).join(' ') };
+    for (const k of reset) delete state.surface.values[k];
+    if (reset.length) buildSurfaceParams();
+    // The server may find the racers' problems only once the surface is
+    // good: the notes of one link add up.
+    const before = leftOut && fromLink ? leftOut.message.replace(/ the race goes on\.$/, ' ') : '';
+    leftOut = { message: `${before}${e.message}. ${said.join('; ')}; the race goes on.`, key: raceKey(state.racers.map((r) => r.spec)) };
     seekPending = lastSeek;
     configure();
     remember(false);
