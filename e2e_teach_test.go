@@ -254,26 +254,12 @@ func TestBrowser3D(t *testing.T) {
 	waitFor(t, ctx, "the 3-D view", `!document.getElementById('view3d').hidden && document.getElementById('landscape').hidden`)
 	time.Sleep(300 * time.Millisecond)
 	// Pixels of the mesh, not just the white background.
-	coloured := eval[int](t, ctx, `(() => {
-		const src = document.getElementById('view3d'), c = document.createElement('canvas');
-		c.width = src.width; c.height = src.height;
-		const g = c.getContext('2d'); g.drawImage(src, 0, 0);
-		const d = g.getImageData(0, 0, c.width, c.height).data;
-		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200) n++;
-		return n;
-	})()`)
+	coloured := eval[int](t, ctx, pixels("view3d", 0, 1, "r < 200 || g < 200"))
 	if coloured < 1000 {
 		t.Errorf("the 3-D view drew %d coloured pixels", coloured)
 	}
 	// The paths are drawn on it: pixels in the first racer's vermillion.
-	waitFor(t, ctx, "the paths in 3-D", `(() => {
-		const src = document.getElementById('view3d'), c = document.createElement('canvas');
-		c.width = src.width; c.height = src.height;
-		const g = c.getContext('2d'); g.drawImage(src, 0, 0);
-		const d = g.getImageData(0, 0, c.width, c.height).data;
-		for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0xd5) < 20 && Math.abs(d[i + 1] - 0x5e) < 20 && d[i + 2] < 40) return true;
-		return false;
-	})()`)
+	waitFor(t, ctx, "the paths in 3-D", pixels("view3d", 0, 1, "Math.abs(r - 0xd5) < 20 && Math.abs(g - 0x5e) < 20 && b < 40")+" > 0")
 	// The arrow keys turn it.
 	yaw := eval[float64](t, ctx, `window.saddle.view3d.yaw`)
 	eval[any](t, ctx, `document.getElementById('view3d').focus()`)
@@ -339,11 +325,7 @@ func TestBrowserBadRacerInLinkIsLeftOut(t *testing.T) {
 		return rows.length === 1 && rows[0].cells[4].textContent === '3';
 	})()`)
 	// The race came in one frame: its Hessian eigenvalues are a dot each.
-	if n := eval[int](t, ctx, `(() => {
-		const c = document.getElementById('chart-eig'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] > 60 && d[i + 1] < 130 && d[i + 2] < 50) n++;
-		return n;
-	})()`); n < 10 {
+	if n := eval[int](t, ctx, pixels("chart-eig", 0, 1, "r > 180 && g > 60 && g < 130 && b < 50")); n < 10 {
 		t.Errorf("the eigenvalue chart shows %d of the racer's pixels", n)
 	}
 	screenshot(t, ctx, "bad-racer-left-out")
@@ -357,11 +339,7 @@ func TestBrowserSlices(t *testing.T) {
 	arrive(t, ctx, url+"/?surface=mlp:data=moons,n=120,h1=8,h2=8,batch=16&opt=adam:lr=0.02&opt=sgd:lr=0.3&t=80")
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "plane"), chromedp.SetValue(chromedp.ID("slice-n"), "21"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the plane and its faithfulness", `/faithful|misleads/.test(document.getElementById('slice-caption').textContent)`)
-	painted := eval[int](t, ctx, `(() => {
-		const c = document.getElementById('slice-map'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-		let n = 0; for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 1]) > 30 || Math.abs(d[i + 1] - d[i + 2]) > 30) n++;
-		return n;
-	})()`)
+	painted := eval[int](t, ctx, pixels("slice-map", 0, 1, "Math.abs(r - g) > 30 || Math.abs(g - b) > 30"))
 	if painted < 1000 {
 		t.Errorf("the plane drew %d coloured pixels", painted)
 	}
@@ -371,11 +349,7 @@ func TestBrowserSlices(t *testing.T) {
 	screenshot(t, ctx, "slice-plane")
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "interpolate"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the interpolation", `document.getElementById('slice-caption').textContent.includes('initial weights') && document.getElementById('slice-progress').hidden`)
-	waitFor(t, ctx, "the interpolation drawn", `(() => {
-		const c = document.getElementById('slice-line'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-		for (let i = 0; i < d.length; i += 4) if (d[i] < 60 && d[i + 1] > 90 && d[i + 2] > 150) return true; // the blue line
-		return false;
-	})()`)
+	waitFor(t, ctx, "the interpolation drawn", pixels("slice-line", 0, 1, "r < 60 && g > 90 && b > 150")+" > 0") // the blue line
 	if !eval[bool](t, ctx, `!document.getElementById('slice-error').hidden && document.getElementById('slice-error').width > 0`) {
 		t.Error("the interpolation's error chart is not shown")
 	}
@@ -388,11 +362,7 @@ func TestBrowserSlices(t *testing.T) {
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "eigmap"), chromedp.SetValue(chromedp.ID("slice-n"), "7"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue') && document.getElementById('slice-caption').textContent.includes('the largest eigenvalue, on the right')`)
 	// The right half is the λmax map in viridis: no grey background left there.
-	if grey := eval[int](t, ctx, `(() => {
-		const c = document.getElementById('slice-map'), d = c.getContext('2d').getImageData(Math.ceil(c.width * 0.52), 0, Math.floor(c.width * 0.46), c.height).data;
-		let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 238 && d[i + 1] === 238 && d[i + 2] === 238) n++;
-		return n;
-	})()`); grey > 0 {
+	if grey := eval[int](t, ctx, pixels("slice-map", 0.52, 0.46, "r === 238 && g === 238 && b === 238")); grey > 0 {
 		t.Errorf("the largest-eigenvalue map left %d pixels unpainted", grey)
 	}
 	screenshot(t, ctx, "slice-eigmap")

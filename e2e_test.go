@@ -134,6 +134,25 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 
 // screenshot saves the page as a test artifact (artifacts/, or
 // $SADDLE_ARTIFACTS) for people to look at.
+// pixels is a JavaScript expression: how many pixels of the canvas with the
+// given id satisfy test, a condition on the colour's r, g and b, within the
+// columns that start at the fraction from of its width and span the
+// fraction width. The canvas is copied first, so WebGL canvases count too.
+func pixels(id string, from, width float64, test string) string {
+	return fmt.Sprintf(`(() => {
+		const src = document.getElementById(%q), c = document.createElement('canvas');
+		c.width = src.width; c.height = src.height;
+		const cx = c.getContext('2d'); cx.drawImage(src, 0, 0);
+		const d = cx.getImageData(Math.ceil(c.width * %g), 0, Math.floor(c.width * %g), c.height).data;
+		let n = 0;
+		for (let i = 0; i < d.length; i += 4) {
+			const r = d[i], g = d[i + 1], b = d[i + 2];
+			if (%s) n++;
+		}
+		return n;
+	})()`, id, from, width, test)
+}
+
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("SADDLE_ARTIFACTS")
