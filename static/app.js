@@ -615,10 +615,21 @@ function updateViews() {
   }
 }
 
-let lastBoard = 0;
+let lastBoard = 0, boardTimer = 0;
 function leaderboard(ordered) {
   const now = performance.now();
-  if (now - lastBoard < 200) return;
+  if (now - lastBoard < 200) {
+    // At most five updates a second, and never a stale board: the last
+    // frame of a burst (a seek, say) is shown when the 200 ms are up.
+    if (!boardTimer) {
+      boardTimer = setTimeout(() => {
+        boardTimer = 0;
+        lastBoard = 0;
+        dirty = true;
+      }, 200 - (now - lastBoard));
+    }
+    return;
+  }
   lastBoard = now;
   // Lowest f first (a racer stuck in a local minimum also meets the
   // gradient tolerance); among equals, whoever met the tolerance first.
