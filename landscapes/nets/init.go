@@ -118,8 +118,13 @@ func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) 
 	return act, grad
 }
 
-// RandomOrthogonal returns the Q of the QR factorization of an n×n matrix of
-// standard normal draws taken row by row from rng (Mezzadri 2007).
+// RandomOrthogonal returns an n×n orthogonal matrix drawn from the Haar
+// (uniform) distribution: the Q of the QR factorization G = QR of a matrix of
+// standard normal draws taken row by row from rng, with each column j of Q
+// multiplied by sign(R_jj) (Mezzadri 2007, sec. 5), as PyTorch's
+// orthogonal_ does. Without that correction Q depends on the sign convention
+// of the factorization and is not uniformly distributed (with LAPACK's every
+// draw has Q₀₀ < 0).
 func RandomOrthogonal(rng *rand.Rand, n int) *mat.Dense {
 	g := mat.NewDense(n, n, nil)
 	for i := range n {
@@ -129,7 +134,15 @@ func RandomOrthogonal(rng *rand.Rand, n int) *mat.Dense {
 	}
 	var qr mat.QR
 	qr.Factorize(g)
-	var q mat.Dense
+	var q, r mat.Dense
 	qr.QTo(&q)
+	qr.RTo(&r)
+	for j := range n {
+		if r.At(j, j) < 0 {
+			for i := range n {
+				q.Set(i, j, -q.At(i, j))
+			}
+		}
+	}
 	return &q
 }

@@ -2,6 +2,7 @@ package nets
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -142,4 +143,40 @@ func TestLayerStatsShowVanishingActivations(t *testing.T) {
 	if actSmall[3] > actGood[3]/10 {
 		t.Errorf("layer-4 activations: %g with small weights, %g with Glorot's; small weights should vanish", actSmall[3], actGood[3])
 	}
+}
+
+// A Haar-distributed orthogonal matrix has Q₀₀ < 0 half the time and
+// det Q = +1 half the time; QR without Mezzadri's sign correction gives
+// Q₀₀ < 0 always and det Q = (−1)^(n−1) always.
+func TestRandomOrthogonalIsUniform(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 0))
+	const draws, n = 2000, 4
+	var negative, positiveDet int
+	for range draws {
+		q := RandomOrthogonal(rng, n)
+		var qtq mat.Dense
+		qtq.Mul(q.T(), q)
+		if !mat.EqualApprox(&qtq, eye(n), 1e-12) {
+			t.Fatalf("QᵀQ is not the identity: %v", mat.Formatted(&qtq))
+		}
+		if q.At(0, 0) < 0 {
+			negative++
+		}
+		if mat.Det(q) > 0 {
+			positiveDet++
+		}
+	}
+	for name, k := range map[string]int{"P(Q₀₀ < 0)": negative, "P(det Q = +1)": positiveDet} {
+		if p := float64(k) / draws; math.Abs(p-0.5) > 0.05 {
+			t.Errorf("%s = %.3f over %d draws; a uniform orthogonal matrix gives 0.5 ± 0.05", name, p, draws)
+		}
+	}
+}
+
+func eye(n int) *mat.Dense {
+	m := mat.NewDense(n, n, nil)
+	for i := range n {
+		m.Set(i, i, 1)
+	}
+	return m
 }
