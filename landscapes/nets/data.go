@@ -11,6 +11,9 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strconv"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Dataset is a classification data set: N examples of D features (row-major
@@ -26,6 +29,8 @@ type Dataset struct {
 	// instead of labels.
 	T []float64
 	K int
+	// Modes is the singular value decomposition of a linear task's map.
+	Modes *Modes
 }
 
 // N is the number of examples.
@@ -38,22 +43,23 @@ func (d *Dataset) Regression() bool { return d.K > 0 }
 func (d *Dataset) Target(i int) []float64 { return d.T[i*d.K : (i+1)*d.K] }
 
 // LinearTask is a regression task for deep linear networks (Saxe et al.
-// 2014): y = A x + noise, with x standard normal in d dimensions and A of
-// singular values 3, 2, 1, 0.5, … along random directions, so that learning
-// shows one plateau per singular value.
+// 2014): y = A x + noise, with x standard normal in d dimensions and
+// A = U diag(s) Vᵀ, U and V seeded Haar-random orthogonal matrices and the
+// singular values sᵢ = LinearTaskSingular(i) = 3·(2/3)ⁱ (3, 2, 1.33, 0.89, …).
+// From small weights a deep linear network learns A one singular mode at a
+// time, the largest first: each mode's strength uᵢᵀ W vᵢ (W the product of
+// the layers' weights) rises sigmoidally after a plateau whose length grows
+// as 1/sᵢ (Saxe et al. 2014, eq. 10), so the loss falls in steps.
 func LinearTask(d, n int, noise float64, seed uint64) *Dataset {
 	rng := rand.New(rand.NewPCG(seed, 0x11ea))
-	a := make([]float64, d*d)
-	for i := range d {
-		s := 3 / math.Pow(1.5, float64(i)) // 3, 2, 1.33, …
-		u, v := randomUnit(rng, d), randomUnit(rng, d)
-		for r := range d {
-			for c := range d {
-				a[r*d+c] += s * u[r] * v[c]
-			}
-		}
+	m := &Modes{U: RandomOrthogonal(rng, d), V: RandomOrthogonal(rng, d), S: make([]float64, d)}
+	for i := range m.S {
+		m.S[i] = LinearTaskSingular(i)
 	}
-	ds := &Dataset{Name: "linear-task", D: d, K: d}
+	var a mat.Dense
+	a.Mul(m.U, mat.NewDiagDense(d, m.S))
+	a.Mul(&a, m.V.T())
+	ds := &Dataset{Name: "linear-task", D: d, K: d, Modes: m}
 	for range n {
 		x := make([]float64, d)
 		for i := range x {
@@ -61,27 +67,45 @@ func LinearTask(d, n int, noise float64, seed uint64) *Dataset {
 		}
 		ds.X = append(ds.X, x...)
 		for r := range d {
-			var y float64
-			for c := range d {
-				y += a[r*d+c] * x[c]
-			}
+			y := floats.Dot(a.RawRowView(r), x)
 			ds.T = append(ds.T, y+noise*rng.NormFloat64())
 		}
 	}
 	return ds
 }
 
-func randomUnit(rng *rand.Rand, d int) []float64 {
-	v := make([]float64, d)
-	var s float64
-	for i := range v {
-		v[i] = rng.NormFloat64()
-		s += v[i] * v[i]
+// LinearTaskSingular is the i-th (0-based) singular value of LinearTask's map.
+func LinearTaskSingular(i int) float64 { return 3 * math.Pow(2.0/3, float64(i)) }
+
+// Modes is the singular value decomposition A = U diag(S) Vᵀ of a linear
+// task's map, the singular values in descending order.
+type Modes struct {
+	U, V *mat.Dense
+	S    []float64
+}
+
+// Strengths are the strengths uᵢᵀ W vᵢ of the modes in the linear map W
+// (out × in, row-major) that a network computes: Saxe et al.'s (2014) a(t),
+// which rise from near 0 to sᵢ as the network learns mode i.
+func (m *Modes) Strengths(w []float64) []float64 {
+	d := len(m.S)
+	out := make([]float64, d)
+	wv := make([]float64, d)
+	for i := range d {
+		for r := range d {
+			var s float64
+			for c := range d {
+				s += w[r*d+c] * m.V.At(c, i)
+			}
+			wv[r] = s
+		}
+		var s float64
+		for r := range d {
+			s += m.U.At(r, i) * wv[r]
+		}
+		out[i] = s
 	}
-	for i := range v {
-		v[i] /= math.Sqrt(s)
-	}
-	return v
+	return out
 }
 
 // Row is example i's features.

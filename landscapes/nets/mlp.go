@@ -9,6 +9,7 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Activation is a hidden unit's nonlinearity.
@@ -69,6 +70,7 @@ type MLP struct {
 	// their derivatives, deltas and their R-versions.
 	a, z, d1, d2, delta, ra, rz, rdelta [][]float64
 	p                                   []float64
+	lse                                 float64 // log Σ exp(logits) of the last forward pass
 }
 
 // NewMLP builds an MLP over the data with the given hidden layer sizes.
@@ -164,7 +166,7 @@ func (m *MLP) forward(theta, x []float64) {
 		copy(m.p, m.a[L])
 		return
 	}
-	softmax(m.p, m.a[L])
+	m.lse = softmax(m.p, m.a[L])
 }
 
 // exampleLoss is example i's loss after forward, and sets delta[L] to its
@@ -183,10 +185,14 @@ func (m *MLP) exampleLoss(i int) float64 {
 	y := m.Data.Y[i]
 	copy(m.delta[L], m.p)
 	m.delta[L][y]--
-	return -math.Log(math.Max(m.p[y], 1e-300))
+	return m.lse - m.a[L][y]
 }
 
-func softmax(p, logits []float64) {
+// softmax writes the probabilities softmax(logits) into p and returns
+// log Σ exp(logits), computed as max + log Σ exp(logits − max) so that
+// neither overflows: the cross-entropy −log pᵧ = logsumexp − logitᵧ is then
+// exact however confident and wrong the network is (no cap at −log 1e−300).
+func softmax(p, logits []float64) (logSumExp float64) {
 	mx := math.Inf(-1)
 	for _, v := range logits {
 		mx = math.Max(mx, v)
@@ -199,6 +205,7 @@ func softmax(p, logits []float64) {
 	for i := range p {
 		p[i] /= s
 	}
+	return mx + math.Log(s)
 }
 
 // Loss is the mean cross-entropy over the batch (all examples if batch is
@@ -465,4 +472,20 @@ func (m *MLP) Errors(theta []float64, examples []int) float64 {
 // goroutine.
 func (m *MLP) Clone() Model {
 	return NewMLP(m.Data, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
+}
+
+// Product is W_L ⋯ W_2 W_1 (outputs × inputs, row-major): the linear map a
+// network of linear units computes, biases aside. It panics for maxout,
+// whose layers have more rows than units (a programmer error).
+func (m *MLP) Product(theta []float64) []float64 {
+	if m.Act == Maxout {
+		panic("nets: the product of a maxout network's weights is not its map")
+	}
+	p := mat.NewDense(m.Sizes[1], m.Sizes[0], append([]float64(nil), m.W(theta, 1)...))
+	for l := 2; l <= m.Layers(); l++ {
+		var next mat.Dense
+		next.Mul(mat.NewDense(m.Sizes[l], m.Sizes[l-1], m.W(theta, l)), p)
+		p = &next
+	}
+	return p.RawMatrix().Data
 }

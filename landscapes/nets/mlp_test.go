@@ -243,3 +243,77 @@ func TestLossAndErrorsAgreeWithLossAndErrors(t *testing.T) {
 		t.Errorf("regression: fused loss %g, Loss %g", loss, reg.Loss(theta, nil))
 	}
 }
+
+// logSumExpLoss is −log softmax(z)ᵧ written out directly: max z − zᵧ +
+// log Σ exp(z − max z).
+func logSumExpLoss(z []float64, y int) float64 {
+	mx := floats.Max(z)
+	var s float64
+	for _, v := range z {
+		s += math.Exp(v - mx)
+	}
+	return mx - z[y] + math.Log(s)
+}
+
+// Far from a good solution (weights ×300) an example's cross-entropy runs
+// to thousands; it must be computed, not capped at −log(1e−300) ≈ 690.8.
+func TestCrossEntropyIsExactForConfidentMistakes(t *testing.T) {
+	d := data(t, "blobs", 60)
+	m := NewMLP(d, []int{5}, Tanh, 0)
+	theta := randomTheta(m.Dim(), 1, 3)
+	floats.Scale(300, theta)
+	var want float64
+	worst := 0.0
+	z, h := make([]float64, d.Classes), make([]float64, 5)
+	for i := range d.N() {
+		x := d.Row(i)
+		W1, b1, W2, b2 := m.W(theta, 1), m.B(theta, 1), m.W(theta, 2), m.B(theta, 2)
+		for j := range h {
+			h[j] = math.Tanh(b1[j] + floats.Dot(W1[j*2:j*2+2], x))
+		}
+		for k := range z {
+			z[k] = b2[k] + floats.Dot(W2[k*5:k*5+5], h)
+		}
+		l := logSumExpLoss(z, d.Y[i])
+		want += l
+		worst = math.Max(worst, l)
+	}
+	want /= float64(d.N())
+	if worst < 800 { // above the old cap of 690.8
+		t.Fatalf("the test needs confident mistakes: the worst example's loss is only %g", worst)
+	}
+	g := make([]float64, m.Dim())
+	for name, got := range map[string]float64{"Loss": m.Loss(theta, nil), "Grad": m.Grad(g, theta, nil)} {
+		if math.Abs(got-want) > 1e-12*want {
+			t.Errorf("MLP %s: mean cross-entropy %.15g, direct computation %.15g", name, got, want)
+		}
+	}
+
+	r := NewBitTask(8, 4, 20, 0.5, 2)
+	rt := randomTheta(r.Dim(), 1, 5)
+	floats.Scale(300, rt)
+	want, worst = 0, 0
+	for i := range r.Y {
+		W, U, b, V, c := r.parts(rt)
+		hs := make([]float64, 8)
+		for step := range 4 {
+			x, next := r.x(i, step), make([]float64, 8)
+			for j := range 8 {
+				s := b[j] + U[2*j]*x[0] + U[2*j+1]*x[1] + floats.Dot(W[j*8:j*8+8], hs)
+				next[j] = math.Tanh(s)
+			}
+			hs = next
+		}
+		logits := []float64{c[0] + floats.Dot(V[:8], hs), c[1] + floats.Dot(V[8:], hs)}
+		l := logSumExpLoss(logits, r.Y[i])
+		want += l
+		worst = math.Max(worst, l)
+	}
+	want /= float64(len(r.Y))
+	if worst < 800 {
+		t.Fatalf("the RNN test needs confident mistakes: the worst example's loss is only %g", worst)
+	}
+	if got := r.Loss(rt, nil); math.Abs(got-want) > 1e-12*want {
+		t.Errorf("RNN: mean cross-entropy %.15g, direct computation %.15g", got, want)
+	}
+}

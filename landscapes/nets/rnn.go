@@ -86,8 +86,7 @@ func (r *RNN) forward(theta []float64, i int) float64 {
 		}
 		r.logits[o] = s
 	}
-	softmax(r.p, r.logits)
-	return -math.Log(math.Max(r.p[r.Y[i]], 1e-300))
+	return softmax(r.p, r.logits) - r.logits[r.Y[i]]
 }
 
 func (r *RNN) each(batch []int, f func(i int)) int {
