@@ -30,7 +30,10 @@ export class SliceView {
     this.line.canvas.parentElement.hidden = !line;
     const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', between: 'the line from the racer\'s solution (α = 0) to the other racer\'s (α = 1)', eigmap: 'two random filter-normalized directions' }[msg.kind];
     this.lineLabel = msg.kind === 'between' ? 'α (0: this racer, 1: the other)' : 'α (0: initial weights, 1: the racer\'s)';
-    this.caption.textContent = (msg.kind === 'eigmap' ? 'The Hessian\'s smallest eigenvalue (left: vermillion where negative, at saddles; blue where positive) and largest (right) along ' : 'Training loss along ') + what + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.';
+    this.caption.textContent = (msg.kind === 'eigmap' ? 'The Hessian\'s smallest eigenvalue (left: vermillion where negative, at saddles; blue where positive) and largest (right) along ' : 'Training loss along ') + what + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.' +
+      (msg.kind === 'random' || msg.kind === 'eigmap'
+        ? (msg.ignore_bias ? ' Biases left out: the directions do not move them.' : ' Biases included as in Li et al.\'s code: each direction moves every bias by the bias itself (d = b).')
+        : '');
   }
 
   row(msg) {

@@ -63,15 +63,18 @@ var SliceKinds = []string{"random", "plane", "interpolate", "between", "eigmap"}
 
 // SliceStart opens a slice's stream; rows follow, then SliceDone.
 type SliceStart struct {
-	Type      string       `json:"type"` // "slice_start"
-	ID        string       `json:"id"`
-	Kind      string       `json:"kind"`
-	N         int          `json:"n"`
-	Rows      int          `json:"rows"`
-	Lo        float64      `json:"lo"` // the grid's coordinates run from Lo to Hi on both axes
-	Hi        float64      `json:"hi"`
-	Explained []float64    `json:"explained,omitempty"` // plane: variance fractions along the two directions
-	Path      [][2]float64 `json:"path,omitempty"`      // plane: the trajectory's coordinates
+	Type string  `json:"type"` // "slice_start"
+	ID   string  `json:"id"`
+	Kind string  `json:"kind"`
+	N    int     `json:"n"`
+	Rows int     `json:"rows"`
+	Lo   float64 `json:"lo"` // the grid's coordinates run from Lo to Hi on both axes
+	Hi   float64 `json:"hi"`
+	// IgnoreBias: random and eigmap: the directions leave the biases alone;
+	// otherwise their bias part is the biases themselves (Li et al.'s code).
+	IgnoreBias bool         `json:"ignore_bias"`
+	Explained  []float64    `json:"explained,omitempty"` // plane: variance fractions along the two directions
+	Path       [][2]float64 `json:"path,omitempty"`      // plane: the trajectory's coordinates
 }
 
 // SliceRow is one row of a slice: y fixed, x running from lo to hi.

@@ -37,13 +37,13 @@ func runSlice(ctx context.Context, job *SliceJob, send func(any) bool) {
 		}
 	case "eigmap":
 		d1, d2 := o.FilterDirection(job.Theta, 1, req.IgnoreBias), o.FilterDirection(job.Theta, 2, req.IgnoreBias)
-		send(SliceStart{Type: "slice_start", ID: job.ID, Kind: req.Kind, N: req.N, Rows: req.N, Lo: -req.Range, Hi: req.Range})
+		send(SliceStart{Type: "slice_start", ID: job.ID, Kind: req.Kind, N: req.N, Rows: req.N, Lo: -req.Range, Hi: req.Range, IgnoreBias: req.IgnoreBias})
 		o.EigenMap(ctx, job.Theta, d1, d2, -req.Range, req.Range, req.N, 15, func(row int, lo, hi []float64) {
 			send(SliceRow{Type: "slice_row", Row: row, EigMin: nums(lo), EigMax: nums(hi)})
 		})
 	case "random":
 		d1, d2 := o.FilterDirection(job.Theta, 1, req.IgnoreBias), o.FilterDirection(job.Theta, 2, req.IgnoreBias)
-		send(SliceStart{Type: "slice_start", ID: job.ID, Kind: req.Kind, N: req.N, Rows: req.N, Lo: -req.Range, Hi: req.Range})
+		send(SliceStart{Type: "slice_start", ID: job.ID, Kind: req.Kind, N: req.N, Rows: req.N, Lo: -req.Range, Hi: req.Range, IgnoreBias: req.IgnoreBias})
 		o.Slice(ctx, job.Theta, d1, d2, -req.Range, req.Range, req.N, rows)
 	case "plane":
 		pl := nets.TrajectoryPlane(job.Path)

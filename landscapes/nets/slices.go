@@ -81,8 +81,11 @@ func (o *Objective) Interpolate(ctx context.Context, a, b []float64, from, to fl
 
 // FilterDirection draws a Gaussian direction from the seed and rescales each
 // filter of it (an MLP unit's incoming weights; the RNN's weight matrices by
-// row) to the norm of the same filter of θ (Li et al. 2018). Biases are set
-// to zero when ignoreBias, else scaled like a filter of their own.
+// row) to the norm of the same filter of θ (Li et al. 2018). The biases'
+// part of the direction is zero when ignoreBias, else the biases themselves
+// (d = b), as Li et al.'s reference code does (loss-landscape,
+// normalize_directions_for_weights: d.copy_(w) for one-dimensional
+// parameters).
 func (o *Objective) FilterDirection(theta []float64, seed uint64, ignoreBias bool) []float64 {
 	rng := rand.New(rand.NewPCG(seed, 0xd1e))
 	d := make([]float64, len(theta))
@@ -94,6 +97,8 @@ func (o *Objective) FilterDirection(theta []float64, seed uint64, ignoreBias boo
 		switch {
 		case f.bias && ignoreBias:
 			clear(d[f.from:f.to])
+		case f.bias:
+			copy(d[f.from:f.to], theta[f.from:f.to])
 		case dn > 0:
 			floats.Scale(tn/dn, d[f.from:f.to])
 		}

@@ -58,6 +58,11 @@ func TestSliceReproducesExplicitPerturbations(t *testing.T) {
 
 func TestFilterNormalization(t *testing.T) {
 	o, theta := objective(t)
+	for i, f := range o.filters() { // biases of both signs
+		if f.bias {
+			theta[f.from] = 0.1 * float64(i%5-2)
+		}
+	}
 	for _, ignore := range []bool{true, false} {
 		d := o.FilterDirection(theta, 5, ignore)
 		for _, f := range o.filters() {
@@ -67,6 +72,9 @@ func TestFilterNormalization(t *testing.T) {
 					t.Fatalf("a bias of the direction is %g, want 0 when biases are ignored", dn)
 				}
 				continue
+			}
+			if f.bias && !floats.Equal(d[f.from:f.to], theta[f.from:f.to]) {
+				t.Fatalf("bias [%d, %d) of the direction is %v, want the bias itself %v (Li et al.'s d = w)", f.from, f.to, d[f.from:f.to], theta[f.from:f.to])
 			}
 			if math.Abs(dn-tn) > 1e-12*math.Max(1, tn) {
 				t.Fatalf("filter [%d, %d): direction norm %g, weights' norm %g", f.from, f.to, dn, tn)
