@@ -10,10 +10,6 @@ import (
 	"gonum.org/v1/gonum/optimize"
 )
 
-// gradTol is the gradient norm at which a line-search method stops as
-// converged: gonum's default GradStopThreshold for BFGS and L-BFGS.
-const gradTol = 1e-12
-
 // lineSearch drives gonum's optimize.LinesearchMethod one major iteration per
 // Step: it answers each evaluation the method asks for (every one a probe,
 // counted and reported) until the method announces a MajorIteration, the
@@ -84,11 +80,7 @@ func (l *lineSearch) Step() Report {
 		l.accF = l.loc.F
 		copy(l.accG, l.loc.Gradient)
 	}
-	gn := floats.Norm(l.accG, 2)
-	if gn <= gradTol {
-		rep.Status, rep.Reason = Converged, fmt.Sprintf("|g| = %g ≤ %g", gn, gradTol)
-		return rep
-	}
+	gn := floats.Norm(l.accG, 2) // convergence is the Run's test, the same for every method
 	if l.prepare != nil && l.prepare(l.accG) {
 		return rep // nothing to search along: the iterate stays
 	}
@@ -125,7 +117,7 @@ func (l *lineSearch) Step() Report {
 	copy(l.acc, l.loc.X)
 	copy(l.accG, l.loc.Gradient)
 	l.accF = l.loc.F
-	rep.LR = floats.Distance(l.prevX, l.acc, 2) / gn
+	rep.LR = floats.Distance(l.prevX, l.acc, 2) / gn // the search moved, so gn > 0
 	return rep
 }
 

@@ -246,6 +246,9 @@ type Run struct {
 	blurSteps int
 
 	g []float64
+	// staged: the method trains parts of the model in stages (pretraining),
+	// so a vanishing gradient of the whole does not end it.
+	staged bool
 }
 
 // Start builds the optimizer from its spec and starts it at x0. The error is
@@ -258,6 +261,9 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 	}
 	if info.Modifiers && v.Int("pretrain") > 0 {
 		opt = &pretrained{inner: withoutKey(spec, "pretrain"), steps: v.Int("pretrain"), seed: seed}
+	}
+	if err := Suits(land, spec, info); err != nil {
+		return nil, err
 	}
 	if len(x0) != land.Dim() {
 		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), land.Info.Name, land.Dim())
@@ -277,7 +283,8 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 		o.useMinibatches() // the full-batch methods keep the full batch
 		o.useCurriculum(fo.curriculum)
 	}
-	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
+	_, staged := opt.(*pretrained)
+	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur, staged: staged}
 	if cont != nil {
 		r.cont, r.blurFrom, r.blurSteps, r.Blur = cont, v.Float("blur_from"), v.Int("blur_steps"), v.Float("blur_from")
 	}
@@ -287,6 +294,25 @@ func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (
 		r.Status, r.Reason = Refused, err.Error()
 	}
 	return r, nil
+}
+
+// Check resolves a spec and checks it against the landscape without
+// starting a run: every error Start would return for it.
+func Check(land *landscapes.Landscape, spec string) error {
+	_, info, _, err := resolve(spec)
+	if err != nil {
+		return err
+	}
+	return Suits(land, spec, info)
+}
+
+// Suits refuses a method on a landscape that lacks what the method needs,
+// before anything runs: natural gradient on a surface without a Fisher.
+func Suits(land *landscapes.Landscape, spec string, info *Info) error {
+	if _, ok := land.Surface.(Model); info.Needs.Fisher && !ok {
+		return &landscapes.SpecError{Spec: spec, Problems: []landscapes.Problem{{Field: "name", Message: fmt.Sprintf("%s (the surface %s has no Fisher information)", errNoFisher, land.Info.Name)}}}
+	}
+	return nil
 }
 
 // recover turns a panic of the surface or the optimizer into the run's
@@ -303,10 +329,27 @@ func (r *Run) measure(x []float64) (f, gnorm float64) {
 	return f, floats.Norm(r.g, 2)
 }
 
+// GradTol is the gradient norm at which every method stops as converged,
+// by one rule: the exact gradient at the iterate has norm at most GradTol
+// (gonum's GradStopThreshold for its BFGS and L-BFGS) and the method sees
+// that gradient exactly, without noise, minibatches or a blur still in
+// effect (any of which would still move it).
+const GradTol = 1e-12
+
+// converged applies GradTol to the current iterate.
+func (r *Run) converged() bool {
+	exact := r.o.noise == 0 && r.o.stoch == nil && (r.cont == nil || r.Blur == 0) && !r.staged
+	return exact && r.GNorm <= GradTol
+}
+
 // Step advances the run by one iteration if it is still running, and tells
 // whether a new iterate was recorded.
 func (r *Run) Step() (moved bool) {
 	if r.Status != Running {
+		return false
+	}
+	if r.converged() {
+		r.Status, r.Reason = Converged, fmt.Sprintf("|g| = %g ≤ %g", r.GNorm, GradTol)
 		return false
 	}
 	defer r.recover()

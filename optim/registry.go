@@ -19,8 +19,18 @@ type Info struct {
 	Explain string // for students
 	// Modifiers says the optimizer takes the clip and schedule keys.
 	Modifiers bool
+	// Needs says what the method asks of the landscape beyond values and
+	// gradients; a landscape without it is refused before the run starts.
+	Needs Needs
 
 	build func(v landscapes.Values) (Optimizer, error)
+}
+
+// Needs lists what a method asks of the objective beyond values and
+// gradients (in the manner of gonum's optimize.Needser).
+type Needs struct {
+	Hessian bool // the exact Hessian
+	Fisher  bool // the Fisher information of a probabilistic model
 }
 
 // AllParams is the optimizer's own parameters followed by the modifiers' keys

@@ -155,7 +155,7 @@ func (rc *Race) Configure(m Message) *ProblemError {
 			problems = append(problems, landscapes.Problem{Field: field + ".id", Message: fmt.Sprintf("id %q is used twice", r.ID)})
 		}
 		ids[r.ID] = true
-		if _, _, err := optim.Build(r.Opt); err != nil {
+		if err := optim.Check(land, r.Opt); err != nil {
 			problems = append(problems, specProblems(field+".opt", err)...)
 		}
 	}
@@ -487,7 +487,7 @@ func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
 		if m.Racer.ID != "" && rc.find(m.Racer.ID) >= 0 {
 			return false, problem("racer.id", "id %q is taken", m.Racer.ID)
 		}
-		if _, _, err := optim.Build(m.Racer.Opt); err != nil {
+		if err := optim.Check(rc.land, m.Racer.Opt); err != nil {
 			return false, &ProblemError{Problems: specProblems("racer.opt", err)}
 		}
 		r := &racer{id: rc.newID(m.Racer.ID)}
@@ -515,7 +515,7 @@ func (rc *Race) Handle(m Message) (surface bool, perr *ProblemError) {
 		if i < 0 {
 			return false, problem("id", "no racer has id %q", m.ID)
 		}
-		if _, _, err := optim.Build(m.Opt); err != nil {
+		if err := optim.Check(rc.land, m.Opt); err != nil {
 			return false, &ProblemError{Problems: specProblems("opt", err)}
 		}
 		rc.restart(rc.racers[i], m.Opt) // from the start again; it catches up

@@ -382,6 +382,41 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 	}
 }
 
+// Fisher writes the generalized Gauss–Newton matrix on the batch (all
+// examples if nil), the matrix of HVP's Gauss–Newton products:
+// G = (1/n) Σᵢ Jᵢᵀ Λᵢ Jᵢ + L2 on the weights' diagonal, with Jᵢ the
+// Jacobian of example i's outputs and Λ = diag p − ppᵀ for a softmax (the
+// Fisher information of the predictive distribution) or I for the squared
+// error. It backpropagates once per output and example (see
+// fisherAccumulator).
+func (m *MLP) Fisher(dst *mat.SymDense, theta []float64, batch []int) {
+	L := m.Layers()
+	out := m.Sizes[L]
+	acc := newFisherAccumulator(dst, m.Dim(), out)
+	n := m.each(batch, func(ex int) {
+		m.forward(theta, m.Data.Row(ex))
+		for k := range out {
+			clear(m.delta[L])
+			m.delta[L][k] = 1
+			m.backward(acc.jacobianRow(k), theta, m.delta)
+		}
+		if m.Data.Regression() {
+			acc.addIdentity()
+		} else {
+			acc.addSoftmax(m.p)
+		}
+	})
+	acc.finish(1 / float64(n))
+	if m.L2 != 0 {
+		for l := 1; l <= L; l++ {
+			from := m.off[l-1]
+			for i := from; i < from+m.rows[l]*m.Sizes[l-1]; i++ {
+				dst.SetSym(i, i, dst.At(i, i)+m.L2)
+			}
+		}
+	}
+}
+
 // rBackward runs the backward pass of δ and R{δ} together and accumulates
 // R{∂W_l} = R{δ_l} z_{l−1}ᵀ + δ_l R{z_{l−1}}ᵀ and R{∂b_l} = R{δ_l}, with
 // R{δ_{l−1}} = σ″(a) R{a} ⊙ Wᵀδ + σ′(a) ⊙ (Vᵀδ + Wᵀ R{δ}).

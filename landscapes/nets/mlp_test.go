@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 )
 
 func data(t *testing.T, name string, n int) *Dataset {
@@ -316,4 +317,35 @@ func TestCrossEntropyIsExactForConfidentMistakes(t *testing.T) {
 	if got := r.Loss(rt, nil); math.Abs(got-want) > 1e-12*want {
 		t.Errorf("RNN: mean cross-entropy %.15g, direct computation %.15g", got, want)
 	}
+}
+
+// The Fisher formed from per-example Jacobians is the matrix whose products
+// HVP's Gauss–Newton mode computes, column by column.
+func TestFisherMatrixMatchesGaussNewtonProducts(t *testing.T) {
+	check := func(name string, model Model, batch []int) {
+		n := model.Dim()
+		theta := randomTheta(n, 0.5, 11)
+		got := mat.NewSymDense(n, nil)
+		model.Fisher(got, theta, batch)
+		e, col := make([]float64, n), make([]float64, n)
+		worst, scale := 0.0, 0.0
+		for j := range n {
+			clear(e)
+			e[j] = 1
+			model.HVP(col, theta, e, batch, true)
+			for i := range n {
+				worst = math.Max(worst, math.Abs(got.At(i, j)-col[i]))
+				scale = math.Max(scale, math.Abs(col[i]))
+			}
+		}
+		if worst > 1e-12*(1+scale) {
+			t.Errorf("%s: the Fisher matrix differs from the Gauss–Newton products by %g (largest entry %g)", name, worst, scale)
+		}
+	}
+	for name, m := range models(t) {
+		check(name, m, nil)
+		check(name+" on a batch", m, []int{0, 3, 5, 7})
+	}
+	check("rnn", NewBitTask(4, 6, 12, 0.5, 1), nil)
+	check("rnn on a batch", NewBitTask(5, 4, 12, 0.5, 2), []int{1, 4, 9})
 }

@@ -16,6 +16,9 @@ type Model interface {
 	Loss(theta []float64, batch []int) float64
 	Grad(dst, theta []float64, batch []int) float64
 	HVP(dst, theta, v []float64, batch []int, gaussNewton bool)
+	// Fisher writes the Gauss–Newton matrix, the matrix of HVP's
+	// gaussNewton products, on the batch.
+	Fisher(dst *mat.SymDense, theta []float64, batch []int)
 	Errors(theta []float64, examples []int) float64
 	LossAndErrors(theta []float64, examples []int) (loss, errRate float64)
 	// Clone is the same model with scratch space of its own.
@@ -66,9 +69,21 @@ func (o *Objective) HessVec(dst, x, v []float64) {
 // Hess forms the dense Hessian from Dim Hessian-vector products.
 func (o *Objective) Hess(dst *mat.SymDense, x []float64) { o.dense(dst, x, false) }
 
-// Fisher forms the Fisher information of the softmax predictive
-// distribution, the generalized Gauss–Newton matrix (see MLP.HVP).
-func (o *Objective) Fisher(dst *mat.SymDense, x []float64) { o.dense(dst, x, true) }
+// Fisher forms the Fisher information of the model's predictive
+// distribution on the training set, the generalized Gauss–Newton matrix
+// (see MLP.Fisher).
+func (o *Objective) Fisher(dst *mat.SymDense, x []float64) {
+	o.checkDense()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.Model.Fisher(dst, x, o.Train)
+}
+
+func (o *Objective) checkDense() {
+	if n := o.Dim(); n > MaxDenseParams {
+		panic(fmt.Sprintf("nets: a dense %d×%d curvature matrix was asked for; the limit is %d", n, n, MaxDenseParams))
+	}
+}
 
 func (o *Objective) dense(dst *mat.SymDense, x []float64, gn bool) {
 	n := o.Dim()

@@ -3,6 +3,8 @@ package nets
 import (
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // RNN is a vanilla tanh recurrent network on the task of remembering a bit
@@ -112,46 +114,12 @@ func (r *RNN) Loss(theta []float64, batch []int) float64 {
 func (r *RNN) Grad(dst, theta []float64, batch []int) float64 {
 	clear(dst)
 	clear(r.dhNorm)
-	gW, gU, gb, gV, gc := r.parts(dst)
-	W, _, _, V, _ := r.parts(theta)
-	H := r.H
 	var loss float64
 	n := r.each(batch, func(i int) {
 		loss += r.forward(theta, i)
 		d := [2]float64{r.p[0], r.p[1]}
 		d[r.Y[i]]--
-		for o := range 2 {
-			gc[o] += d[o]
-			for k := range H {
-				gV[o*H+k] += d[o] * r.h[r.T][k]
-			}
-		}
-		for k := range H {
-			r.dh[k] = V[k]*d[0] + V[H+k]*d[1]
-		}
-		for t := r.T; t >= 1; t-- {
-			var norm float64
-			for k := range H {
-				norm += r.dh[k] * r.dh[k]
-			}
-			r.dhNorm[t-1] += math.Sqrt(norm)
-			x, prev, h := r.x(i, t-1), r.h[t-1], r.h[t]
-			for j := range H {
-				r.da[j] = r.dh[j] * (1 - h[j]*h[j])
-				gb[j] += r.da[j]
-				gU[2*j] += r.da[j] * x[0]
-				gU[2*j+1] += r.da[j] * x[1]
-				for k := range H {
-					gW[j*H+k] += r.da[j] * prev[k]
-				}
-			}
-			clear(r.dh)
-			for j := range H {
-				for k := range H {
-					r.dh[k] += W[j*H+k] * r.da[j]
-				}
-			}
-		}
+		r.backprop(dst, theta, i, d, true)
 	})
 	scale := 1 / float64(n)
 	for i := range dst {
@@ -161,6 +129,66 @@ func (r *RNN) Grad(dst, theta []float64, batch []int) float64 {
 		r.dhNorm[t] *= scale
 	}
 	return loss * scale
+}
+
+// backprop accumulates into dst the gradient that the delta d at the logits
+// induces for example i, after forward(theta, i): back through V, then
+// through time. With norms it adds ‖∂L/∂hₜ‖ to dhNorm.
+func (r *RNN) backprop(dst, theta []float64, i int, d [2]float64, norms bool) {
+	gW, gU, gb, gV, gc := r.parts(dst)
+	W, _, _, V, _ := r.parts(theta)
+	H := r.H
+	for o := range 2 {
+		gc[o] += d[o]
+		for k := range H {
+			gV[o*H+k] += d[o] * r.h[r.T][k]
+		}
+	}
+	for k := range H {
+		r.dh[k] = V[k]*d[0] + V[H+k]*d[1]
+	}
+	for t := r.T; t >= 1; t-- {
+		if norms {
+			var norm float64
+			for k := range H {
+				norm += r.dh[k] * r.dh[k]
+			}
+			r.dhNorm[t-1] += math.Sqrt(norm)
+		}
+		x, prev, h := r.x(i, t-1), r.h[t-1], r.h[t]
+		for j := range H {
+			r.da[j] = r.dh[j] * (1 - h[j]*h[j])
+			gb[j] += r.da[j]
+			gU[2*j] += r.da[j] * x[0]
+			gU[2*j+1] += r.da[j] * x[1]
+			for k := range H {
+				gW[j*H+k] += r.da[j] * prev[k]
+			}
+		}
+		clear(r.dh)
+		for j := range H {
+			for k := range H {
+				r.dh[k] += W[j*H+k] * r.da[j]
+			}
+		}
+	}
+}
+
+// Fisher writes the Fisher information of the softmax output on the batch,
+// F = (1/n) Σᵢ Jᵢᵀ (diag pᵢ − pᵢpᵢᵀ) Jᵢ with Jᵢ the Jacobian of example i's
+// logits: the matrix of HVP's Gauss–Newton products, formed from two
+// backpropagations per example instead of one product per parameter.
+func (r *RNN) Fisher(dst *mat.SymDense, theta []float64, batch []int) {
+	acc := newFisherAccumulator(dst, r.Dim(), 2)
+	n := r.each(batch, func(i int) {
+		r.forward(theta, i)
+		for k := range 2 {
+			j := acc.jacobianRow(k)
+			r.backprop(j, theta, i, [2]float64{float64(1 - k), float64(k)}, false)
+		}
+		acc.addSoftmax(r.p)
+	})
+	acc.finish(1 / float64(n))
 }
 
 // HiddenGradNorms is the mean ‖∂L/∂hₜ‖ for t = 1 … T of the last Grad.
