@@ -37,25 +37,33 @@ var lessonOutcomes = map[string]struct {
 	t       int
 	promise string
 }{
-	"ill-conditioning":        {200, `r2.reached && r3.reached && r2.reached.iter < 150 && r3.reached.iter < 150 && !r1.reached`},
-	"saddle-points":           {30, `Math.hypot(last(r2)[0], last(r2)[1]) < 1e-8 && Math.abs(Math.abs(last(r3)[1]) - 1) < 1e-6 && Math.abs(last(r3)[0]) < 1e-6 && Math.abs(Math.abs(last(r1)[1]) - 1) < 0.05`},
-	"plateaus":                {100, `Math.hypot(last(r1)[0] - 3.5, last(r1)[1] - 2.5) < 1e-3 && Math.hypot(last(r2)[0] - 3.5, last(r2)[1] - 2.5) > 1`},
-	"cliffs":                  {60, `anyOut(r1) && !anyOut(r2)`},
-	"continuation-rastrigin":  {700, `fin(r1) > 10 && fin(r2) < 1e-6`},
-	"continuation-wells":      {400, `fin(r1) > -0.01 && fin(r2) < -0.7`},
-	"weight-space-symmetry":   {400, `Math.abs(last(r1)[0] * last(r1)[1] - 1) < 1e-3 && Math.abs(last(r1)[0] - last(r1)[1]) > 1 && Math.abs(last(r2)[0] - last(r2)[1]) < 0.01`},
-	"adaptive-methods":        {500, `[r1, r2, r3, r4].every((r) => fin(r) < 0.2)`},
-	"second-order":            {200, `[r1, r2, r3, r4].every((r) => r.reached) && r1.reached.clock < r3.reached.clock && r3.reached.clock < r2.reached.clock`},
-	"sgd-noise-and-schedules": {300, `fin(r2) < fin(r1) / 10`},
-	"coordinate-descent":      {200, `r1.reached && !r3.reached`},
-	"networks-spirals":        {1500, `[r1, r2, r3].every((r) => r.diag.net.train_err < 0.05) && document.querySelectorAll('#netview .net-tile').length === 3`},
-	"curriculum":              {300, `r2.f[200] < r1.f[200] && r2.f[300] < r1.f[300]`},
-	"pretraining":             {700, `r1.f[100] < 0.3 && r2.f[400] > 0.6 && r2.f[700] < 0.3`},
-	"continuation-network":    {800, `r2.f[400] > r1.f[400] && r2.f[800] < r2.f[400]`},
-	"network-landscapes":      {300, `[r1, r2].every((r) => r.diag.net.train_err < 0.1) && !document.getElementById('slices').hidden`},
-	"initialization":          {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
-	"rnn-exploding-gradients": {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
-	"deep-linear-plateaus":    {900, `(() => { const f = r1.f; return f[30] > 0.95 * f[0] && f[120] < 0.5 && Math.abs(f[240] - f[120]) < 0.1 * f[120] && f[900] < 0.03; })()`},
+	"ill-conditioning":         {200, `r2.reached && r3.reached && r2.reached.iter < 150 && r3.reached.iter < 150 && !r1.reached`},
+	"saddle-points":            {30, `Math.hypot(last(r2)[0], last(r2)[1]) < 1e-8 && Math.abs(Math.abs(last(r3)[1]) - 1) < 1e-6 && Math.abs(last(r3)[0]) < 1e-6 && Math.abs(Math.abs(last(r1)[1]) - 1) < 0.05`},
+	"plateaus":                 {100, `Math.hypot(last(r1)[0] - 3.5, last(r1)[1] - 2.5) < 1e-3 && Math.hypot(last(r2)[0] - 3.5, last(r2)[1] - 2.5) > 1`},
+	"cliffs":                   {60, `anyOut(r1) && !anyOut(r2)`},
+	"continuation-rastrigin":   {700, `fin(r1) > 10 && fin(r2) < 1e-6`},
+	"continuation-wells":       {400, `fin(r1) > -0.01 && fin(r2) < -0.7`},
+	"weight-space-symmetry":    {400, `Math.abs(last(r1)[0] * last(r1)[1] - 1) < 1e-3 && Math.abs(last(r1)[0] - last(r1)[1]) > 1 && Math.abs(last(r2)[0] - last(r2)[1]) < 0.01`},
+	"adaptive-methods":         {500, `[r1, r2, r3, r4].every((r) => fin(r) < 0.2)`},
+	"second-order":             {60, `Math.hypot(last(r1)[0], last(r1)[1] - 1) < 1e-8 && r1.status === 'converged' && r1.diag.eig[0] < -27 && [r2, r3].every((r) => Math.hypot(last(r)[0] - 3, last(r)[1] - 0.5) < 1e-6 && r.diag.eig[0] > 0)`},
+	"quasi-newton":             {200, `[r1, r2, r3, r4].every((r) => r.reached) && r1.reached.clock < r3.reached.clock && r3.reached.clock < r2.reached.clock && [...document.querySelectorAll('#leaderboard tbody tr')].find((tr) => tr.dataset.id === 'r1').cells[5].textContent === String(r1.cost.at(-1))`},
+	"natural-gradient":         {40, `r3.status === 'refused' && r2.reached && r2.reached.iter < 25 && !r1.reached`},
+	"natural-gradient-network": {40, `fin(r2) < 1e-6 && fin(r1) > 0.05 && fin(r3) > 10 * fin(r2)`},
+	"sgd-noise-and-schedules":  {300, `fin(r2) < fin(r1) / 10`},
+	"coordinate-descent":       {200, `r1.reached && !r3.reached`},
+	"networks-spirals":         {1500, `[r1, r2, r3].every((r) => r.diag.net.train_err < 0.05) && document.querySelectorAll('#netview .net-tile').length === 3`},
+	"curriculum":               {1000, `r1.f[600] > 0.6 && [600, 800, 1000].every((i) => r2.f[i] < r1.f[i] - 0.1)`},
+	"pretraining":              {700, `r1.f[100] < 0.3 && r2.f[400] > 0.6 && r2.f[700] < 0.3`},
+	"continuation-network":     {800, `r2.f[400] > r1.f[400] && r2.f[800] < r2.f[400]`},
+	"network-landscapes":       {300, `[r1, r2].every((r) => r.diag.net.train_err < 0.1) && !document.getElementById('slices').hidden`},
+	"initialization":           {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
+	"rnn-exploding-gradients":  {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
+	"deep-linear-plateaus": {1500, `(() => {
+		const s = window.saddle.surface.singular, half = s.map((v, k) => r1.modes[k].findIndex((m) => m > v / 2));
+		return s.length === 4 && half.every((h, k) => h > 0 && (k === 0 || h > half[k - 1] + 20)) &&
+			r1.modes.every((m, k) => Math.abs(m[m.length - 1] - s[k]) < 0.15 * s[k]) &&
+			document.querySelectorAll('#netview .net-tile:not([hidden])').length === 2 && document.getElementById('error-figure').hidden;
+	})()`},
 }
 
 func TestBrowserLessons(t *testing.T) {
@@ -388,4 +396,24 @@ func TestBrowserFairRace(t *testing.T) {
 		t.Error("the tuned specs are not in the address")
 	}
 	screenshot(t, ctx, "fair-race")
+}
+
+// TestBrowserNaturalGradientRefusedOnAPlainSurface: natural gradient needs a
+// Fisher; on Rosenbrock it is refused before it runs, beside its card.
+func TestBrowserNaturalGradientRefusedOnAPlainSurface(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=rosenbrock&opt=adam:lr=0.05&opt=gd:lr=0.001&t=5")
+	do(t, ctx, chromedp.SetValue(`.racer[data-id="r2"] select.opt`, "natural-gradient"))
+	eval[any](t, ctx, `document.querySelector('.racer[data-id="r2"] select.opt').dispatchEvent(new Event('change'))`)
+	waitFor(t, ctx, "the refusal beside the card", `document.querySelector('[data-error-for="racer:r2"]').textContent.includes('Fisher')`)
+	msg := eval[string](t, ctx, `document.querySelector('[data-error-for="racer:r2"]').textContent`)
+	for _, want := range []string{"natural-gradient needs the Fisher information", "rosenbrock"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the card's error %q does not say %q", msg, want)
+		}
+	}
+	if n := eval[int](t, ctx, `window.saddle.racers.get('r1').iter.length`); n < 6 {
+		t.Errorf("adam has %d rows; the refusal must not stop the other racers", n)
+	}
 }

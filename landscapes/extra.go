@@ -6,6 +6,7 @@ import (
 
 	"github.com/saddle-viz/saddle/landscapes/nets"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
 )
 
 // Surfaces beyond the spec's canonical list (surfaces.md welcomes them).
@@ -24,6 +25,22 @@ func regression(logistic bool) func(v Values) Surface {
 	}
 }
 
+// regressionMinimum finds the minimum of a regression's loss, which depends
+// on its samples, by gonum's Newton method (a line search on the Hessian
+// made positive definite) from the origin; the loss is convex, so that is
+// its one minimum. Build's Critical then refines it.
+func regressionMinimum(logistic bool) func(v Values) []Critical {
+	return func(v Values) []Critical {
+		s := regression(logistic)(v)
+		p := optimize.Problem{Func: s.Func, Grad: func(g, x []float64) { s.Grad(g, x) }, Hess: func(h *mat.SymDense, x []float64) { s.Hess(h, x) }}
+		res, err := optimize.Minimize(p, []float64{0, 0}, nil, &optimize.Newton{})
+		if err != nil && res == nil {
+			return nil
+		}
+		return []Critical{{X: res.X, Kind: "minimum"}}
+	}
+}
+
 func init() {
 	register(&Info{
 		Name: "linreg", Title: "Linear regression (w, b)",
@@ -31,15 +48,15 @@ func init() {
 			"With a minibatch size, stochastic gradient descent sees the gradient of a few samples at a time: the expected gradient is right, its noise does not vanish at the minimum (ch. 8.1.3, 8.3.1).",
 		Params: regressionParams, View: [4]float64{-1, 4, -3, 2}, Start: pt(3.5, 1.5),
 		build:    regression(false),
-		critical: func(Values) []Critical { return []Critical{{X: pt(1.5, -0.5), Kind: "minimum"}} },
+		critical: regressionMinimum(false),
 	})
 	register(&Info{
 		Name: "logreg", Title: "Logistic regression (w, b)",
 		Explain: "The cross-entropy of a logistic regression on noisy labels: convex, flat far from the data's boundary, curved near it. " +
 			"Its Fisher information equals its Hessian, so natural gradient runs here and matches Newton's method (ch. 8.6).",
-		Params: regressionParams, View: [4]float64{-2, 8, -5, 5}, Start: pt(-1, 4),
+		Params: regressionParams, View: [4]float64{-2, 10, -6, 6}, Start: pt(-1, 4),
 		build:    regression(true),
-		critical: func(Values) []Critical { return []Critical{{X: pt(0.5, 0), Kind: "minimum"}} },
+		critical: regressionMinimum(true),
 	})
 	register(&Info{
 		Name: "quadratic-nd", Title: "N-dimensional quadratic with a chosen spectrum",

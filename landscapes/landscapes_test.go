@@ -108,6 +108,7 @@ func TestCriticalPointsAreStationaryOfTheirKind(t *testing.T) {
 	wantCount := map[string]int{
 		"quadratic": 1, "rosenbrock": 1, "beale": 1, "himmelblau": 9, "saddle": 3, "plateau": 1,
 		"cliff": 2, "rastrigin": 1, "wells": 5, "symmetry": 3, "six-hump-camel": 6, "styblinski-tang": 9,
+		"linreg": 1, "logreg": 1, "linreg:batch=10": 1, "logreg:n=50,spread=1": 1,
 	}
 	for _, spec := range specsUnderTest() {
 		l, _ := Build(spec)

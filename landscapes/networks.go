@@ -25,9 +25,10 @@ var mlpParams = []Param{
 	{Name: "h4", Kind: Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 4 (0 = none)"},
 	{Name: "act", Kind: Choice, Choices: nets.Activations, Doc: "hidden units"},
 	{Name: "l2", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
-	{Name: "init", Kind: Choice, Choices: nets.Inits, Doc: "weight initialization"},
+	{Name: "init", Kind: Choice, Choices: nets.Inits, Doc: "weight initialization: glorot (PyTorch's xavier_uniform_), he (kaiming_normal_), normal, uniform, orthogonal, sparse (Martens 2010: a few non-zero weights per unit, not PyTorch's sparse_), zeros, constant"},
 	{Name: "init_scale", Kind: Real, Default: 1, Min: 0, Max: 10, Doc: "normal: std; uniform: half-width; constant: value; orthogonal: gain"},
-	{Name: "init_sparse", Kind: Integer, Default: 2, Min: 1, Max: 64, Doc: "sparse: non-zero incoming weights per unit"},
+	{Name: "init_gain", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "glorot and he: the gain; 0 = PyTorch's calculate_gain for each layer's activation (tanh 5/3, relu √2, otherwise 1; 1 for the output layer)"},
+	{Name: "init_sparse", Kind: Integer, Default: 2, Min: 1, Max: 64, Doc: "sparse (Martens 2010, not PyTorch's sparse_): non-zero N(0, 1) incoming weights per unit"},
 	{Name: "bias", Kind: Real, Default: 0, Min: 0, Max: 1, Doc: "initial value of every bias (small and positive helps ReLU)"},
 	{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights: every racer starts from them"},
 	{Name: "batch", Kind: Integer, Default: 32, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
@@ -89,7 +90,7 @@ func mlpStart(v Values) []float64 {
 	if err != nil {
 		return nil
 	}
-	theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale"), Sparse: v.Int("init_sparse"), Bias: v.Float("bias")}.Weights(o.Model.(*nets.MLP), uint64(v.Int("init_seed")))
+	theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale"), Sparse: v.Int("init_sparse"), Bias: v.Float("bias"), Gain: v.Float("init_gain")}.Weights(o.Model.(*nets.MLP), uint64(v.Int("init_seed")))
 	return theta
 }
 

@@ -151,10 +151,11 @@ function onSurface(msg) {
   const network = !msg.n;
   $('netview').hidden = !network;
   $('landscape').hidden = network || !$('view3d').hidden;
-  $('error-figure').hidden = !network;
+  // A regression (the deep linear network) has no 0-1 error to chart.
+  $('error-figure').hidden = !network || !!msg.singular;
   $('slices').hidden = !network;
   for (const id of ['zoom-in', 'zoom-out', 'zoom-fit', 'toggle-3d']) $(id).hidden = network;
-  if (network && msg.reason === 'configure') netview.setData(msg.data || null, msg.title);
+  if (network && msg.reason === 'configure') netview.setData(msg.data || null, msg.title, msg.singular || null);
   // A new configuration shows the whole view box; a zoom, a new start or a
   // continuation racer's changing blur keep the view.
   landscape.setSurface(msg, msg.reason !== 'configure');
@@ -188,6 +189,7 @@ function onFrame(f) {
     remember(false);
   }
   const dim = surfaceMsg ? surfaceMsg.dim : 2;
+  const singular = surfaceMsg && surfaceMsg.singular;
   for (const rf of f.racers) {
     const r = racerData(rf.id);
     if (rf.frac !== undefined && rf.frac !== null) r.frac = rf.frac;
@@ -202,6 +204,11 @@ function onFrame(f) {
       r.gnorm.push(p[5]);
       r.xs.push(p[6], p[7] ?? 0);
       r.t.push(clockOf(r, r.iter.length - 1));
+      if (singular) {
+        // A deep linear network's mode strengths end the row.
+        r.modes ||= singular.map(() => []);
+        singular.forEach((_, k) => r.modes[k].push(p[p.length - singular.length + k]));
+      }
     }
     r.diag = rf;
     r.status = rf.status;
@@ -610,7 +617,8 @@ function updateViews() {
       if (n.dh_norms) net += ` · ‖∂L/∂hₜ‖ from t = 1: ${n.dh_norms.map((v) => v.toExponential(0)).join(' ')}`;
       if (d.best) net += ` · best validation loss ${d.best.val_loss.toPrecision(3)} at iteration ${d.best.iter} (epoch ${+d.best.epoch.toPrecision(3)})`;
     }
-    card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}${net}`);
+    const hess = r.hev && r.hev[r.last] ? ` + ${r.hev[r.last]} Hessians (${r.cost[r.last]} evaluations' worth)` : '';
+    card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations${hess} · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}${net}`);
     card.el.dataset.status = r.status || '';
   }
 }
@@ -639,6 +647,9 @@ function leaderboard(ordered) {
     if (a.reached && b.reached) return a.reached.clock - b.reached.clock;
     return a.reached ? -1 : b.reached ? 1 : 0;
   });
+  const head = $('leaderboard').tHead.rows[0].cells[5];
+  head.textContent = state.clock === 'evaluations' ? 'evals (H = n)' : 'evals';
+  head.title = state.clock === 'evaluations' ? 'evaluations, with each Hessian or Fisher counted as n evaluations, as the clock counts them' : 'evaluations of the value and gradient (Hessians are counted apart)';
   const body = $('leaderboard').tBodies[0];
   body.replaceChildren(...rows.map((r, i) => {
     const tr = document.createElement('tr');
@@ -646,8 +657,12 @@ function leaderboard(ordered) {
     const sw = document.createElement('span');
     sw.className = 'swatch';
     sw.style.background = racerColor(reg.colors, r.index);
-    const reached = r.reached ? `it. ${r.reached.iter}, ${r.reached.evals} ev.` : '—';
-    const cells = [String(i + 1), r.spec, r.status || '', reached, String(r.iter[r.last]), String(r.evals[r.last]), r.f[r.last].toPrecision(5), r.gnorm[r.last].toPrecision(2)];
+    // Under the evaluations clock the evals column counts what the clock
+    // counts: a Hessian (or Fisher) as n evaluations.
+    const byCost = state.clock === 'evaluations';
+    const reached = r.reached ? `it. ${r.reached.iter}, ${byCost ? r.reached.clock : r.reached.evals} ev.` : '—';
+    const evals = byCost ? r.cost[r.last] : r.evals[r.last];
+    const cells = [String(i + 1), r.spec, r.status || '', reached, String(r.iter[r.last]), String(evals), r.f[r.last].toPrecision(5), r.gnorm[r.last].toPrecision(2)];
     cells.forEach((text, j) => {
       const td = document.createElement('td');
       if (j === 1) td.append(sw, ' ');

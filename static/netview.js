@@ -9,6 +9,9 @@ import { fitCanvas } from './canvas.js';
 // Class colours: Okabe–Ito, then two more for ten digits.
 const CLASS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999', '#882255'];
 
+// Mode colours: Okabe–Ito, largest singular value first.
+const MODE = ['#D55E00', '#0072B2', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+
 function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 }
@@ -20,10 +23,12 @@ export class NetView {
     this.data = null;
   }
 
-  /** setData takes the surface message's data (null beyond 2-D) and its dimension. */
-  setData(data, title) {
+  /** setData takes the surface message's data (null beyond 2-D), its title
+   * and, for a deep linear network, its task's singular values. */
+  setData(data, title, singular) {
     this.data = data;
     this.title = title;
+    this.singular = singular;
     this.el.replaceChildren();
     this.tiles.clear();
   }
@@ -58,7 +63,15 @@ export class NetView {
       const net = r.diag && r.diag.net;
       const t = this.tile(r, colors);
       this.el.append(t.fig); // keeps the racers' order
-      if (!net || t.drawn === net) continue;
+      if (this.singular && r.modes && t.drawnModes !== r.t.length) {
+        t.drawnModes = r.t.length;
+        t.fig.hidden = false;
+        this.drawModes(t.canvas, r.t, r.modes);
+        t.cap.textContent = `${r.spec}: mode strengths ${r.modes.map((m) => m[m.length - 1].toFixed(2)).join(', ')} of ${this.singular.map((v) => +v.toPrecision(3)).join(', ')}`;
+        t.canvas.setAttribute('aria-label', t.cap.textContent);
+        continue;
+      }
+      if (!net || t.drawn === net || this.singular) continue;
       t.drawn = net;
       const val = net.val_err === null || net.val_err === undefined ? '' : `, validation ${(100 * net.val_err).toFixed(1)}%`;
       t.cap.textContent = net.train_err === null || net.train_err === undefined
@@ -143,6 +156,45 @@ export class NetView {
     ctx.fillText(`1e${Math.round(lo)}`, 28, py(Math.round(lo)) + 3);
     ctx.textAlign = 'center';
     ctx.fillText('‖∂L/∂hₜ‖ against t', size / 2, size - 8);
+  }
+
+  /** drawModes charts a deep linear network's mode strengths uᵢᵀWvᵢ against
+   * the race clock, each with its singular value sᵢ dashed: from small
+   * weights they rise one at a time, the largest first (Saxe et al. 2014). */
+  drawModes(canvas, ts, modes) {
+    const size = 220, s = this.singular;
+    const ctx = fitCanvas(canvas, size);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, size, size);
+    const L = 30, R = size - 8, T = 10, B = size - 34;
+    const tmax = Math.max(1, ts[ts.length - 1] || 1), hi = 1.1 * Math.max(...s);
+    const px = (t) => L + (t / tmax) * (R - L), py = (v) => B - (Math.max(-0.05 * hi, Math.min(hi, v)) / hi) * (B - T);
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.lineWidth = 1;
+    s.forEach((v, k) => {
+      ctx.strokeStyle = MODE[k % MODE.length];
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(L, py(v));
+      ctx.lineTo(R, py(v));
+      ctx.stroke();
+      ctx.setLineDash([]);
+    });
+    ctx.lineWidth = 2;
+    modes.forEach((m, k) => {
+      ctx.strokeStyle = MODE[k % MODE.length];
+      ctx.beginPath();
+      const step = Math.max(1, Math.floor(m.length / 400));
+      for (let i = 0; i < m.length; i += step) (i ? ctx.lineTo(px(ts[i]), py(m[i])) : ctx.moveTo(px(ts[i]), py(m[i])));
+      ctx.stroke();
+    });
+    ctx.fillStyle = '#333';
+    ctx.textAlign = 'right';
+    for (const v of [0, ...s.slice(0, 4)]) ctx.fillText(String(+v.toPrecision(2)), L - 3, py(v) + 3);
+    ctx.textAlign = 'center';
+    ctx.fillText('0', L, B + 12);
+    ctx.fillText(String(+tmax.toPrecision(3)), R - 8, B + 12);
+    ctx.fillText('uᵢᵀWvᵢ against the clock; sᵢ dashed', size / 2, size - 8);
   }
 
   drawConfusion(canvas, m) {

@@ -404,6 +404,10 @@ type SurfaceMessage struct {
 	Delta    num                   `json:"delta"`
 	Critical []landscapes.Critical `json:"critical"`
 	Data     *nets.Points          `json:"data,omitempty"` // a network's 2-D data
+	// Singular: a deep linear network's task, the singular values its mode
+	// strengths rise to. Each point row then ends with the mode strengths
+	// uᵢᵀ W vᵢ at that iterate (Saxe et al. 2014), one per singular value.
+	Singular []float64 `json:"singular,omitempty"`
 }
 
 // maxGridDim is the largest dimension for which the surface is sampled for
@@ -420,6 +424,9 @@ func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64)
 			Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: num(l.Blur), Floor: num(math.NaN()), Delta: num(math.NaN())}
 		if isNet {
 			m.Data = net.Points()
+			if modes := net.Modes(); modes != nil {
+				m.Singular = modes.S
+			}
 		}
 		return m
 	}

@@ -165,6 +165,9 @@ func (rc *Race) Configure(m Message) *ProblemError {
 	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed, rc.patience = land, start, clock, speed, tol, seed, patience
 	rc.view = land.Info.View
 	rc.stride = 6 + pointDims(land)
+	if o, ok := land.Surface.(*nets.Objective); ok && o.Modes() != nil {
+		rc.stride += len(o.Modes().S)
+	}
 	rc.hess = mat.NewSymDense(land.Dim(), nil)
 	rc.g = make([]float64, land.Dim())
 	rc.racers = rc.racers[:0]
@@ -314,7 +317,10 @@ func (rc *Race) restart(r *racer, spec string) {
 func (rc *Race) record(r *racer) {
 	run := r.run
 	r.pending = append(r.pending, float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), r.micros, run.F, run.GNorm)
-	r.pending = append(r.pending, run.X[:rc.stride-6]...)
+	r.pending = append(r.pending, run.X[:pointDims(rc.land)]...)
+	if o, ok := rc.land.Surface.(*nets.Objective); ok {
+		r.pending = append(r.pending, o.ModeStrengths(run.X)...) // a deep linear network's: a few small products
+	}
 	r.dirty = true
 	if _, isNet := rc.land.Surface.(*nets.Objective); isNet && run.Iter%max(r.snapEvery, 1) == 0 {
 		r.snapshots = append(r.snapshots, append([]float64(nil), run.X...))

@@ -78,12 +78,39 @@ var Lessons = []pages.Lesson{
 		Surface:  "beale", Racers: []string{"adagrad:lr=0.5", "rmsprop:lr=0.01", "adadelta", "adam:lr=0.05"}, Clock: "iterations", Speed: 40,
 	},
 	{
-		Slug: "second-order", Title: "Second-order and quasi-Newton methods", Section: "8.6",
+		Slug: "second-order", Title: "Newton's method and saddle points", Section: "8.6.1",
+		Text: "Newton's method jumps to the stationary point of its local quadratic model, whatever the curvature. From this start on Beale's function that point is the saddle at (0, 1), " +
+			"where the Hessian has a negative eigenvalue of −27.7, and plain Newton converges to it. " +
+			"Adaptive Newton (Levenberg–Marquardt with a Hessian modification) raises its damping λ until H + λI is positive definite, so that every step goes downhill, and takes a step only if it lowers f; " +
+			"saddle-free Newton replaces the Hessian's eigenvalues by their absolute values (damped by 1 here). Both reach the minimum at (3, 0.5).",
+		Question: "Where does each racer end, and what are the Hessian's eigenvalues there? How does adaptive Newton's damping (on its card) change on the way?",
+		Surface:  "beale", Racers: []string{"newton", "newton:adaptive=true", "saddle-free-newton:damping=1"}, Clock: "iterations", Speed: 10,
+	},
+	{
+		Slug: "quasi-newton", Title: "Second-order and quasi-Newton methods", Section: "8.6",
 		Text: "Newton's method, conjugate gradients, BFGS and L-BFGS race along Rosenbrock's valley, timed by evaluations: " +
-			"every line-search probe counts, and a Hessian counts as n gradient evaluations. " +
+			"every line-search probe counts, and a Hessian counts as n gradient evaluations (the leaderboard's evals column counts both). " +
 			"Newton uses the exact curvature; BFGS and L-BFGS build it from the gradients they have seen; CG needs only the last direction.",
 		Question: "Who reaches the tolerance in the fewest evaluations, and who in the fewest iterations?",
 		Surface:  "rosenbrock", Racers: []string{"newton", "cg", "bfgs", "lbfgs"}, Clock: "evaluations", Speed: 10,
+	},
+	{
+		Slug: "natural-gradient", Title: "Natural gradient", Section: "8.6",
+		Text: "The natural gradient preconditions the gradient with the Fisher information F of the model's predictive distribution: it measures a step by how much it changes the predictions, not the parameters (Amari 1998). " +
+			"For logistic regression F equals the Hessian, so natural gradient is Newton's method with damping. " +
+			"Far from the data's boundary the loss is nearly flat and its curvature nearly zero: plain Newton's step is enormous and after two steps its Hessian is singular. " +
+			"Natural gradient's damping adapts to how well its quadratic model predicted the last step (Martens 2010): its first step overshoots out of the view, then the damping grows and it homes in on the minimum in a few steps, where gradient descent crawls.",
+		Question: "How many iterations does each racer need, and what happens to plain Newton?",
+		Surface:  "logreg", Racers: []string{"gd:lr=3", "natural-gradient", "newton"}, Clock: "iterations", Speed: 10,
+	},
+	{
+		Slug: "natural-gradient-network", Title: "Natural gradient on a network", Section: "8.6",
+		Text: "On a network the Fisher (the Gauss–Newton matrix of the softmax output) is positive semi-definite, unlike the Hessian, and its geometry follows the predictions: " +
+			"natural gradient trains this 114-parameter network on moons in a few dozen iterations, where gradient descent needs thousands and adaptive Newton hundreds. " +
+			"It is not free: forming F costs n backpropagations per example and factoring it n³ operations. Switch the clock to epochs, which counts a Fisher as n passes over the data, and the lead shrinks; " +
+			"for a network of millions of weights F cannot even be stored, which is why practical methods approximate it.",
+		Question: "Who leads by iterations, and who by epochs?",
+		Surface:  "mlp:data=moons,h1=8,h2=8,batch=0", Racers: []string{"gd:lr=2", "natural-gradient", "newton:adaptive=true"}, Clock: "iterations", Speed: 10,
 	},
 	{
 		Slug: "sgd-noise-and-schedules", Title: "SGD noise and learning-rate schedules", Section: "8.3.1",
@@ -111,11 +138,12 @@ var Lessons = []pages.Lesson{
 	},
 	{
 		Slug: "deep-linear-plateaus", Title: "Plateaus and saddles of a deep linear network", Section: "8.2.3",
-		Text: "Three linear layers are fitted to a linear map with singular values 3, 2, 1.3 and 0.9, from small random weights. " +
+		Text: "Three linear layers are fitted to a linear map A = U diag(s) Vᵀ with singular values s = 3, 2, 1.33 and 0.89, from small random weights. " +
 			"The network computes a linear function, but its loss over the weights has a saddle at zero and plateaus between the stages: " +
-			"gradient descent learns the map one singular value at a time, each after a long wait (Saxe et al. 2014). Watch the loss fall in steps.",
-		Question: "How many plateaus does the loss of gradient descent go through, and what does the Hessian's smallest eigenvalue do on each?",
-		Surface:  "deeplinear", Racers: []string{"gd:lr=0.02", "adam:lr=0.01"}, Clock: "iterations", Speed: 60,
+			"gradient descent learns the map one singular mode at a time, the largest first, each after a long wait (Saxe et al. 2014). " +
+			"Each tile charts a racer's mode strengths uᵢᵀWvᵢ, how much of the i-th singular direction the product W of its layers has learned, against the dashed sᵢ; the loss falls one step per mode.",
+		Question: "In which order are the modes learned, how long is each plateau, and what does the Hessian's smallest eigenvalue do on each?",
+		Surface:  "deeplinear", Racers: []string{"gd:lr=0.02", "adam:lr=0.01"}, Clock: "iterations", Speed: 100,
 	},
 	{
 		Slug: "rnn-exploding-gradients", Title: "Exploding gradients in a recurrent network", Section: "8.2.4",
@@ -143,11 +171,12 @@ var Lessons = []pages.Lesson{
 	},
 	{
 		Slug: "curriculum", Title: "Curriculum learning", Section: "8.7.6",
-		Text: "Both racers train the same network on noisy spirals with the same minibatch size. The second follows a curriculum for 400 steps: its minibatches come from the easiest examples first " +
+		Text: "Both racers train the same ReLU network on noisy spirals by SGD with the same minibatch size. The second follows a curriculum for 400 steps: its minibatches come from the easiest examples first " +
 			"(easy meaning far from every example of the other class), 20% of them at the start, growing to all. " +
-			"Here the curriculum racer gets ahead while its pool grows; once it trains on everything the two end close.",
-		Question: "When does the curriculum racer lead, and does its lead last?",
-		Surface:  "mlp:data=spirals,n=300,h1=24,h2=24,act=relu,batch=20,label_noise=0.1", Racers: []string{"adam:lr=0.01", "adam:lr=0.01,curriculum=400"}, Clock: "iterations", Speed: 60,
+			"From this start the plain racer sits on a plateau near the loss of guessing (log 2 ≈ 0.69) for a long time; the easy, consistent minibatches of the curriculum show the second racer a way off it earlier, and its loss (the loss chart) falls while the other's stays flat. " +
+			"With other seeds the lead can be smaller: a curriculum helps in some settings, not in all.",
+		Question: "When does each racer leave the plateau, and does the curriculum racer's lead last after its curriculum ends at step 400?",
+		Surface:  "mlp:data=spirals,n=300,h1=24,h2=24,act=relu,batch=20,label_noise=0.1", Racers: []string{"sgd:lr=0.1", "sgd:lr=0.1,curriculum=400"}, Clock: "iterations", Speed: 100,
 	},
 	{
 		Slug: "pretraining", Title: "Greedy layer-wise pretraining", Section: "8.7.4",

@@ -17,30 +17,59 @@ type Init struct {
 	Scale  float64 // normal: standard deviation; uniform: half-width; constant: the value; orthogonal: the gain
 	Sparse int     // sparse: non-zero incoming weights per unit
 	Bias   float64 // every bias (0, or a small positive value for ReLU)
+	// Gain multiplies glorot's and he's scale; 0 means PyTorch's
+	// calculate_gain for the activation that follows each layer (Gain).
+	Gain float64
+}
+
+// Gain is PyTorch's torch.nn.init.calculate_gain for an activation: 5/3 for
+// tanh, √2 for ReLU, 1 for sigmoid and linear units; 1 for maxout, which
+// PyTorch does not name (its pieces are linear).
+func (act Activation) Gain() float64 {
+	switch act {
+	case Tanh:
+		return 5.0 / 3
+	case ReLU:
+		return math.Sqrt2
+	}
+	return 1
 }
 
 // Weights draws θ for the MLP from the seed, layer by layer.
-//   - glorot: uniform on ±√(6/(fan_in + fan_out)) (Glorot & Bengio 2010);
-//   - he: normal with standard deviation √(2/fan_in) (He et al. 2015);
+//   - glorot: uniform on ±gain·√(6/(fan_in + fan_out)) (Glorot & Bengio
+//     2010; PyTorch's xavier_uniform_ with that gain);
+//   - he: normal with standard deviation gain/√fan_in (He et al. 2015;
+//     PyTorch's kaiming_normal_ in fan_in mode), so √(2/fan_in) for ReLU;
+//     the gain is the layer's activation's (Activation.Gain; 1 for the
+//     output layer, whose logits are linear) unless Gain sets it;
 //   - normal, uniform: as Scale says; zeros, constant: every weight alike,
 //     which keeps the hidden units of a layer identical for ever;
-//   - orthogonal: Scale times a random orthogonal matrix (Saxe et al. 2013),
-//     from the QR factorization of a Gaussian matrix (gonum's mat.QR);
-//   - sparse: Sparse non-zero Gaussian weights into each unit (Martens 2010).
+//   - orthogonal: Scale times a Haar-random orthogonal matrix (Saxe et al.
+//     2014; RandomOrthogonal);
+//   - sparse: Martens' (2010) sparse initialization, Sparse non-zero N(0, 1)
+//     weights into each unit and the rest zero. This is not PyTorch's
+//     sparse_, which zeroes a fraction of each column of a normal matrix.
 func (in Init) Weights(m *MLP, seed uint64) ([]float64, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x1417))
 	theta := make([]float64, m.Dim())
 	for l := 1; l <= m.Layers(); l++ {
 		W, b := m.W(theta, l), m.B(theta, l)
 		fanIn, fanOut := m.Sizes[l-1], m.Rows(l)
+		gain := in.Gain
+		if gain == 0 {
+			gain = 1 // the output layer's logits
+			if l < m.Layers() {
+				gain = m.Act.Gain()
+			}
+		}
 		switch in.Scheme {
 		case "glorot":
-			r := math.Sqrt(6 / float64(fanIn+fanOut))
+			r := gain * math.Sqrt(6/float64(fanIn+fanOut))
 			for i := range W {
 				W[i] = r * (2*rng.Float64() - 1)
 			}
 		case "he":
-			s := math.Sqrt(2 / float64(fanIn))
+			s := gain / math.Sqrt(float64(fanIn))
 			for i := range W {
 				W[i] = s * rng.NormFloat64()
 			}

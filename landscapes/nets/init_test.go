@@ -58,8 +58,23 @@ func TestInitializations(t *testing.T) {
 		t.Errorf("he: layer-2 weights have standard deviation %g, want %g", s, math.Sqrt(2.0/40))
 	}
 	gl, _ := Init{Scheme: "glorot"}.Weights(m, 1)
-	if s := std(m.W(gl, 2)); math.Abs(s-math.Sqrt(2.0/80)) > 0.02 {
-		t.Errorf("glorot: standard deviation %g, want %g", s, math.Sqrt(2.0/80))
+	// xavier_uniform_ with calculate_gain('relu') = √2: std √2·√(2/(40+40)).
+	if s := std(m.W(gl, 2)); math.Abs(s-math.Sqrt2*math.Sqrt(2.0/80)) > 0.02 {
+		t.Errorf("glorot for relu: standard deviation %g, want %g", s, math.Sqrt2*math.Sqrt(2.0/80))
+	}
+	// The output layer's logits are linear: gain 1, std √(2/(40+2)).
+	if s := std(m.W(gl, 3)); math.Abs(s-math.Sqrt(2.0/42)) > 0.04 {
+		t.Errorf("glorot for the output layer: standard deviation %g, want %g", s, math.Sqrt(2.0/42))
+	}
+	// He for tanh takes tanh's gain 5/3, not ReLU's √2; a given gain wins.
+	tanh := NewMLP(d, []int{40, 40}, Tanh, 0)
+	for _, c := range []struct {
+		gain, want float64
+	}{{0, 5.0 / 3 / math.Sqrt(40)}, {1, 1 / math.Sqrt(40)}} {
+		w, _ := Init{Scheme: "he", Gain: c.gain}.Weights(tanh, 1)
+		if s := std(tanh.W(w, 2)); math.Abs(s-c.want) > 0.1*c.want {
+			t.Errorf("he for tanh with gain %g: standard deviation %g, want %g", c.gain, s, c.want)
+		}
 	}
 	orth, _ := Init{Scheme: "orthogonal", Scale: 2}.Weights(m, 1)
 	W := mat.NewDense(40, 40, m.W(orth, 2))

@@ -118,6 +118,25 @@ func (o *Objective) BatchGrad(dst, x []float64, positions []int) float64 {
 	return o.Model.Grad(dst, x, o.scratch)
 }
 
+// Modes is the singular value decomposition of the linear task a deep
+// linear network learns (nil for any other model).
+func (o *Objective) Modes() *Modes {
+	if m, ok := o.Model.(*MLP); ok && m.Act == Linear {
+		return m.Data.Modes
+	}
+	return nil
+}
+
+// ModeStrengths are Saxe et al.'s mode strengths uᵢᵀ W vᵢ of the map a deep
+// linear network computes at θ (nil for any other model).
+func (o *Objective) ModeStrengths(theta []float64) []float64 {
+	modes := o.Modes()
+	if modes == nil {
+		return nil
+	}
+	return modes.Strengths(o.Model.(*MLP).Product(theta))
+}
+
 // EasyFirst is the training examples' positions ordered easy to hard (see
 // Dataset.EasyFirst), computed once; nil for models without a data set of
 // features (the RNN's sequences).
