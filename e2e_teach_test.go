@@ -169,8 +169,27 @@ func TestBrowserExportDownloads(t *testing.T) {
 	}
 	// The file names say what is inside.
 	href := eval[string](t, ctx, `document.querySelector('#export a[data-format="png"]').href`)
-	if cd, _ := httpGet(t, href); !strings.Contains(cd, `filename="saddle-rosenbrock-adam-bfgs-30-steps.png"`) {
+	if cd, _ := httpGet(t, href); !strings.Contains(cd, `filename="saddle-rosenbrock-adam-bfgs-30-iterations.png"`) {
 		t.Errorf("Content-Disposition %q", cd)
+	}
+	// Under the evaluations clock the export holds what the screen shows:
+	// each racer's rows up to the same clock, not the same iteration.
+	arrive(t, ctx, url+"/?surface=rosenbrock&opt=adam:lr=0.05&opt=bfgs&opt=newton&clock=evaluations&t=40")
+	shown := eval[[]int](t, ctx, `window.saddle.state.racers.map((s) => window.saddle.racers.get(s.id).iter.length)`)
+	href = eval[string](t, ctx, `(() => { const a = document.querySelector('#export a[data-format="csv"]'); a.dispatchEvent(new Event('focus')); return a.href; })()`)
+	_, body := httpGet(t, href)
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, r := range rows[1:] {
+		counts[r[0]]++
+	}
+	for i, opt := range []string{"adam:lr=0.05", "bfgs", "newton"} {
+		if counts[opt] != shown[i] {
+			t.Errorf("the export has %d rows of %s, the screen %d", counts[opt], opt, shown[i])
+		}
 	}
 }
 
@@ -339,6 +358,27 @@ func TestBrowserBadRacerInLinkIsLeftOut(t *testing.T) {
 	screenshot(t, ctx, "bad-racer-left-out")
 }
 
+// TestBrowserSliceCancel: a large slice is cancelled from its button. The
+// slice (101×101 points of the digits network, about 10 s of both cores'
+// work) is far longer than a click takes, and the test waits on what the
+// page shows, never on time.
+func TestBrowserSliceCancel(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=mlp:data=digits,h1=32,h2=0,batch=64&opt=adam:lr=0.01&t=3")
+	// With biases included the caption says how they move (Li et al.'s d = b).
+	do(t, ctx, chromedp.Click(chromedp.ID("slice-bias")), chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "101"), chromedp.Click(chromedp.ID("slice-go")))
+	waitFor(t, ctx, "the slice under way", `!document.getElementById('slice-cancel').hidden && document.getElementById('slice-progress').value >= 1`)
+	do(t, ctx, chromedp.Click(chromedp.ID("slice-cancel")))
+	waitFor(t, ctx, "the cancelled slice", `document.getElementById('slice-caption').textContent.includes('(cancelled)') && document.getElementById('slice-cancel').hidden`)
+	if rows := eval[int](t, ctx, `document.getElementById('slice-progress').value`); rows >= 101 {
+		t.Errorf("the cancelled slice has all %d rows", rows)
+	}
+	if c := eval[string](t, ctx, `document.getElementById('slice-caption').textContent`); !strings.Contains(c, "each direction moves every bias by the bias itself (d = b)") {
+		t.Errorf("the caption of a slice with biases does not say how they move: %q", c)
+	}
+}
+
 // TestBrowserSlices computes a trajectory plane and a random slice of a
 // network's loss in the page and sees them drawn.
 func TestBrowserSlices(t *testing.T) {
@@ -374,11 +414,6 @@ func TestBrowserSlices(t *testing.T) {
 		t.Errorf("the largest-eigenvalue map left %d pixels unpainted", grey)
 	}
 	screenshot(t, ctx, "slice-eigmap")
-	// A large slice can be cancelled from its button.
-	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "101"), chromedp.Click(chromedp.ID("slice-go")))
-	waitFor(t, ctx, "the cancel button", `!document.getElementById('slice-cancel').hidden`)
-	do(t, ctx, chromedp.Click(chromedp.ID("slice-cancel")))
-	waitFor(t, ctx, "the cancelled slice", `document.getElementById('slice-caption').textContent.includes('(cancelled)') && document.getElementById('slice-cancel').hidden`)
 	do(t, ctx, chromedp.Click(chromedp.ID("spectrum-go")))
 	waitFor(t, ctx, "the spectrum", `document.getElementById('spectrum-caption').textContent.includes('Trace')`)
 	eval[any](t, ctx, `document.getElementById('slices').scrollIntoView()`)

@@ -19,7 +19,8 @@ import (
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/optim"
-	"github.com/saddle-viz/saddle/stream"
+	"github.com/saddle-viz/saddle/race"
+	"github.com/saddle-viz/saddle/spec"
 	"github.com/saddle-viz/saddle/web"
 )
 
@@ -71,11 +72,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "run":
-		return runCommand(args[1:], stdout, stderr)
+		return runCommand(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return evalCommand(args[1:], stdout, stderr)
 	case "plot":
-		return plotCommand(args[1:], stdout, stderr)
+		return plotCommand(ctx, args[1:], stdout, stderr)
 	case "list":
 		return listCommand(stdout)
 	case "help", "-h", "-help", "--help":
@@ -115,10 +116,12 @@ func (r *raceFlags) register(fs *flag.FlagSet) {
 // a large file).
 const maxSteps = 1_000_000
 
-// build checks the race's specs; a mistake is a usage error.
-func (r *raceFlags) build() (*web.Race, error) {
-	rc, err := web.RaceSpec{Surface: r.surface, Opts: r.opts, Start: r.start, Steps: r.steps, Seed: r.seed}.Build(maxSteps)
-	return rc, asUsage(err)
+// prepare checks the race's specs; a mistake is a usage error.
+func (r *raceFlags) prepare() (*web.Prepared, error) {
+	lim := race.DefaultLimits
+	lim.MaxSteps = maxSteps
+	p, err := web.Batch{Surface: r.surface, Opts: r.opts, Start: r.start, To: float64(r.steps), Seed: r.seed}.Prepare(lim, maxSteps, web.Flags)
+	return p, asUsage(err)
 }
 
 // asUsage turns a mistake in the input into a usage error (exit status 2).
@@ -150,13 +153,13 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // tellStopped says on stderr that a run ended before its last step.
-func tellStopped(stderr io.Writer) func(r *optim.Run) {
-	return func(r *optim.Run) {
-		fmt.Fprintf(stderr, "saddle: %s %s after iteration %d: %s\n", r.Spec, r.Status, r.Iter, r.Reason)
+func tellStopped(stderr io.Writer) func(opt string, e web.End) {
+	return func(opt string, e web.End) {
+		fmt.Fprintf(stderr, "saddle: %s %s after iteration %d: %s\n", opt, e.Status, e.Iter, e.Reason)
 	}
 }
 
-func runCommand(args []string, stdout, stderr io.Writer) error {
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	var rf raceFlags
 	rf.register(fs)
@@ -167,14 +170,14 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if *format != "csv" && *format != "json" {
 		return usage("--format %q is not accepted; accepted: csv, json", *format)
 	}
-	rc, err := rf.build()
+	p, err := rf.prepare()
 	if err != nil {
 		return err
 	}
 	if *format == "json" {
-		return rc.WriteJSON(stdout, tellStopped(stderr))
+		return p.WriteJSON(ctx, stdout, tellStopped(stderr))
 	}
-	return rc.WriteCSV(stdout, tellStopped(stderr))
+	return p.WriteCSV(ctx, stdout, tellStopped(stderr))
 }
 
 func evalCommand(args []string, stdout, stderr io.Writer) error {
@@ -191,7 +194,7 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usage("--surface %v", err)
 	}
-	x, err := web.ParsePoint("--at", *at, land.Dim())
+	x, err := web.ParsePoint("--at", *at, land.Dim(), 1e150)
 	if err != nil {
 		return asUsage(err)
 	}
@@ -207,7 +210,7 @@ func evalCommand(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-func plotCommand(args []string, stdout, stderr io.Writer) error {
+func plotCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", stderr)
 	var rf raceFlags
 	rf.register(fs)
@@ -224,11 +227,14 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	rc, err := rf.build()
+	p, err := rf.prepare()
 	if err != nil {
 		return err
 	}
-	fig := rc.Figure(w, h, tellStopped(stderr))
+	fig, err := p.Figure(ctx, w, h, tellStopped(stderr))
+	if err != nil {
+		return err
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
@@ -270,7 +276,7 @@ func listCommand(stdout io.Writer) error {
 	return err
 }
 
-func writeParams(w io.Writer, params []landscapes.Param) {
+func writeParams(w io.Writer, params []spec.Param) {
 	for _, p := range params {
 		fmt.Fprintf(w, "      %-26s %s; %s\n", p.Name+"="+p.DefaultString(), p.Doc, p.Accepts())
 	}
@@ -283,7 +289,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var origins specList
 	fs.Var(&origins, "allow-origin", "a foreign `origin` pattern allowed to open the websocket, e.g. \"*.example.org\" (repeat for more; default: same origin only)")
 	maxSessions := fs.Int("max-sessions", 64, "most websocket sessions at once (`N`)")
-	maxSteps := fs.Int("max-steps", stream.DefaultLimits.MaxSteps, "most iterations of one racer in one race (`N`)")
+	maxSteps := fs.Int("max-steps", race.DefaultLimits.MaxSteps, "most iterations of one racer in one race (`N`)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -296,7 +302,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if v := getenv("SADDLE_ADDR"); v != "" && !flagGiven(fs, "addr") {
 		*addr = v
 	}
-	lim := stream.DefaultLimits
+	lim := race.DefaultLimits
 	lim.MaxSteps = *maxSteps
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var allowed []string

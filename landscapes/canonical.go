@@ -1,6 +1,10 @@
 package landscapes
 
-import "math"
+import (
+	"math"
+
+	"github.com/saddle-viz/saddle/spec"
+)
 
 // The canonical surfaces of ../shared/spec/surfaces.md, exactly as written
 // there. Each closed form returns f, ∇f and the Hessian (hxx, hxy, hyy).
@@ -14,12 +18,12 @@ func init() {
 			"The condition number kappa is the ratio of the largest to the smallest curvature: " +
 			"a learning rate small enough for the steep direction crawls along the shallow one, " +
 			"so gradient descent zig-zags (ch. 8.2.1, ill-conditioning). Momentum and Newton's method cure it.",
-		Params: []Param{
-			{Name: "kappa", Kind: Real, Default: 25, Min: 1, Max: 1e6, Log: true, Doc: "condition number: the larger eigenvalue of A (the smaller is 1)"},
-			{Name: "angle", Kind: Real, Default: 30, Min: -180, Max: 180, Doc: "rotation of the eigenvectors, degrees counter-clockwise"},
+		Params: []spec.Param{
+			{Name: "kappa", Kind: spec.Real, Default: 25, Min: 1, Max: 1e6, Log: true, Doc: "condition number: the larger eigenvalue of A (the smaller is 1)"},
+			{Name: "angle", Kind: spec.Real, Default: 30, Min: -180, Max: 180, Doc: "rotation of the eigenvectors, degrees counter-clockwise"},
 		},
 		View: [4]float64{-3, 3, -3, 3}, Start: pt(-2.5, 1.5),
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			// A = R diag(1, κ) Rᵀ with R the rotation by angle.
 			k, a, s := v.Float("kappa"), v.Float("angle")*math.Pi/180, v.Float("blur")
 			c, sn := math.Cos(a), math.Sin(a)
@@ -31,7 +35,7 @@ func init() {
 				return 0.5*(x*gx+y*gy) + shift, [2]float64{gx, gy}, [3]float64{axx, axy, ayy}
 			})
 		},
-		critical: func(Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "minimum"}} },
+		critical: func(spec.Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "minimum"}} },
 	})
 
 	register(&Info{
@@ -39,12 +43,12 @@ func init() {
 		Explain: "A long, curved, flat-bottomed valley: the curvature across it is b times the curvature along it, " +
 			"and the direction of the valley turns. First-order methods follow the walls; " +
 			"second-order and quasi-Newton methods (ch. 8.6) bend with the valley.",
-		Params: []Param{
-			{Name: "a", Kind: Real, Default: 1, Min: -10, Max: 10, Doc: "the minimum is at (a, a²)"},
-			{Name: "b", Kind: Real, Default: 100, Min: 0, Max: 1e4, Doc: "steepness of the valley walls"},
+		Params: []spec.Param{
+			{Name: "a", Kind: spec.Real, Default: 1, Min: -10, Max: 10, Doc: "the minimum is at (a, a²)"},
+			{Name: "b", Kind: spec.Real, Default: 100, Min: 0, Max: 1e4, Doc: "steepness of the valley walls"},
 		},
 		View: [4]float64{-2, 2, -1, 3}, Start: pt(-1.2, 1),
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			a, b := v.Float("a"), v.Float("b")
 			sb := math.Sqrt(b)
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
@@ -55,7 +59,7 @@ func init() {
 				)
 			})
 		},
-		critical: func(v Values) []Critical {
+		critical: func(v spec.Values) []Critical {
 			a := v.Float("a")
 			return []Critical{{X: pt(a, a*a), Kind: "minimum"}}
 		},
@@ -67,7 +71,7 @@ func init() {
 			"from one place to the next, which is what per-parameter adaptive learning rates " +
 			"(AdaGrad, RMSProp, Adam, ch. 8.5) are for.",
 		View: [4]float64{-4.5, 4.5, -4.5, 4.5}, Start: pt(1, 1.5),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				y2, y3 := y*y, y*y*y
 				return sumSquares(
@@ -77,7 +81,7 @@ func init() {
 				)
 			})
 		},
-		critical: func(Values) []Critical { return []Critical{{X: pt(3, 0.5), Kind: "minimum"}} },
+		critical: func(spec.Values) []Critical { return []Critical{{X: pt(3, 0.5), Kind: "minimum"}} },
 	})
 
 	register(&Info{
@@ -85,7 +89,7 @@ func init() {
 		Explain: "Four minima of equal height, four saddle points and one maximum: where an optimizer ends up depends on where it starts. " +
 			"The minima are equally good, like the many equivalent minima of a network (ch. 8.2.2).",
 		View: [4]float64{-5, 5, -5, 5}, Start: pt(0, 0),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				return sumSquares(
 					residual{r: x*x + y - 11, rx: 2 * x, ry: 1, rxx: 2},
@@ -93,7 +97,7 @@ func init() {
 				)
 			})
 		},
-		critical: func(Values) []Critical {
+		critical: func(spec.Values) []Critical {
 			return []Critical{
 				{X: pt(3, 2), Kind: "minimum"},
 				{X: pt(-2.805118, 3.131312), Kind: "minimum"},
@@ -114,13 +118,13 @@ func init() {
 			"Gradient descent slows near it but escapes; Newton's method jumps to it, because it seeks any point where the gradient vanishes. " +
 			"Saddle-free Newton uses |H| and escapes (ch. 8.2.3).",
 		View: [4]float64{-2, 2, -2, 2}, Start: pt(1.5, 0.3),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				y2 := y * y
 				return x*x + y2*y2/4 - y2/2, [2]float64{2 * x, y2*y - y}, [3]float64{2, 0, 3*y2 - 1}
 			})
 		},
-		critical: func(Values) []Critical {
+		critical: func(spec.Values) []Critical {
 			return []Critical{{X: pt(0, 1), Kind: "minimum"}, {X: pt(0, -1), Kind: "minimum"}, {X: pt(0, 0), Kind: "saddle"}}
 		},
 	})
@@ -130,13 +134,13 @@ func init() {
 		Explain: "An inverted Gaussian: far from the minimum the surface is almost flat (the gradient norm is about 3e-5 at the start), " +
 			"so plain gradient descent barely moves. Adaptive methods divide by the gradient's size and cross the plateau (ch. 8.2.3).",
 		View: [4]float64{-5, 5, -5, 5}, Start: pt(3.5, 2.5),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				e := math.Exp(-(x*x + 2*y*y) / 2)
 				return 1 - e, [2]float64{x * e, 2 * y * e}, [3]float64{e * (1 - x*x), -2 * x * y * e, e * (2 - 4*y*y)}
 			})
 		},
-		critical: func(Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "minimum"}} },
+		critical: func(spec.Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "minimum"}} },
 	})
 
 	register(&Info{
@@ -144,12 +148,12 @@ func init() {
 		Explain: "A gentle bowl with a steep wall (a step of height h and steepness k at x = 2). On the wall the gradient is huge: " +
 			"one gradient step throws the iterate far away, like the exploding gradients of recurrent networks. " +
 			"Gradient clipping bounds the step and keeps it in view (ch. 8.2.4).",
-		Params: []Param{
-			{Name: "h", Kind: Real, Default: 1, Min: 0, Max: 100, Doc: "height of the wall"},
-			{Name: "k", Kind: Real, Default: 40, Min: 0, Max: 1e3, Log: true, Doc: "steepness of the wall"},
+		Params: []spec.Param{
+			{Name: "h", Kind: spec.Real, Default: 1, Min: 0, Max: 100, Doc: "height of the wall"},
+			{Name: "k", Kind: spec.Real, Default: 40, Min: 0, Max: 1e3, Log: true, Doc: "steepness of the wall"},
 		},
 		View: [4]float64{-6, 6, -3, 3}, Start: pt(-3, 2),
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			h, k := v.Float("h"), v.Float("k")
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				// σ′ = σ(1−σ), σ″ = σ(1−σ)(1−2σ) = σ(1−σ)((1−σ) − σ).
@@ -160,7 +164,7 @@ func init() {
 				return f, [2]float64{0.1*(x-4) + h*k*d1, 0.5 * y}, [3]float64{0.1 + h*k*k*d2, 0, 0.5}
 			})
 		},
-		critical: func(v Values) []Critical {
+		critical: func(v spec.Values) []Critical {
 			return []Critical{{X: pt(1.8694, 0), Kind: "minimum"}, {X: pt(4, 0), Kind: "minimum"}}
 		},
 	})
@@ -170,7 +174,7 @@ func init() {
 		Explain: "A bowl covered with ripples: a local minimum near every integer point. Gradient descent stops in the nearest one. " +
 			"Blurring the surface smooths the ripples away; continuation (ch. 8.7.6) starts on the blurred surface and sharpens it step by step.",
 		View: [4]float64{-5.12, 5.12, -5.12, 5.12}, Start: pt(3.2, -2.7),
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			// Blurred exactly: 20 + Σᵤ (u² + s² − 10 e^(−2π²s²) cos 2πu).
 			s := v.Float("blur")
 			c := 10 * math.Exp(-2*math.Pi*math.Pi*s*s)
@@ -183,7 +187,7 @@ func init() {
 				return f, g, [3]float64{2 + w*cx, 0, 2 + w*cy}
 			})
 		},
-		critical: func(Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "minimum"}} },
+		critical: func(spec.Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "minimum"}} },
 	})
 
 	register(&Info{
@@ -192,7 +196,7 @@ func init() {
 			"Which well an optimizer falls into depends on the start; blurring merges the wells, and continuation (ch. 8.7.6) " +
 			"tracks the deepest as the blur is taken away.",
 		View: [4]float64{-4, 4, -4, 4}, Start: pt(3.5, 3.5),
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			s2 := v.Float("blur") * v.Float("blur")
 			// Blurred exactly: each well keeps its mass and widens, σₖ² = sₖ² + s².
 			var amp, inv [4]float64
@@ -217,7 +221,7 @@ func init() {
 				return f, g, h
 			})
 		},
-		critical: func(Values) []Critical {
+		critical: func(spec.Values) []Critical {
 			var cs []Critical
 			for _, w := range wellTable {
 				cs = append(cs, Critical{X: pt(w.mx, w.my), Kind: "minimum"})
@@ -231,11 +235,11 @@ func init() {
 		Explain: "The loss of a two-layer linear net with one weight per layer: f depends only on the product xy, " +
 			"so every (αx, y/α) is equally good and the minima form a whole hyperbola, with a saddle at the origin (ch. 8.2.2). " +
 			"Weight decay (lambda > 0) breaks the symmetry and leaves two minima.",
-		Params: []Param{
-			{Name: "lambda", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "weight decay: adds (lambda/2)(x² + y²)"},
+		Params: []spec.Param{
+			{Name: "lambda", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "weight decay: adds (lambda/2)(x² + y²)"},
 		},
 		View: [4]float64{-3, 3, -3, 3}, Start: pt(0.2, 2.5),
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			l := v.Float("lambda")
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				f, g, h := sumSquares(residual{r: x*y - 1, rx: y, ry: x, rxy: 1})
@@ -247,7 +251,7 @@ func init() {
 				return f, g, h
 			})
 		},
-		critical: func(v Values) []Critical {
+		critical: func(v spec.Values) []Critical {
 			l := v.Float("lambda")
 			if l >= 2 {
 				return []Critical{{X: pt(0, 0), Kind: "minimum"}}

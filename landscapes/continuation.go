@@ -32,7 +32,7 @@ func (c *Continuation) SetBlur(s float64) {
 		return
 	}
 	c.blur = s
-	if c.target.Info.PerturbBlur {
+	if c.target.Network() != nil {
 		return
 	}
 	c.cur = c.target.WithBlur(s).Surface
@@ -42,7 +42,7 @@ func (c *Continuation) SetBlur(s float64) {
 // is the gradient of the blurred loss f_s, so one sample per step is an
 // unbiased estimate of it (the smoothing of continuation methods, ch. 8.7.6).
 func (c *Continuation) perturbed(x []float64) []float64 {
-	if !c.target.Info.PerturbBlur || c.blur == 0 {
+	if !(c.target.Network() != nil) || c.blur == 0 {
 		return x
 	}
 	for i, v := range x {

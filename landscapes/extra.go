@@ -1,6 +1,7 @@
 package landscapes
 
 import (
+	"github.com/saddle-viz/saddle/spec"
 	"math"
 	"math/rand/v2"
 
@@ -12,15 +13,15 @@ import (
 // Surfaces beyond the spec's canonical list (surfaces.md welcomes them).
 
 // regressionParams are the data and minibatch parameters of linreg and logreg.
-var regressionParams = []Param{
-	{Name: "n", Kind: Integer, Default: 100, Min: 4, Max: 5000, Doc: "number of samples"},
-	{Name: "spread", Kind: Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the samples' targets"},
-	{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the samples"},
-	{Name: "batch", Kind: Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch), dealt from the run's seed"},
+var regressionParams = []spec.Param{
+	{Name: "n", Kind: spec.Integer, Default: 100, Min: 4, Max: 5000, Doc: "number of samples"},
+	{Name: "spread", Kind: spec.Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the samples' targets"},
+	{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the samples"},
+	{Name: "batch", Kind: spec.Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch), dealt from the run's seed"},
 }
 
-func regression(logistic bool) func(v Values) Surface {
-	return func(v Values) Surface {
+func regression(logistic bool) func(v spec.Values) Surface {
+	return func(v spec.Values) Surface {
 		return nets.NewRegression(logistic, v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed")), v.Int("batch"))
 	}
 }
@@ -29,8 +30,8 @@ func regression(logistic bool) func(v Values) Surface {
 // on its samples, by gonum's Newton method (a line search on the Hessian
 // made positive definite) from the origin; the loss is convex, so that is
 // its one minimum. Build's Critical then refines it.
-func regressionMinimum(logistic bool) func(v Values) []Critical {
-	return func(v Values) []Critical {
+func regressionMinimum(logistic bool) func(v spec.Values) []Critical {
+	return func(v spec.Values) []Critical {
 		s := regression(logistic)(v)
 		p := optimize.Problem{Func: s.Func, Grad: func(g, x []float64) { s.Grad(g, x) }, Hess: func(h *mat.SymDense, x []float64) { s.Hess(h, x) }}
 		res, err := optimize.Minimize(p, []float64{0, 0}, nil, &optimize.Newton{})
@@ -63,38 +64,40 @@ func init() {
 		Explain: "f = ½ xᵀAx in n dimensions, where A has only `distinct` different eigenvalues, log-spaced from 1 to kappa, " +
 			"in a random orthonormal basis. Conjugate gradients with exact line searches reaches the minimum in at most as many " +
 			"iterations as A has distinct eigenvalues, whatever n is (ch. 8.6.2).",
-		Params: []Param{
-			{Name: "n", Kind: Integer, Default: 10, Min: 2, Max: 100, Doc: "dimension"},
-			{Name: "distinct", Kind: Integer, Default: 3, Min: 1, Max: 100, Doc: "number of distinct eigenvalues (at most n)"},
-			{Name: "kappa", Kind: Real, Default: 100, Min: 1, Max: 1e6, Log: true, Doc: "largest eigenvalue (the smallest is 1)"},
-			{Name: "basis", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the random rotation; 0 keeps the eigenvectors on the axes"},
+		Params: []spec.Param{
+			{Name: "n", Kind: spec.Integer, Default: 10, Min: 2, Max: 100, Doc: "dimension"},
+			{Name: "distinct", Kind: spec.Integer, Default: 3, Min: 1, Max: 100, Doc: "number of distinct eigenvalues (at most n)"},
+			{Name: "kappa", Kind: spec.Real, Default: 100, Min: 1, Max: 1e6, Log: true, Doc: "largest eigenvalue (the smallest is 1)"},
+			{Name: "basis", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the random rotation; 0 keeps the eigenvectors on the axes"},
 		},
 		View: [4]float64{-2, 2, -2, 2}, ExactBlur: true,
-		startFor: func(v Values) []float64 {
+		startFor: func(v spec.Values) []float64 {
 			x := make([]float64, v.Int("n"))
 			for i := range x {
 				x[i] = 1
 			}
 			return x
 		},
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			a := spectrumMatrix(v.Int("n"), v.Int("distinct"), v.Float("kappa"), uint64(v.Int("basis")))
 			s := v.Float("blur")
 			return &quadraticND{a: a, n: v.Int("n"), shift: 0.5 * s * s * mat.Trace(a)}
 		},
-		critical: func(v Values) []Critical { return []Critical{{X: make([]float64, v.Int("n")), Kind: "minimum"}} },
+		critical: func(v spec.Values) []Critical {
+			return []Critical{{X: make([]float64, v.Int("n")), Kind: "minimum"}}
+		},
 	})
 
 	register(&Info{
 		Name: "rosenbrock-nd", Title: "N-dimensional Rosenbrock function",
 		Explain: "The banana valley chained through n coordinates: Σ b(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)², least at (1, …, 1). " +
 			"Its Hessian is tridiagonal; limited-memory methods (L-BFGS, ch. 8.6.3) handle it in high dimension.",
-		Params: []Param{
-			{Name: "n", Kind: Integer, Default: 4, Min: 2, Max: 100, Doc: "dimension"},
-			{Name: "b", Kind: Real, Default: 100, Min: 0, Max: 1e4, Doc: "steepness of the valley walls"},
+		Params: []spec.Param{
+			{Name: "n", Kind: spec.Integer, Default: 4, Min: 2, Max: 100, Doc: "dimension"},
+			{Name: "b", Kind: spec.Real, Default: 100, Min: 0, Max: 1e4, Doc: "steepness of the valley walls"},
 		},
 		View: [4]float64{-2, 2, -1, 3},
-		startFor: func(v Values) []float64 {
+		startFor: func(v spec.Values) []float64 {
 			x := make([]float64, v.Int("n"))
 			for i := range x {
 				x[i] = -1.2
@@ -104,8 +107,8 @@ func init() {
 			}
 			return x
 		},
-		build: func(v Values) Surface { return &rosenbrockND{n: v.Int("n"), b: v.Float("b")} },
-		critical: func(v Values) []Critical {
+		build: func(v spec.Values) Surface { return &rosenbrockND{n: v.Int("n"), b: v.Float("b")} },
+		critical: func(v spec.Values) []Critical {
 			x := make([]float64, v.Int("n"))
 			for i := range x {
 				x[i] = 1
@@ -119,31 +122,31 @@ func init() {
 		Explain: "f = x³ − 3xy²: a degenerate saddle with three valleys (two for the legs, one for the tail). " +
 			"The Hessian vanishes at the origin, so second-order information says nothing there and plateaus surround it (ch. 8.2.3).",
 		View: [4]float64{-2, 2, -2, 2}, Start: pt(0.5, 0.2),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				return x*x*x - 3*x*y*y, [2]float64{3*x*x - 3*y*y, -6 * x * y}, [3]float64{6 * x, -6 * y, -6 * x}
 			})
 		},
-		critical: func(Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "saddle"}} },
+		critical: func(spec.Values) []Critical { return []Critical{{X: pt(0, 0), Kind: "saddle"}} },
 	})
 
 	register(&Info{
 		Name: "booth", Title: "Booth's function",
 		Explain: "A plain convex quadratic, (x + 2y − 7)² + (2x + y − 5)², with condition number 9: a warm-up where every method should succeed.",
 		View:    [4]float64{-10, 10, -10, 10}, Start: pt(-8, -8),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				return sumSquares(residual{r: x + 2*y - 7, rx: 1, ry: 2}, residual{r: 2*x + y - 5, rx: 2, ry: 1})
 			})
 		},
-		critical: func(Values) []Critical { return []Critical{{X: pt(1, 3), Kind: "minimum"}} },
+		critical: func(spec.Values) []Critical { return []Critical{{X: pt(1, 3), Kind: "minimum"}} },
 	})
 
 	register(&Info{
 		Name: "six-hump-camel", Title: "Six-hump camel",
 		Explain: "Six minima, two of them global, with saddles between: a small world of local minima of different quality (ch. 8.2.2).",
 		View:    [4]float64{-2, 2, -1, 1}, Start: pt(-1.5, -0.8),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				x2, y2 := x*x, y*y
 				f := (4-2.1*x2+x2*x2/3)*x2 + x*y + (-4+4*y2)*y2
@@ -151,7 +154,7 @@ func init() {
 				return f, g, [3]float64{8 - 25.2*x2 + 10*x2*x2, 1, -8 + 48*y2}
 			})
 		},
-		critical: func(Values) []Critical {
+		critical: func(spec.Values) []Critical {
 			return []Critical{
 				{X: pt(0.0898, -0.7126), Kind: "minimum"}, {X: pt(-0.0898, 0.7126), Kind: "minimum"},
 				{X: pt(-1.7036, 0.7961), Kind: "minimum"}, {X: pt(1.7036, -0.7961), Kind: "minimum"},
@@ -165,14 +168,14 @@ func init() {
 		Explain: "½ Σ (u⁴ − 16u² + 5u): four minima at the corners of a square, only one of them global, " +
 			"separated by saddles; a start in the wrong quadrant ends in a worse minimum (ch. 8.2.2).",
 		View: [4]float64{-5, 5, -5, 5}, Start: pt(4, 4.5),
-		build: func(Values) Surface {
+		build: func(spec.Values) Surface {
 			return plane(func(x, y float64) (float64, [2]float64, [3]float64) {
 				f := 0.5 * (x*x*x*x - 16*x*x + 5*x + y*y*y*y - 16*y*y + 5*y)
 				g := [2]float64{2*x*x*x - 16*x + 2.5, 2*y*y*y - 16*y + 2.5}
 				return f, g, [3]float64{6*x*x - 16, 0, 6*y*y - 16}
 			})
 		},
-		critical: func(Values) []Critical {
+		critical: func(spec.Values) []Critical {
 			lo, hi, mid := -2.903534, 2.746803, 0.156731
 			return []Critical{
 				{X: pt(lo, lo), Kind: "minimum"}, {X: pt(lo, hi), Kind: "minimum"},

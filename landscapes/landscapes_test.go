@@ -2,6 +2,7 @@ package landscapes
 
 import (
 	"fmt"
+	"github.com/saddle-viz/saddle/spec"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -305,7 +306,7 @@ func TestBuildRejectsBadSpecs(t *testing.T) {
 	}
 	// Every problem is reported, keyed by its field.
 	_, err := Build("rosenbrock:a=x,b=-1,c=2")
-	se, ok := err.(*SpecError)
+	se, ok := err.(*spec.Error)
 	if !ok || len(se.Problems) != 3 || se.Problems[0].Field != "a" || se.Problems[2].Field != "c" {
 		t.Errorf("want three problems keyed a, b, c; got %#v", err)
 	}
@@ -329,18 +330,18 @@ func FuzzSpec(f *testing.F) {
 	for _, s := range []string{"rosenbrock:b=10", "quadratic:kappa=1e3,angle=-10", "x:y=z,,", "a:=", ":", "quadratic-nd:n=3,distinct=9"} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, spec string) {
-		l, err := Build(spec)
+	f.Fuzz(func(t *testing.T, text string) {
+		l, err := Build(text)
 		if err != nil {
-			if _, ok := err.(*SpecError); !ok {
-				t.Fatalf("Build(%q) returned %T, want *SpecError", spec, err)
+			if _, ok := err.(*spec.Error); !ok {
+				t.Fatalf("Build(%q) returned %T, want *spec.Error", text, err)
 			}
 			return
 		}
 		// A spec that builds round-trips through its canonical form.
 		again, err := Build(l.Spec)
 		if err != nil || again.Spec != l.Spec {
-			t.Fatalf("canonical %q of %q does not round-trip: %v", l.Spec, spec, err)
+			t.Fatalf("canonical %q of %q does not round-trip: %v", l.Spec, text, err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package landscapes
 
 import (
 	"fmt"
+	"github.com/saddle-viz/saddle/spec"
 	"sync"
 
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -12,26 +13,26 @@ import (
 
 var dataSets = append(append([]string(nil), "spirals", "moons", "circles", "xor", "blobs"), "digits", "iris")
 
-var mlpParams = []Param{
-	{Name: "data", Kind: Choice, Choices: dataSets, Doc: "the data set: generated 2-D (seeded) or the real digits and iris"},
-	{Name: "n", Kind: Integer, Default: 200, Min: 20, Max: 5000, Doc: "examples of a generated data set"},
-	{Name: "spread", Kind: Real, Default: 0.1, Min: 0, Max: 2, Doc: "input noise of a generated data set"},
-	{Name: "label_noise", Kind: Real, Default: 0, Min: 0, Max: 1, Doc: "fraction of labels replaced at random"},
-	{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the data and of the train/validation split"},
-	{Name: "val", Kind: Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction of examples held out for validation"},
-	{Name: "h1", Kind: Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 1 (0 = none)"},
-	{Name: "h2", Kind: Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 2 (0 = none)"},
-	{Name: "h3", Kind: Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 3 (0 = none)"},
-	{Name: "h4", Kind: Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 4 (0 = none)"},
-	{Name: "act", Kind: Choice, Choices: nets.Activations, Doc: "hidden units"},
-	{Name: "l2", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
-	{Name: "init", Kind: Choice, Choices: nets.Inits, Doc: "weight initialization: glorot (PyTorch's xavier_uniform_), he (kaiming_normal_), normal, uniform, orthogonal, sparse (Martens 2010: a few non-zero weights per unit, not PyTorch's sparse_), zeros, constant"},
-	{Name: "init_scale", Kind: Real, Default: 1, Min: 0, Max: 10, Doc: "normal: std; uniform: half-width; constant: value; orthogonal: gain"},
-	{Name: "init_gain", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "glorot and he: the gain; 0 = PyTorch's calculate_gain for each layer's activation (tanh 5/3, relu √2, otherwise 1; 1 for the output layer)"},
-	{Name: "init_sparse", Kind: Integer, Default: 2, Min: 1, Max: 64, Doc: "sparse (Martens 2010, not PyTorch's sparse_): non-zero N(0, 1) incoming weights per unit"},
-	{Name: "bias", Kind: Real, Default: 0, Min: 0, Max: 1, Doc: "initial value of every bias (small and positive helps ReLU)"},
-	{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights: every racer starts from them"},
-	{Name: "batch", Kind: Integer, Default: 32, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+var mlpParams = []spec.Param{
+	{Name: "data", Kind: spec.Choice, Choices: dataSets, Doc: "the data set: generated 2-D (seeded) or the real digits and iris"},
+	{Name: "n", Kind: spec.Integer, Default: 200, Min: 20, Max: 5000, Doc: "examples of a generated data set"},
+	{Name: "spread", Kind: spec.Real, Default: 0.1, Min: 0, Max: 2, Doc: "input noise of a generated data set"},
+	{Name: "label_noise", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "fraction of labels replaced at random"},
+	{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the data and of the train/validation split"},
+	{Name: "val", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction of examples held out for validation"},
+	{Name: "h1", Kind: spec.Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 1 (0 = none)"},
+	{Name: "h2", Kind: spec.Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 2 (0 = none)"},
+	{Name: "h3", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 3 (0 = none)"},
+	{Name: "h4", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 4 (0 = none)"},
+	{Name: "act", Kind: spec.Choice, Choices: nets.Activations, Doc: "hidden units"},
+	{Name: "l2", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
+	{Name: "init", Kind: spec.Choice, Choices: nets.Inits, Doc: "weight initialization: glorot (PyTorch's xavier_uniform_), he (kaiming_normal_), normal, uniform, orthogonal, sparse (Martens 2010: a few non-zero weights per unit, not PyTorch's sparse_), zeros, constant"},
+	{Name: "init_scale", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "normal: std; uniform: half-width; constant: value; orthogonal: gain"},
+	{Name: "init_gain", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "glorot and he: the gain; 0 = PyTorch's calculate_gain for each layer's activation (tanh 5/3, relu √2, otherwise 1; 1 for the output layer)"},
+	{Name: "init_sparse", Kind: spec.Integer, Default: 2, Min: 1, Max: 64, Doc: "sparse (Martens 2010, not PyTorch's sparse_): non-zero N(0, 1) incoming weights per unit"},
+	{Name: "bias", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "initial value of every bias (small and positive helps ReLU)"},
+	{Name: "init_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights: every racer starts from them"},
+	{Name: "batch", Kind: spec.Integer, Default: 32, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
 }
 
 var (
@@ -40,7 +41,7 @@ var (
 )
 
 // dataset builds (once) the data set the values name.
-func dataset(v Values) (*nets.Dataset, error) {
+func dataset(v spec.Values) (*nets.Dataset, error) {
 	key := fmt.Sprintf("%s/%d/%g/%g/%d", v.String("data"), v.Int("n"), v.Float("spread"), v.Float("label_noise"), v.Int("data_seed"))
 	dataMu.Lock()
 	defer dataMu.Unlock()
@@ -63,7 +64,7 @@ func dataset(v Values) (*nets.Dataset, error) {
 	return d, err
 }
 
-func mlpModel(v Values) (*nets.Objective, error) {
+func mlpModel(v spec.Values) (*nets.Objective, error) {
 	d, err := dataset(v)
 	if err != nil {
 		return nil, err
@@ -85,7 +86,7 @@ func mlpModel(v Values) (*nets.Objective, error) {
 	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}, nil
 }
 
-func mlpStart(v Values) []float64 {
+func mlpStart(v spec.Values) []float64 {
 	o, err := mlpModel(v)
 	if err != nil {
 		return nil
@@ -100,12 +101,12 @@ func init() {
 		Explain: "The cross-entropy of a small network on real minibatches, as a function of all its weights. " +
 			"First-order methods see minibatches; the others the whole training set. Its curvature comes from exact Hessian-vector products " +
 			"(Lanczos gives the extreme eigenvalues), so a negative eigenvalue shows a saddle (ch. 8.1, 8.2).",
-		Params: mlpParams, View: [4]float64{-3, 3, -3, 3}, PerturbBlur: true,
+		Params: mlpParams, View: [4]float64{-3, 3, -3, 3},
 		startFor: mlpStart,
-		build: func(v Values) Surface {
+		build: func(v spec.Values) Surface {
 			o, err := mlpModel(v)
 			if err != nil {
-				panic(err) // the data set names come from the Choice; reading embedded data cannot fail
+				panic(err) // the data set names come from the spec.Choice; reading embedded data cannot fail
 			}
 			return o
 		},
@@ -117,30 +118,30 @@ func init() {
 		Name: "deeplinear", Title: "A deep linear network on a linear regression task",
 		Explain: "A stack of linear layers fitted to y = A x: the function is linear, yet the loss over the weights is not convex. " +
 			"From a small initialization training stalls on plateaus and escapes saddle points one singular value of A at a time (Saxe et al. 2014; ch. 8.2.3, 8.4).",
-		Params: []Param{
-			{Name: "d", Kind: Integer, Default: 4, Min: 2, Max: 16, Doc: "input and output dimension"},
-			{Name: "depth", Kind: Integer, Default: 2, Min: 1, Max: 4, Doc: "hidden layers"},
-			{Name: "width", Kind: Integer, Default: 4, Min: 1, Max: 32, Doc: "units per hidden layer"},
-			{Name: "n", Kind: Integer, Default: 200, Min: 10, Max: 5000, Doc: "examples"},
-			{Name: "spread", Kind: Real, Default: 0.1, Min: 0, Max: 5, Doc: "noise in the targets"},
-			{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the task and the split"},
-			{Name: "val", Kind: Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
-			{Name: "init", Kind: Choice, Choices: []string{"normal", "orthogonal", "glorot", "uniform", "zeros"}, Doc: "weight initialization"},
-			{Name: "init_scale", Kind: Real, Default: 0.1, Min: 0, Max: 10, Log: true, Doc: "normal: std; uniform: half-width; orthogonal: gain. Small scales give long plateaus"},
-			{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
-			{Name: "batch", Kind: Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+		Params: []spec.Param{
+			{Name: "d", Kind: spec.Integer, Default: 4, Min: 2, Max: 16, Doc: "input and output dimension"},
+			{Name: "depth", Kind: spec.Integer, Default: 2, Min: 1, Max: 4, Doc: "hidden layers"},
+			{Name: "width", Kind: spec.Integer, Default: 4, Min: 1, Max: 32, Doc: "units per hidden layer"},
+			{Name: "n", Kind: spec.Integer, Default: 200, Min: 10, Max: 5000, Doc: "examples"},
+			{Name: "spread", Kind: spec.Real, Default: 0.1, Min: 0, Max: 5, Doc: "noise in the targets"},
+			{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the task and the split"},
+			{Name: "val", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
+			{Name: "init", Kind: spec.Choice, Choices: []string{"normal", "orthogonal", "glorot", "uniform", "zeros"}, Doc: "weight initialization"},
+			{Name: "init_scale", Kind: spec.Real, Default: 0.1, Min: 0, Max: 10, Log: true, Doc: "normal: std; uniform: half-width; orthogonal: gain. Small scales give long plateaus"},
+			{Name: "init_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
+			{Name: "batch", Kind: spec.Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
 		},
-		View: [4]float64{-3, 3, -3, 3}, PerturbBlur: true,
-		startFor: func(v Values) []float64 {
+		View: [4]float64{-3, 3, -3, 3},
+		startFor: func(v spec.Values) []float64 {
 			o := deepLinear(v)
 			theta, _ := nets.Init{Scheme: v.String("init"), Scale: v.Float("init_scale")}.Weights(o.Model.(*nets.MLP), uint64(v.Int("init_seed")))
 			return theta
 		},
-		build: func(v Values) Surface { return deepLinear(v) },
+		build: func(v spec.Values) Surface { return deepLinear(v) },
 	})
 }
 
-func deepLinear(v Values) *nets.Objective {
+func deepLinear(v spec.Values) *nets.Objective {
 	key := fmt.Sprintf("linear/%d/%d/%g/%d", v.Int("d"), v.Int("n"), v.Float("spread"), v.Int("data_seed"))
 	dataMu.Lock()
 	d, ok := dataCache[key]
@@ -163,26 +164,26 @@ func init() {
 		Name: "rnn", Title: "A recurrent network remembering a bit",
 		Explain: "A vanilla tanh RNN must report, after T steps of noise, the bit it saw first. The gradient reaches the first step through T products of the recurrent weights: " +
 			"with a small gain it vanishes, with a large one it explodes, and a single step can throw the weights away unless the gradient is clipped (ch. 8.2.4, 8.2.5, 10.7).",
-		Params: []Param{
-			{Name: "steps", Kind: Integer, Default: 20, Min: 5, Max: 100, Doc: "T: the steps between the bit and the answer"},
-			{Name: "hidden", Kind: Integer, Default: 16, Min: 2, Max: 64, Doc: "units in the recurrent layer"},
-			{Name: "n", Kind: Integer, Default: 200, Min: 10, Max: 5000, Doc: "sequences"},
-			{Name: "spread", Kind: Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the inputs after the bit"},
-			{Name: "data_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the sequences and the split"},
-			{Name: "val", Kind: Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
-			{Name: "gain", Kind: Real, Default: 1, Min: 0, Max: 10, Doc: "scale of the recurrent weights: about their spectral radius"},
-			{Name: "init_seed", Kind: Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
-			{Name: "batch", Kind: Integer, Default: 20, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+		Params: []spec.Param{
+			{Name: "steps", Kind: spec.Integer, Default: 20, Min: 5, Max: 100, Doc: "T: the steps between the bit and the answer"},
+			{Name: "hidden", Kind: spec.Integer, Default: 16, Min: 2, Max: 64, Doc: "units in the recurrent layer"},
+			{Name: "n", Kind: spec.Integer, Default: 200, Min: 10, Max: 5000, Doc: "sequences"},
+			{Name: "spread", Kind: spec.Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the inputs after the bit"},
+			{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the sequences and the split"},
+			{Name: "val", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
+			{Name: "gain", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "scale of the recurrent weights: about their spectral radius"},
+			{Name: "init_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
+			{Name: "batch", Kind: spec.Integer, Default: 20, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
 		},
-		View: [4]float64{-3, 3, -3, 3}, PerturbBlur: true,
-		startFor: func(v Values) []float64 {
+		View: [4]float64{-3, 3, -3, 3},
+		startFor: func(v spec.Values) []float64 {
 			return rnnModel(v).Model.(*nets.RNN).InitWeights(v.Float("gain"), uint64(v.Int("init_seed")))
 		},
-		build: func(v Values) Surface { return rnnModel(v) },
+		build: func(v spec.Values) Surface { return rnnModel(v) },
 	})
 }
 
-func rnnModel(v Values) *nets.Objective {
+func rnnModel(v spec.Values) *nets.Objective {
 	r := nets.NewBitTask(v.Int("hidden"), v.Int("steps"), v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed")))
 	train, val := nets.Split(v.Int("n"), v.Float("val"), uint64(v.Int("data_seed")))
 	return &nets.Objective{Model: r, Train: train, Val: val, Batch: v.Int("batch")}

@@ -2,6 +2,8 @@ package landscapes
 
 import (
 	"fmt"
+	"github.com/saddle-viz/saddle/landscapes/nets"
+	"github.com/saddle-viz/saddle/spec"
 	"math"
 	"strings"
 
@@ -22,8 +24,8 @@ type Critical struct {
 type Info struct {
 	Name    string
 	Title   string
-	Explain string  // for students: which idea of the chapter it shows
-	Params  []Param // its own parameters; blur and noise are added to every surface
+	Explain string       // for students: which idea of the chapter it shows
+	Params  []spec.Param // its own parameters; blur and noise are added to every surface
 	View    [4]float64
 	Start   []float64
 	// ExactBlur says the surface computes its Gaussian blur in closed form;
@@ -31,29 +33,24 @@ type Info struct {
 	ExactBlur bool
 	// Canonical marks the surfaces of the spec; the others are extras.
 	Canonical bool
-	// PerturbBlur marks the networks: a continuation racer smooths them by a
-	// fresh Gaussian perturbation of the weights at every gradient (one
-	// sample), since averaging hundreds of passes over the data per step
-	// would not be interactive; a fixed blur of the landscape is refused.
-	PerturbBlur bool
 
-	build func(v Values) Surface
+	build func(v spec.Values) Surface
 	// critical gives stationary points, exact or approximate; Build's
 	// Critical refines them by Newton's method and keeps those it confirms.
-	critical func(v Values) []Critical
+	critical func(v spec.Values) []Critical
 	// dims gives the start for surfaces whose dimension is a parameter.
-	startFor func(v Values) []float64
+	startFor func(v spec.Values) []float64
 }
 
 // Common parameters of every surface (surfaces.md, "Blur" and "Noise").
 var (
-	blurParam  = Param{Name: "blur", Kind: Real, Default: 0, Min: 0, Max: 10, Doc: "standard deviation s of the Gaussian blur f_s(p) = E[f(p+z)], z ~ N(0, s²I)"}
-	noiseParam = Param{Name: "noise", Kind: Real, Default: 0, Min: 0, Max: 1e3, Doc: "standard deviation ν of the noise added to every gradient, seeded by the run's seed"}
+	blurParam  = spec.Param{Name: "blur", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "standard deviation s of the Gaussian blur f_s(p) = E[f(p+z)], z ~ N(0, s²I)"}
+	noiseParam = spec.Param{Name: "noise", Kind: spec.Real, Default: 0, Min: 0, Max: 1e3, Doc: "standard deviation ν of the noise added to every gradient, seeded by the run's seed"}
 )
 
 // AllParams is the surface's own parameters followed by blur and noise.
-func (in *Info) AllParams() []Param {
-	return append(append([]Param(nil), in.Params...), blurParam, noiseParam)
+func (in *Info) AllParams() []spec.Param {
+	return append(append([]spec.Param(nil), in.Params...), blurParam, noiseParam)
 }
 
 // BlurSamples is the number of points of the Monte-Carlo blur: 128 antithetic
@@ -65,7 +62,7 @@ const BlurSamples = 256
 type Landscape struct {
 	Surface
 	Info   *Info
-	Values Values
+	Values spec.Values
 	Spec   string // canonical form: only non-default parameters
 	Blur   float64
 	Noise  float64
@@ -120,32 +117,47 @@ func Lookup(name string) (*Info, bool) {
 }
 
 // Build resolves a surface spec such as "rosenbrock:b=10,blur=0.5".
-func Build(spec string) (*Landscape, error) {
-	name, keys, vals, err := Split(spec)
+func Build(text string) (*Landscape, error) {
+	s, err := spec.Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	in, ok := Lookup(name)
+	in, ok := Lookup(s.Name)
 	if !ok {
 		names := make([]string, len(registry))
 		for i, r := range registry {
 			names[i] = r.Name
 		}
-		return nil, UnknownName(spec, "surface", name, names)
+		return nil, spec.UnknownName(s, "surface", names)
 	}
-	v, err := Resolve(spec, in.Name, in.AllParams(), keys, vals)
+	v, err := spec.Resolve(s, in.Name, in.AllParams())
 	if err != nil {
 		return nil, err
 	}
-	if in.PerturbBlur && v.Float("blur") > 0 {
-		return nil, &SpecError{Spec: spec, Problems: []Problem{{Field: "blur", Message: in.Name + ": a network's loss is not blurred as a whole (each point would cost hundreds of passes over the data); give a racer a continuation schedule (blur_from) instead, which smooths it by weight perturbation"}}}
-	}
-	l := &Landscape{Info: in, Values: v, Spec: v.Canonical(in.Name), Blur: v.Float("blur"), Noise: v.Float("noise")}
-	l.Surface = in.build(v)
-	if l.Blur > 0 && !in.ExactBlur {
-		l.Surface = newMonteCarloBlur(l.Surface, l.Blur)
+	l := build(in, v)
+	if mc, ok := l.Surface.(*monteCarloBlur); ok && (&Landscape{Surface: mc.base}).Network() != nil {
+		return nil, &spec.Error{Spec: text, Problems: []spec.Problem{{Field: "blur", Message: in.Name + ": a network's loss is not blurred as a whole (each point would cost hundreds of passes over the data); give a racer a continuation schedule (blur_from) instead, which smooths it by weight perturbation"}}}
 	}
 	return l, nil
+}
+
+// build makes the landscape of resolved values: the surface, blurred by the
+// seeded Monte-Carlo estimate where it has no closed form.
+func build(in *Info, v spec.Values) *Landscape {
+	l := &Landscape{Info: in, Values: v, Spec: v.Spec(in.Name).String(), Blur: v.Float("blur"), Noise: v.Float("noise")}
+	if l.Blur > 0 && !in.ExactBlur {
+		l.Surface = newMonteCarloBlur(in.build(v.With("blur", 0)), l.Blur)
+	} else {
+		l.Surface = in.build(v)
+	}
+	return l
+}
+
+// Network is the network whose training loss the landscape is, or nil for
+// an analytic surface: the one place that tells the two apart.
+func (l *Landscape) Network() *nets.Objective {
+	o, _ := l.Surface.(*nets.Objective)
+	return o
 }
 
 // Critical returns the surface's known stationary points, each refined by
@@ -227,7 +239,7 @@ func Names() string {
 }
 
 // CommonParams are the parameters every surface takes besides its own.
-func CommonParams() []Param { return []Param{blurParam, noiseParam} }
+func CommonParams() []spec.Param { return []spec.Param{blurParam, noiseParam} }
 
 // Point is a surface's local picture at one point: what `saddle eval`
 // prints, in the order of the spec.
@@ -270,12 +282,5 @@ func Evaluate(s Surface, x []float64) (Point, error) {
 
 // WithBlur is the same surface with another blur.
 func (l *Landscape) WithBlur(s float64) *Landscape {
-	v := l.Values.clone()
-	v.Set("blur", s)
-	out := &Landscape{Info: l.Info, Values: v, Spec: v.Canonical(l.Info.Name), Blur: s, Noise: l.Noise}
-	out.Surface = l.Info.build(v)
-	if s > 0 && !l.Info.ExactBlur {
-		out.Surface = newMonteCarloBlur(l.Info.build(v.with("blur", 0)), s)
-	}
-	return out
+	return build(l.Info, l.Values.With("blur", s))
 }

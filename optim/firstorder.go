@@ -3,7 +3,7 @@ package optim
 import (
 	"math"
 
-	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/spec"
 )
 
 // A rule is the update of a first-order method: given the gradient it
@@ -30,11 +30,8 @@ type evalPointer interface {
 // rule's look-ahead point), the gradient clipped by the oracle, the learning
 // rate taken from the schedule.
 type firstOrder struct {
-	rule       rule
-	sched      schedule
-	clipNorm   float64
-	clipValue  float64
-	curriculum int // steps of easy-first minibatches
+	rule  rule
+	sched schedule
 
 	o  *Oracle
 	x  []float64
@@ -43,7 +40,8 @@ type firstOrder struct {
 	t  int
 }
 
-func (f *firstOrder) clipping() (float64, float64) { return f.clipNorm, f.clipValue }
+// Needs: a first-order method takes minibatches of a finite sum.
+func (f *firstOrder) Needs() Needs { return Needs{Minibatches: true} }
 
 func (f *firstOrder) Init(o *Oracle, x0 []float64) error {
 	n := len(x0)
@@ -70,9 +68,9 @@ func (f *firstOrder) Step() Report {
 }
 
 // firstOrderInfo registers a first-order method with the modifiers.
-func firstOrderInfo(in *Info, newRule func(v landscapes.Values) (rule, error)) *Info {
+func firstOrderInfo(in *Info, newRule func(v spec.Values) (rule, error)) *Info {
 	in.Modifiers = true
-	in.build = func(v landscapes.Values) (Optimizer, error) {
+	in.build = func(v spec.Values) (Optimizer, error) {
 		r, err := newRule(v)
 		if err != nil {
 			return nil, err
@@ -81,7 +79,7 @@ func firstOrderInfo(in *Info, newRule func(v landscapes.Values) (rule, error)) *
 		if err != nil {
 			return nil, err
 		}
-		return &firstOrder{rule: r, sched: s, clipNorm: v.Float("clip_norm"), clipValue: v.Float("clip_value"), curriculum: v.Int("curriculum")}, nil
+		return &firstOrder{rule: r, sched: s}, nil
 	}
 	return in
 }
@@ -120,11 +118,11 @@ func (s *sgd) update(x, g []float64, lr float64, t int) {
 
 // newSGD builds gd, sgd, momentum and nesterov, which are one rule with
 // different parameters declared; nesterov forces PyTorch's Nesterov form.
-func newSGD(nesterov bool) func(v landscapes.Values) (rule, error) {
-	return func(v landscapes.Values) (rule, error) { return buildSGD(v, nesterov) }
+func newSGD(nesterov bool) func(v spec.Values) (rule, error) {
+	return func(v spec.Values) (rule, error) { return buildSGD(v, nesterov) }
 }
 
-func buildSGD(v landscapes.Values, nesterov bool) (rule, error) {
+func buildSGD(v spec.Values, nesterov bool) (rule, error) {
 	s := &sgd{nesterov: nesterov}
 	if v.Has("momentum") {
 		s.momentum, s.dampening, s.wd = v.Float("momentum"), v.Float("dampening"), v.Float("weight_decay")
@@ -369,8 +367,8 @@ func (c *coordinateGradient) update(x, g []float64, lr float64, t int) {
 	x[i] -= lr * g[i]
 }
 
-func sgdParams(momentum float64) []landscapes.Param {
-	return []landscapes.Param{
+func sgdParams(momentum float64) []spec.Param {
+	return []spec.Param{
 		lr(0.01),
 		belowOne("momentum", momentum, "momentum factor μ"),
 		unitInterval("dampening", 0, "dampening of the momentum"),
@@ -380,7 +378,7 @@ func sgdParams(momentum float64) []landscapes.Param {
 
 func init() {
 	register(firstOrderInfo(&Info{Name: "gd", Title: "Gradient descent", Family: "first order",
-		Params:  []landscapes.Param{lr(0.01)},
+		Params:  []spec.Param{lr(0.01)},
 		Explain: "Steps against the gradient with a fixed learning rate: the baseline every other method improves on (ch. 4.3, 8.3.1)."}, newSGD(false)))
 	register(firstOrderInfo(&Info{Name: "sgd", Title: "Stochastic gradient descent (torch.optim.SGD)", Family: "first order",
 		Params:  append(sgdParams(0), flag("nesterov", "use PyTorch's form of Nesterov momentum")),
@@ -392,70 +390,70 @@ func init() {
 		Params:  sgdParams(0.9),
 		Explain: "Momentum that corrects with the gradient after the momentum step (ch. 8.3.3), in PyTorch's reformulation that evaluates at the iterate."}, newSGD(true)))
 	register(firstOrderInfo(&Info{Name: "adagrad", Title: "AdaGrad (torch.optim.Adagrad)", Family: "first order",
-		Params: []landscapes.Param{lr(0.01),
-			{Name: "lr_decay", Kind: landscapes.Real, Default: 0, Min: 0, Max: 100, Doc: "γ = lr/(1 + (t−1)·lr_decay)"},
+		Params: []spec.Param{lr(0.01),
+			{Name: "lr_decay", Kind: spec.Real, Default: 0, Min: 0, Max: 100, Doc: "γ = lr/(1 + (t−1)·lr_decay)"},
 			weightDecay,
-			{Name: "initial_accumulator_value", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Doc: "starting value of the sum of squared gradients"},
+			{Name: "initial_accumulator_value", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "starting value of the sum of squared gradients"},
 			epsParam(1e-10)},
 		Explain: "Divides each coordinate's step by the root of the sum of all its past squared gradients: steep directions slow down, flat ones keep going, and every rate decays (ch. 8.5.1)."},
-		func(v landscapes.Values) (rule, error) {
+		func(v spec.Values) (rule, error) {
 			return &adagrad{lrDecay: v.Float("lr_decay"), wd: v.Float("weight_decay"), init0: v.Float("initial_accumulator_value"), eps: v.Float("eps")}, nil
 		}))
 	register(firstOrderInfo(&Info{Name: "rmsprop", Title: "RMSProp (torch.optim.RMSprop)", Family: "first order",
-		Params: []landscapes.Param{lr(0.01), belowOne("alpha", 0.99, "decay rate ρ of the squared-gradient average"), epsParam(1e-8), weightDecay,
+		Params: []spec.Param{lr(0.01), belowOne("alpha", 0.99, "decay rate ρ of the squared-gradient average"), epsParam(1e-8), weightDecay,
 			belowOne("momentum", 0, "momentum factor"), flag("centered", "divide by the estimated variance instead of the second moment")},
 		Explain: "AdaGrad with an exponentially decaying average instead of a sum, so old gradients are forgotten and the method keeps learning on non-convex surfaces (ch. 8.5.2)."},
-		func(v landscapes.Values) (rule, error) {
+		func(v spec.Values) (rule, error) {
 			return &rmsprop{alpha: v.Float("alpha"), eps: v.Float("eps"), wd: v.Float("weight_decay"), momentum: v.Float("momentum"), centered: v.Bool("centered")}, nil
 		}))
-	adamParams := func(wd float64) []landscapes.Param {
+	adamParams := func(wd float64) []spec.Param {
 		w := weightDecay
 		w.Default = wd
-		return []landscapes.Param{lr(0.001), belowOne("beta1", 0.9, "decay rate of the first moment"), belowOne("beta2", 0.999, "decay rate of the second moment"), epsParam(1e-8), w}
+		return []spec.Param{lr(0.001), belowOne("beta1", 0.9, "decay rate of the first moment"), belowOne("beta2", 0.999, "decay rate of the second moment"), epsParam(1e-8), w}
 	}
 	register(firstOrderInfo(&Info{Name: "adam", Title: "Adam (torch.optim.Adam)", Family: "first order",
 		Params:  adamParams(0),
 		Explain: "RMSProp with momentum on the first moment and bias corrections for both moments' start at zero (ch. 8.5.3)."},
-		func(v landscapes.Values) (rule, error) {
+		func(v spec.Values) (rule, error) {
 			return &adam{beta1: v.Float("beta1"), beta2: v.Float("beta2"), eps: v.Float("eps"), wd: v.Float("weight_decay")}, nil
 		}))
 	register(firstOrderInfo(&Info{Name: "adamw", Title: "AdamW (torch.optim.AdamW)", Family: "first order",
 		Params:  adamParams(0.01),
 		Explain: "Adam with weight decay applied to the parameters directly instead of through the gradient (Loshchilov & Hutter 2019)."},
-		func(v landscapes.Values) (rule, error) {
+		func(v spec.Values) (rule, error) {
 			return &adam{beta1: v.Float("beta1"), beta2: v.Float("beta2"), eps: v.Float("eps"), wd: v.Float("weight_decay"), decoupled: true}, nil
 		}))
 	register(firstOrderInfo(&Info{Name: "adadelta", Title: "AdaDelta (torch.optim.Adadelta)", Family: "first order",
-		Params:  []landscapes.Param{lr(1), belowOne("rho", 0.9, "decay rate of both averages"), epsParam(1e-6), weightDecay},
+		Params:  []spec.Param{lr(1), belowOne("rho", 0.9, "decay rate of both averages"), epsParam(1e-6), weightDecay},
 		Explain: "Scales each step by the ratio of the RMS of past updates to the RMS of past gradients, so the units of the update match the parameters' (Zeiler 2012; ch. 8.5)."},
-		func(v landscapes.Values) (rule, error) {
+		func(v spec.Values) (rule, error) {
 			return &adadelta{rho: v.Float("rho"), eps: v.Float("eps"), wd: v.Float("weight_decay")}, nil
 		}))
 	register(firstOrderInfo(&Info{Name: "rprop", Title: "Rprop (torch.optim.Rprop)", Family: "first order",
-		Params: []landscapes.Param{lr(0.01),
-			{Name: "eta_minus", Kind: landscapes.Real, Default: 0.5, Min: 0, Max: 1, Doc: "shrink factor when the gradient changes sign"},
-			{Name: "eta_plus", Kind: landscapes.Real, Default: 1.2, Min: 1, Max: 10, Doc: "growth factor while the sign holds"},
-			{Name: "step_min", Kind: landscapes.Real, Default: 1e-6, Min: 0, Max: 1e3, Log: true, Doc: "smallest step"},
-			{Name: "step_max", Kind: landscapes.Real, Default: 50, Min: 0, Max: 1e6, Log: true, Doc: "largest step"}},
+		Params: []spec.Param{lr(0.01),
+			{Name: "eta_minus", Kind: spec.Real, Default: 0.5, Min: 0, Max: 1, Doc: "shrink factor when the gradient changes sign"},
+			{Name: "eta_plus", Kind: spec.Real, Default: 1.2, Min: 1, Max: 10, Doc: "growth factor while the sign holds"},
+			{Name: "step_min", Kind: spec.Real, Default: 1e-6, Min: 0, Max: 1e3, Log: true, Doc: "smallest step"},
+			{Name: "step_max", Kind: spec.Real, Default: 50, Min: 0, Max: 1e6, Log: true, Doc: "largest step"}},
 		Explain: "Uses only the sign of each gradient coordinate: the step grows while the sign holds and shrinks when it flips, like delta-bar-delta for full batches (Riedmiller & Braun 1993)."},
-		func(v landscapes.Values) (rule, error) {
+		func(v spec.Values) (rule, error) {
 			if v.Float("step_min") > v.Float("step_max") {
 				return nil, fieldError{"step_min", "step_min must not exceed step_max"}
 			}
 			return &rprop{etaMinus: v.Float("eta_minus"), etaPlus: v.Float("eta_plus"), stepMin: v.Float("step_min"), stepMax: v.Float("step_max")}, nil
 		}))
 	register(firstOrderInfo(&Info{Name: "delta-bar-delta", Title: "Delta-bar-delta (Jacobs 1988)", Family: "first order",
-		Params: []landscapes.Param{lr(0.01),
-			{Name: "kappa", Kind: landscapes.Real, Default: 0.001, Min: 0, Max: 10, Log: true, Doc: "additive increase of a rate"},
+		Params: []spec.Param{lr(0.01),
+			{Name: "kappa", Kind: spec.Real, Default: 0.001, Min: 0, Max: 10, Log: true, Doc: "additive increase of a rate"},
 			unitInterval("phi", 0.1, "multiplicative decrease of a rate"),
 			unitInterval("theta", 0.7, "decay of the gradient trace δ̄")},
 		Explain: "An early adaptive method: each parameter's learning rate grows while its gradient keeps the sign of its recent average and shrinks when it flips. Meant for full-batch gradients (ch. 8.5)."},
-		func(v landscapes.Values) (rule, error) {
+		func(v spec.Values) (rule, error) {
 			return &deltaBarDelta{kappa: v.Float("kappa"), phi: v.Float("phi"), theta: v.Float("theta")}, nil
 		}))
 	register(firstOrderInfo(&Info{Name: "nesterov-lookahead", Title: "Nesterov momentum, textbook form", Family: "first order",
-		Params:  []landscapes.Param{lr(0.01), belowOne("momentum", 0.9, "momentum factor μ")},
+		Params:  []spec.Param{lr(0.01), belowOne("momentum", 0.9, "momentum factor μ")},
 		Explain: "Evaluates the gradient at the look-ahead point θ + μv, where momentum is about to carry the iterate, and corrects from there (Algorithm 8.3)."},
-		func(v landscapes.Values) (rule, error) { return &lookahead{momentum: v.Float("momentum")}, nil }))
+		func(v spec.Values) (rule, error) { return &lookahead{momentum: v.Float("momentum")}, nil }))
 	register(coordinateDescentInfo())
 }

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/spec"
+
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -41,6 +42,10 @@ type lineSearch struct {
 	nProbes  int
 	inSearch bool
 }
+
+// Needs: a line search probes trial points, on the full batch (a
+// minibatch's loss changes from probe to probe).
+func (l *lineSearch) Needs() Needs { return Needs{Probes: true} }
 
 func (l *lineSearch) Init(o *Oracle, x0 []float64) error {
 	n := len(x0)
@@ -156,14 +161,14 @@ func (c *coordinateDirection) next(g []float64) bool {
 
 func coordinateDescentInfo() *Info {
 	in := &Info{Name: "coordinate-descent", Title: "Coordinate descent", Family: "first order",
-		Params: []landscapes.Param{
-			{Name: "mode", Kind: landscapes.Choice, Choices: []string{"exact", "gradient"}, Doc: "exact: minimize along the coordinate by a strong-Wolfe More–Thuente line search (c₂ = 0.1); gradient: θᵢ ← θᵢ − lr·gᵢ"},
+		Params: []spec.Param{
+			{Name: "mode", Kind: spec.Choice, Choices: []string{"exact", "gradient"}, Doc: "exact: minimize along the coordinate by a strong-Wolfe More–Thuente line search (c₂ = 0.1); gradient: θᵢ ← θᵢ − lr·gᵢ"},
 			lr(0.1),
 		},
 		Explain: "Changes one coordinate per step, cycling through them in order. Exact minimization along each axis works well when the coordinates are nearly independent and crawls when they are coupled, as in a rotated ill-conditioned quadratic (ch. 8.7.2)."}
-	gradientMode := firstOrderInfo(&Info{}, func(landscapes.Values) (rule, error) { return &coordinateGradient{}, nil }).build
+	gradientMode := firstOrderInfo(&Info{}, func(spec.Values) (rule, error) { return &coordinateGradient{}, nil }).build
 	in.Modifiers = true
-	in.build = func(v landscapes.Values) (Optimizer, error) {
+	in.build = func(v spec.Values) (Optimizer, error) {
 		if v.String("mode") == "gradient" {
 			return gradientMode(v)
 		}
@@ -173,18 +178,10 @@ func coordinateDescentInfo() *Info {
 		dir := &coordinateDirection{}
 		ls := lineSearchOf(dir, 0.1)
 		ls.fresh, ls.prepare = true, dir.next
-		return &clipped{Optimizer: ls, norm: v.Float("clip_norm"), value: v.Float("clip_value")}, nil
+		return ls, nil
 	}
 	return in
 }
-
-// clipped gives an optimizer that takes the clip keys to the oracle.
-type clipped struct {
-	Optimizer
-	norm, value float64
-}
-
-func (c *clipped) clipping() (float64, float64) { return c.norm, c.value }
 
 func init() {
 	betas := map[string]func() optimize.CGVariant{
@@ -194,13 +191,13 @@ func init() {
 		"dy": func() optimize.CGVariant { return &optimize.DaiYuan{} },
 	}
 	register(&Info{Name: "cg", Title: "Nonlinear conjugate gradients", Family: "quasi-Newton",
-		Params: []landscapes.Param{
-			{Name: "beta", Kind: landscapes.Choice, Choices: []string{"pr", "fr", "hs", "dy"}, Doc: "β formula: Polak–Ribière+ (pr), Fletcher–Reeves (fr), Hestenes–Stiefel (hs), Dai–Yuan (dy)"},
-			{Name: "restart", Kind: landscapes.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "restart with the steepest descent direction every this many steps (0 = every n steps)"},
-			{Name: "c2", Kind: landscapes.Real, Default: 1e-3, Min: 2e-4, Max: 0.9, Log: true, Doc: "curvature constant of the strong Wolfe conditions; small values make the line search nearly exact"},
+		Params: []spec.Param{
+			{Name: "beta", Kind: spec.Choice, Choices: []string{"pr", "fr", "hs", "dy"}, Doc: "β formula: Polak–Ribière+ (pr), Fletcher–Reeves (fr), Hestenes–Stiefel (hs), Dai–Yuan (dy)"},
+			{Name: "restart", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "restart with the steepest descent direction every this many steps (0 = every n steps)"},
+			{Name: "c2", Kind: spec.Real, Default: 1e-3, Min: 2e-4, Max: 0.9, Log: true, Doc: "curvature constant of the strong Wolfe conditions; small values make the line search nearly exact"},
 		},
 		Explain: "Each direction is the negative gradient plus β times the previous direction, chosen so that it does not undo the progress of earlier line searches. On an n-dimensional quadratic with exact line searches it finishes in at most n steps (ch. 8.6.2).",
-		build: func(v landscapes.Values) (Optimizer, error) {
+		build: func(v spec.Values) (Optimizer, error) {
 			restart := v.Int("restart")
 			cg := &optimize.CG{
 				Variant:     betas[v.String("beta")](),
@@ -218,16 +215,16 @@ func init() {
 	})
 	register(&Info{Name: "bfgs", Title: "BFGS", Family: "quasi-Newton",
 		Explain: "Builds an approximation of the inverse Hessian from the changes in gradient along the path, and searches along the quasi-Newton direction with a strong-Wolfe line search (ch. 8.6.3).",
-		build: func(landscapes.Values) (Optimizer, error) {
+		build: func(spec.Values) (Optimizer, error) {
 			return lineSearchOf(&optimize.BFGS{}, 0.9), nil
 		},
 	})
 	register(&Info{Name: "lbfgs", Title: "Limited-memory BFGS", Family: "quasi-Newton",
-		Params: []landscapes.Param{
-			{Name: "memory", Kind: landscapes.Integer, Default: 10, Min: 1, Max: 1000, Doc: "number of past (s, y) pairs kept"},
+		Params: []spec.Param{
+			{Name: "memory", Kind: spec.Integer, Default: 10, Min: 1, Max: 1000, Doc: "number of past (s, y) pairs kept"},
 		},
 		Explain: "BFGS that keeps only the last few gradient changes instead of an n×n matrix: the method of choice when n is large (ch. 8.6.3).",
-		build: func(v landscapes.Values) (Optimizer, error) {
+		build: func(v spec.Values) (Optimizer, error) {
 			return lineSearchOf(&optimize.LBFGS{Store: v.Int("memory")}, 0.9), nil
 		},
 	})

@@ -11,11 +11,9 @@ package optim
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/mat"
 )
 
 // Status is where a run stands.
@@ -56,167 +54,17 @@ type Optimizer interface {
 	// Step takes one iteration. A Status other than Running means no new
 	// iterate was produced and the run is over.
 	Step() Report
+	// Needs says what the method asks of the objective.
+	Needs() Needs
 }
 
-// Model is an objective that is the negative log-likelihood of a predictive
-// distribution, and so has a Fisher information matrix (natural gradient).
-type Model interface {
-	Fisher(dst *mat.SymDense, x []float64)
-}
-
-// Stochastic is a finite sum, a loss averaged over examples, whose gradient a
-// first-order method sees on minibatches: BatchSize examples at a time,
-// dealt without replacement and reshuffled every epoch from the run's seed.
-type Stochastic interface {
-	Examples() int
-	BatchSize() int // 0 or at least Examples() means full batches
-	BatchGrad(dst, x []float64, batch []int) float64
-}
-
-// Oracle is the optimizer's only window on the objective. It counts the
-// evaluations the optimizer asks for, adds the surface's gradient noise from
-// the run's seeded generator, and applies gradient clipping, in that order:
-// the optimizer receives clip(∇f + νξ).
-type Oracle struct {
-	s         landscapes.Surface
-	noise     float64
-	rng       *rand.Rand
-	clipNorm  float64
-	clipValue float64
-
-	// Minibatches for first-order methods on a Stochastic objective.
-	stoch Stochastic
-	perm  []int
-	pos   int
-	// A curriculum draws the first batches from the easiest examples.
-	curriculum int
-	easy       []int
-
-	evals, hessEvals int
-}
-
-// NewOracle wraps a surface; noise is the standard deviation ν of the
-// gradient noise, drawn from a generator seeded by seed.
-func NewOracle(s landscapes.Surface, noise float64, seed uint64) *Oracle {
-	return &Oracle{s: s, noise: noise, rng: rand.New(rand.NewPCG(seed, 0x5add1e))}
-}
-
-// Eval returns f(x) (exact) and writes into g the gradient the optimizer
-// sees. It counts one evaluation.
-func (o *Oracle) Eval(x, g []float64) float64 {
-	o.evals++
-	var f float64
-	if o.stoch != nil {
-		f = o.stoch.BatchGrad(g, x, o.nextBatch())
-	} else {
-		f = o.s.Func(x)
-		o.s.Grad(g, x)
-	}
-	if o.noise > 0 {
-		for i := range g {
-			g[i] += o.noise * o.rng.NormFloat64()
-		}
-	}
-	clip(g, o.clipNorm, o.clipValue)
-	return f
-}
-
-// useMinibatches makes Eval see minibatches when the objective is a finite
-// sum with a batch size below its number of examples.
-func (o *Oracle) useMinibatches() {
-	st, ok := o.s.(Stochastic)
-	if !ok || st.BatchSize() <= 0 || st.BatchSize() >= st.Examples() {
-		return
-	}
-	o.stoch = st
-	o.perm = o.rng.Perm(st.Examples())
-}
-
-// Curriculum is a finite sum whose examples can be ordered easy to hard.
-type Curriculum interface {
-	EasyFirst() []int // positions 0 … Examples()−1, easiest first
-}
-
-// useCurriculum draws the minibatches of the first steps from a pool of the
-// easiest examples, 20% of them at the first step growing linearly to all
-// of them at the last (Bengio et al. 2009).
-func (o *Oracle) useCurriculum(steps int) {
-	c, ok := o.s.(Curriculum)
-	if !ok || o.stoch == nil || steps == 0 {
-		return
-	}
-	if easy := c.EasyFirst(); easy != nil {
-		o.curriculum, o.easy = steps, append([]int(nil), easy...)
-	}
-}
-
-// nextBatch deals the next minibatch; a short last one is dropped and the
-// examples reshuffled.
-func (o *Oracle) nextBatch() []int {
-	b := o.stoch.BatchSize()
-	if t := o.evals; t <= o.curriculum {
-		n := len(o.easy)
-		k := int(math.Ceil(float64(n) * math.Min(1, 0.2+0.8*float64(t-1)/float64(o.curriculum))))
-		k = max(k, b)
-		// A partial shuffle within the pool keeps the pool the easiest k.
-		for j := range b {
-			r := j + o.rng.IntN(k-j)
-			o.easy[j], o.easy[r] = o.easy[r], o.easy[j]
-		}
-		return o.easy[:b]
-	}
-	if o.pos+b > len(o.perm) {
-		o.rng.Shuffle(len(o.perm), func(i, j int) { o.perm[i], o.perm[j] = o.perm[j], o.perm[i] })
-		o.pos = 0
-	}
-	o.pos += b
-	return o.perm[o.pos-b : o.pos]
-}
-
-// Hess writes the exact Hessian at x; Hessian evaluations are counted apart.
-func (o *Oracle) Hess(dst *mat.SymDense, x []float64) {
-	o.hessEvals++
-	o.s.Hess(dst, x)
-}
-
-// Dim is the number of parameters.
-func (o *Oracle) Dim() int { return o.s.Dim() }
-
-// Model returns the objective as a probabilistic model, if it is one.
-func (o *Oracle) Model() (Model, bool) {
-	m, ok := o.s.(Model)
-	return m, ok
-}
-
-// Evals is the number of evaluations asked for so far.
-func (o *Oracle) Evals() int { return o.evals }
-
-// BatchFraction is the share of the examples one evaluation sees: the
-// minibatch size over the training set's, or 1.
-func (o *Oracle) BatchFraction() float64 {
-	if o.stoch == nil {
-		return 1
-	}
-	return float64(o.stoch.BatchSize()) / float64(o.stoch.Examples())
-}
-
-// HessEvals is the number of Hessian (or Fisher) evaluations so far.
-func (o *Oracle) HessEvals() int { return o.hessEvals }
-
-// clip applies PyTorch's clip_grad_norm_ (g ← g·min(1, c/(‖g‖ + 1e−6)))
-// and then clip_grad_value_ (each coordinate clamped to ±c); 0 turns either off.
-func clip(g []float64, norm, value float64) {
-	if norm > 0 {
-		coef := norm / (floats.Norm(g, 2) + 1e-6)
-		if coef < 1 {
-			floats.Scale(coef, g)
-		}
-	}
-	if value > 0 {
-		for i := range g {
-			g[i] = math.Max(-value, math.Min(value, g[i]))
-		}
-	}
+// Needs lists what a method asks of the objective beyond values and
+// gradients (in the manner of gonum's optimize.Needser).
+type Needs struct {
+	Minibatches bool // it takes a finite sum's gradient on minibatches
+	Hessian     bool // the exact Hessian
+	Fisher      bool // the Fisher information of a probabilistic model
+	Probes      bool // it evaluates trial points of a line search
 }
 
 // Run is one optimizer running on one landscape: the unit a race steps and
@@ -224,95 +72,30 @@ func clip(g []float64, norm, value float64) {
 // value and gradient norm, and turns a non-finite iterate into Diverged and a
 // panic into Failed, so one bad racer never stops the others.
 type Run struct {
-	Spec  string // the optimizer spec as given
-	Info  *Info
-	Land  *landscapes.Landscape
-	opt   Optimizer
-	o     *Oracle
-	Iter  int
-	X     []float64
-	F     float64
-	GNorm float64
-	Last  Report // the last step's report
+	Config *Config
+	Spec   string // the optimizer spec as given
+	Info   *Info
+	Land   *landscapes.Landscape
+	opt    Optimizer
+	o      *Oracle
+	Iter   int
+	X      []float64
+	F      float64
+	GNorm  float64
+	Last   Report // the last step's report
 
 	Status Status
 	Reason string
 
-	// A continuation run sees the surface blurred by Blur, lowered from
-	// blurFrom to 0 over blurSteps steps.
-	Blur      float64
-	cont      *landscapes.Continuation
-	blurFrom  float64
-	blurSteps int
-
-	g []float64
+	// Blur is the blur the method sees: the landscape's, or the one a
+	// continuation schedule has lowered it to (blurOf).
+	Blur   float64
+	blurOf func() float64
 	// staged: the method trains parts of the model in stages (pretraining),
 	// so a vanishing gradient of the whole does not end it.
 	staged bool
-}
 
-// Start builds the optimizer from its spec and starts it at x0. The error is
-// for a bad spec; a method that refuses this landscape gives a Run whose
-// Status is Refused.
-func Start(land *landscapes.Landscape, spec string, x0 []float64, seed uint64) (*Run, error) {
-	opt, info, v, err := resolve(spec)
-	if err != nil {
-		return nil, err
-	}
-	if info.Modifiers && v.Int("pretrain") > 0 {
-		opt = &pretrained{inner: withoutKey(spec, "pretrain"), steps: v.Int("pretrain"), seed: seed}
-	}
-	if err := Suits(land, spec, info); err != nil {
-		return nil, err
-	}
-	if len(x0) != land.Dim() {
-		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), land.Info.Name, land.Dim())
-	}
-	seen := land.Surface
-	var cont *landscapes.Continuation
-	if from := v.Float("blur_from"); from > 0 && land.Values.Has("blur") {
-		cont = landscapes.NewContinuation(land, seed)
-		cont.SetBlur(from)
-		seen = cont
-	}
-	o := NewOracle(seen, land.Noise, seed)
-	if c, ok := opt.(clipper); ok {
-		o.clipNorm, o.clipValue = c.clipping()
-	}
-	if fo, ok := opt.(*firstOrder); ok {
-		o.useMinibatches() // the full-batch methods keep the full batch
-		o.useCurriculum(fo.curriculum)
-	}
-	_, staged := opt.(*pretrained)
-	r := &Run{Spec: spec, Info: info, Land: land, opt: opt, o: o, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur, staged: staged}
-	if cont != nil {
-		r.cont, r.blurFrom, r.blurSteps, r.Blur = cont, v.Float("blur_from"), v.Int("blur_steps"), v.Float("blur_from")
-	}
-	defer r.recover()
-	r.F, r.GNorm = r.measure(r.X)
-	if err := opt.Init(o, x0); err != nil {
-		r.Status, r.Reason = Refused, err.Error()
-	}
-	return r, nil
-}
-
-// Check resolves a spec and checks it against the landscape without
-// starting a run: every error Start would return for it.
-func Check(land *landscapes.Landscape, spec string) error {
-	_, info, _, err := resolve(spec)
-	if err != nil {
-		return err
-	}
-	return Suits(land, spec, info)
-}
-
-// Suits refuses a method on a landscape that lacks what the method needs,
-// before anything runs: natural gradient on a surface without a Fisher.
-func Suits(land *landscapes.Landscape, spec string, info *Info) error {
-	if _, ok := land.Surface.(Model); info.Needs.Fisher && !ok {
-		return &landscapes.SpecError{Spec: spec, Problems: []landscapes.Problem{{Field: "name", Message: fmt.Sprintf("%s (the surface %s has no Fisher information)", errNoFisher, land.Info.Name)}}}
-	}
-	return nil
+	g []float64
 }
 
 // recover turns a panic of the surface or the optimizer into the run's
@@ -338,8 +121,7 @@ const GradTol = 1e-12
 
 // converged applies GradTol to the current iterate.
 func (r *Run) converged() bool {
-	exact := r.o.noise == 0 && r.o.stoch == nil && (r.cont == nil || r.Blur == 0) && !r.staged
-	return exact && r.GNorm <= GradTol
+	return r.o.exact && r.Blur == 0 && !r.staged && r.GNorm <= GradTol
 }
 
 // Step advances the run by one iteration if it is still running, and tells
@@ -353,13 +135,11 @@ func (r *Run) Step() (moved bool) {
 		return false
 	}
 	defer r.recover()
-	if r.cont != nil {
-		// Step t = Iter+1 sees s_t = blur_from·max(0, 1 − (t−1)/blur_steps).
-		r.Blur = r.blurFrom * math.Max(0, 1-float64(r.Iter)/float64(r.blurSteps))
-		r.cont.SetBlur(r.Blur)
-	}
 	rep := r.opt.Step()
 	r.Last = rep
+	if r.blurOf != nil {
+		r.Blur = r.blurOf()
+	}
 	if rep.Status != Running {
 		r.Status, r.Reason = rep.Status, rep.Reason
 		return false
@@ -396,6 +176,3 @@ func (r *Run) BatchFraction() float64 { return r.o.BatchFraction() }
 func (r *Run) Epochs() float64 {
 	return float64(r.o.Evals())*r.o.BatchFraction() + float64(r.Land.Dim()*r.o.HessEvals())
 }
-
-// clipper is implemented by optimizers that take the clip modifiers.
-type clipper interface{ clipping() (norm, value float64) }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saddle-viz/saddle/spec"
+
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
 	"gonum.org/v1/gonum/floats"
@@ -450,7 +452,7 @@ func TestConjugateGradientsFinishInAsManyStepsAsDistinctEigenvalues(t *testing.T
 	}
 }
 
-func itoa(k int) string { return landscapes.Format(float64(k)) }
+func itoa(k int) string { return spec.Format(float64(k)) }
 
 func TestQuasiNewtonOnRosenbrock(t *testing.T) {
 	l := build(t, "rosenbrock")
@@ -523,7 +525,7 @@ func TestSingularNewtonIsRefused(t *testing.T) {
 func TestNaturalGradient(t *testing.T) {
 	// On a plain surface it is refused before anything runs.
 	_, err := Start(build(t, "rosenbrock"), "natural-gradient", []float64{0, 0}, 1)
-	var se *landscapes.SpecError
+	var se *spec.Error
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "Fisher") || se.Problems[0].Field != "name" {
 		t.Errorf("on a plain surface: %v; want a spec error about the Fisher", err)
 	}
@@ -633,9 +635,9 @@ func TestBadSpecs(t *testing.T) {
 		{"rprop:step_min=2,step_max=1", "step_min must not exceed step_max"},
 	}
 	for _, tt := range tests {
-		_, _, err := Build(tt.spec)
+		_, err := Parse(tt.spec)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Build(%q) = %v; want an error containing %q", tt.spec, err, tt.want)
+			t.Errorf("Parse(%q) = %v; want an error containing %q", tt.spec, err, tt.want)
 		}
 	}
 }
@@ -653,18 +655,18 @@ func TestFirstOrderStepsAllocateNothing(t *testing.T) {
 	}
 }
 
-// FuzzBuild feeds arbitrary optimizer specs through Build and a few steps:
-// a spec is either refused with a SpecError or runs without a panic.
+// FuzzBuild feeds arbitrary optimizer specs through Start and a few steps:
+// a spec is either refused with a spec.Error or runs without a panic.
 func FuzzBuild(f *testing.F) {
 	for _, s := range []string{"adam:lr=0.1", "sgd:momentum=0.9,nesterov=true", "cg:beta=dy,restart=3", "newton:adaptive=1", "gd:schedule=cosine,t_max=5", "rprop:step_min=0"} {
 		f.Add(s)
 	}
 	land, _ := landscapes.Build("rosenbrock")
-	f.Fuzz(func(t *testing.T, spec string) {
-		r, err := Start(land, spec, []float64{-1.2, 1}, 1)
+	f.Fuzz(func(t *testing.T, text string) {
+		r, err := Start(land, text, []float64{-1.2, 1}, 1)
 		if err != nil {
-			if _, ok := err.(*landscapes.SpecError); !ok {
-				t.Fatalf("Start(%q) returned %T, want *SpecError", spec, err)
+			if _, ok := err.(*spec.Error); !ok {
+				t.Fatalf("Start(%q) returned %T, want *spec.Error", text, err)
 			}
 			return
 		}
@@ -672,7 +674,7 @@ func FuzzBuild(f *testing.F) {
 			r.Step()
 		}
 		if r.Status == Failed {
-			t.Fatalf("%q failed: %s", spec, r.Reason)
+			t.Fatalf("%q failed: %s", text, r.Reason)
 		}
 	})
 }
@@ -697,7 +699,7 @@ func TestContinuationFollowsTheBlurSchedule(t *testing.T) {
 	x := []float64{2.2, -1.3}
 	for step := 1; step <= 6; step++ {
 		s := math.Max(0, 1-float64(step-1)/4)
-		blurred := build(t, "rastrigin:blur="+landscapes.Format(s))
+		blurred := build(t, "rastrigin:blur="+spec.Format(s))
 		g := make([]float64, 2)
 		blurred.Grad(g, x)
 		x[0] -= 0.001 * g[0]
@@ -978,5 +980,61 @@ func TestNaturalGradientConvergesOnEveryBundledModel(t *testing.T) {
 		if err := naturalGradientHolds(build(t, spec), 60); err != nil {
 			t.Errorf("natural-gradient on %s: %v", spec, err)
 		}
+	}
+}
+
+// The modifiers wrap what they modify and compose: pretraining runs the
+// racer's own config on each stage, so the landscape's noise and a
+// continuation schedule reach the stages as they reach a plain racer.
+func TestModifiersCompose(t *testing.T) {
+	steps := func(surface, opt string, n int) []float64 {
+		r := start(t, build(t, surface), opt, build(t, surface).Start())
+		for range n {
+			r.Step()
+		}
+		if r.Status != Running {
+			t.Fatalf("%s on %s: %s (%s)", opt, surface, r.Status, r.Reason)
+		}
+		return append([]float64(nil), r.X...)
+	}
+	net := "mlp:data=moons,n=80,h1=5,h2=4,batch=16"
+	quiet := steps(net, "adam:lr=0.02,pretrain=5", 12)
+	if noisy := steps(net+",noise=5", "adam:lr=0.02,pretrain=5", 12); floats.Equal(quiet, noisy) {
+		t.Error("pretrain with noise=5 gave the iterates of noise=0: the stages lost the noise")
+	}
+	if blurred := steps(net, "adam:lr=0.02,pretrain=5,blur_from=0.3,blur_steps=10", 12); floats.Equal(quiet, blurred) {
+		t.Error("pretrain with blur_from gave the iterates without it: the stages lost the continuation")
+	}
+	if clipped := steps(net, "adam:lr=0.02,pretrain=5,clip_norm=0.01", 12); floats.Equal(quiet, clipped) {
+		t.Error("pretrain with clip_norm gave the iterates without it: the stages lost the clipping")
+	}
+	if curr := steps(net, "adam:lr=0.02,pretrain=5,curriculum=10", 12); floats.Equal(quiet, curr) {
+		t.Error("pretrain with a curriculum gave the iterates without it")
+	}
+	// Alone and together, on a plain surface: noise, clipping and a blur
+	// schedule each change the path, and all three at once differ from each.
+	alone := map[string][]float64{}
+	for _, opt := range []string{"sgd:lr=0.001", "sgd:lr=0.001,clip_norm=1", "sgd:lr=0.001,blur_from=0.5,blur_steps=20"} {
+		alone[opt] = steps("rosenbrock", opt, 10)
+	}
+	alone["noise"] = steps("rosenbrock:noise=3", "sgd:lr=0.001", 10)
+	all := steps("rosenbrock:noise=3", "sgd:lr=0.001,clip_norm=1,blur_from=0.5,blur_steps=20", 10)
+	for name, x := range alone {
+		if floats.Equal(x, all) {
+			t.Errorf("noise, clipping and continuation together gave the path of %s alone", name)
+		}
+	}
+	if floats.Equal(alone["sgd:lr=0.001"], alone["sgd:lr=0.001,clip_norm=1"]) {
+		t.Error("clip_norm=1 did not change sgd's path on rosenbrock")
+	}
+}
+
+// Clipping is the last wrapper: the optimizer receives clip(∇f + νξ).
+func TestClippingAppliesAfterTheNoise(t *testing.T) {
+	land := build(t, "quadratic:noise=100")
+	r := start(t, land, "gd:lr=1,clip_norm=0.5", []float64{0.1, 0.1})
+	r.Step()
+	if d := floats.Distance(r.X, []float64{0.1, 0.1}, 2); math.Abs(d-0.5) > 1e-5 {
+		t.Errorf("the clipped step has length %g; with noise 100 and clip_norm 0.5 it must be 0.5", d)
 	}
 }

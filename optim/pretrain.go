@@ -3,7 +3,6 @@ package optim
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -14,39 +13,52 @@ import (
 // k trains hidden layers 1 … k with a fresh output layer on top for `steps`
 // iterations, starting from the layers the previous stage left; then the
 // whole network is fine-tuned, its output layer taken from the last stage.
-// Every stage and the fine-tuning use the racer's own optimizer and
-// minibatches. The reported iterate is always the whole network's weights,
-// with the layers not yet trained at their initial values.
+//
+// It wraps the method: every stage and the fine-tuning are runs of the
+// racer's own config without the pretrain key (cfg), so each has the
+// racer's minibatches, curriculum, noise, clipping and continuation, on the
+// stage's network. The reported iterate is always the whole network's
+// weights, with the layers not yet trained at their initial values.
 type pretrained struct {
-	inner string // the optimizer's spec without the pretrain key
+	cfg   *Config // the racer's config with pretrain=0
 	steps int
 	seed  uint64
+	land  *landscapes.Landscape
+	needs Needs
 
 	o      *Oracle
 	obj    *nets.Objective
 	mlp    *nets.MLP
-	land   *landscapes.Landscape
 	theta  []float64 // the whole network's weights
 	stage  int       // 1 … hidden layers; hidden+1 is fine-tuning
 	run    *Run
 	sub    *nets.MLP // the network of the current stage
 	evals0 int
+	hess0  int
 }
 
-func (p *pretrained) clipping() (float64, float64) { return 0, 0 }
+// Needs are the method's own.
+func (p *pretrained) Needs() Needs { return p.needs }
+
+// blur is the blur the current stage sees (continuation).
+func (p *pretrained) blur() float64 {
+	if p.run == nil {
+		return p.land.Blur
+	}
+	return p.run.Blur
+}
 
 func (p *pretrained) Init(o *Oracle, x0 []float64) error {
-	obj, ok := o.s.(*nets.Objective)
+	obj := p.land.Network()
 	var mlp *nets.MLP
-	if ok {
-		mlp, ok = obj.Model.(*nets.MLP)
+	if obj != nil {
+		mlp, _ = obj.Model.(*nets.MLP)
 	}
-	if !ok || mlp.Layers() < 2 {
+	if mlp == nil || mlp.Layers() < 2 {
 		return fmt.Errorf("pretraining is for networks with hidden layers (mlp, deeplinear); this landscape has none")
 	}
 	p.o, p.obj, p.mlp = o, obj, mlp
 	p.theta = append([]float64(nil), x0...)
-	p.land = &landscapes.Landscape{Info: &landscapes.Info{Name: "stage"}}
 	return p.startStage(1)
 }
 
@@ -58,15 +70,15 @@ func (p *pretrained) startStage(k int) error {
 	hidden := p.mlp.Layers() - 1
 	if k > hidden {
 		p.sub = p.mlp
-		p.land.Surface = p.obj
-		return p.begin(append([]float64(nil), p.theta...))
+		return p.begin(p.land, append([]float64(nil), p.theta...))
 	}
 	sub := nets.NewMLP(p.mlp.Data, p.mlp.Sizes[1:k+1], p.mlp.Act, p.mlp.L2)
 	p.sub = sub
-	p.land.Surface = &nets.Objective{Model: sub, Train: p.obj.Train, Val: p.obj.Val, Batch: p.obj.Batch}
+	stage := *p.land // the same landscape (noise, blur, name) on the stage's network
+	stage.Surface = &nets.Objective{Model: sub, Train: p.obj.Train, Val: p.obj.Val, Batch: p.obj.Batch}
 	x, _ := nets.Init{Scheme: "glorot"}.Weights(sub, p.seed+uint64(k))
 	copy(x, p.theta[:layerEnd(p.mlp, k)]) // the trained layers below
-	return p.begin(x)
+	return p.begin(&stage, x)
 }
 
 // layerEnd is where layer k's parameters end in θ.
@@ -78,15 +90,15 @@ func layerEnd(m *nets.MLP, k int) int {
 	return n
 }
 
-func (p *pretrained) begin(x0 []float64) error {
-	r, err := Start(p.land, p.inner, x0, p.seed)
+func (p *pretrained) begin(land *landscapes.Landscape, x0 []float64) error {
+	r, err := p.cfg.Start(land, x0, p.seed)
 	if err != nil {
 		return err
 	}
 	if r.Status != Running {
 		return fmt.Errorf("%s", r.Reason)
 	}
-	p.run, p.evals0 = r, 0
+	p.run, p.evals0, p.hess0 = r, 0, 0
 	return nil
 }
 
@@ -105,8 +117,10 @@ func (p *pretrained) Step() Report {
 		}
 	}
 	moved := p.run.Step()
+	// The stage's evaluations are the racer's.
 	p.o.evals += p.run.Evals() - p.evals0
-	p.evals0 = p.run.Evals()
+	p.o.hess += p.run.HessEvals() - p.hess0
+	p.evals0, p.hess0 = p.run.Evals(), p.run.HessEvals()
 	rep := p.run.Last
 	if !moved {
 		return Report{X: p.theta, Status: p.run.Status, Reason: p.run.Reason, LR: math.NaN(), Damping: math.NaN()}
@@ -116,20 +130,5 @@ func (p *pretrained) Step() Report {
 	} else {
 		copy(p.theta[:layerEnd(p.mlp, p.stage)], p.run.X)
 	}
-	return Report{X: p.theta, LR: rep.LR, Damping: rep.Damping, Probes: nil}
-}
-
-// withoutKey removes a key from a spec.
-func withoutKey(spec, key string) string {
-	name, keys, vals, _ := landscapes.Split(spec)
-	var parts []string
-	for i, k := range keys {
-		if k != key {
-			parts = append(parts, k+"="+vals[i])
-		}
-	}
-	if len(parts) == 0 {
-		return name
-	}
-	return name + ":" + strings.Join(parts, ",")
+	return Report{X: p.theta, LR: rep.LR, Damping: rep.Damping}
 }

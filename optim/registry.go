@@ -5,38 +5,28 @@ import (
 	"math"
 	"strings"
 
-	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/spec"
 )
 
-// Info describes one optimizer: its name and parameters as in
-// ../shared/spec/optimizers.md, and how to build it. Adding an optimizer means
+// Info describes one optimizer: its name and parameters (the contract in
+// docs/optimizers.md), and how to build it. Adding an optimizer means
 // adding an Info, nothing else.
 type Info struct {
 	Name    string
 	Title   string
 	Family  string // "first order", "second order", "quasi-Newton"
-	Params  []landscapes.Param
+	Params  []spec.Param
 	Explain string // for students
 	// Modifiers says the optimizer takes the clip and schedule keys.
 	Modifiers bool
-	// Needs says what the method asks of the landscape beyond values and
-	// gradients; a landscape without it is refused before the run starts.
-	Needs Needs
 
-	build func(v landscapes.Values) (Optimizer, error)
-}
-
-// Needs lists what a method asks of the objective beyond values and
-// gradients (in the manner of gonum's optimize.Needser).
-type Needs struct {
-	Hessian bool // the exact Hessian
-	Fisher  bool // the Fisher information of a probabilistic model
+	build func(v spec.Values) (Optimizer, error)
 }
 
 // AllParams is the optimizer's own parameters followed by the modifiers' keys
 // where it takes them.
-func (in *Info) AllParams() []landscapes.Param {
-	ps := append([]landscapes.Param(nil), in.Params...)
+func (in *Info) AllParams() []spec.Param {
+	ps := append([]spec.Param(nil), in.Params...)
 	if in.Modifiers {
 		ps = append(ps, modifierParams...)
 	}
@@ -46,14 +36,14 @@ func (in *Info) AllParams() []landscapes.Param {
 // continuationParams let any racer follow a blur schedule: the surface it
 // sees is blurred by s_t = blur_from·max(0, 1 − (t−1)/blur_steps) at step t,
 // from blur_from down to 0 (continuation, ch. 8.7.6).
-var continuationParams = []landscapes.Param{
-	{Name: "blur_from", Kind: landscapes.Real, Default: 0, Min: 0, Max: 10, Doc: "continuation: the blur of the first step, lowered linearly to 0 (0 = off)"},
-	{Name: "blur_steps", Kind: landscapes.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "continuation: the steps over which the blur falls to 0"},
+var continuationParams = []spec.Param{
+	{Name: "blur_from", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "continuation: the blur of the first step, lowered linearly to 0 (0 = off)"},
+	{Name: "blur_steps", Kind: spec.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "continuation: the steps over which the blur falls to 0"},
 }
 
 // ContinuationParams are the keys of the blur schedule, on every optimizer.
-func ContinuationParams() []landscapes.Param {
-	return append([]landscapes.Param(nil), continuationParams...)
+func ContinuationParams() []spec.Param {
+	return append([]spec.Param(nil), continuationParams...)
 }
 
 var registry []*Info
@@ -73,38 +63,6 @@ func Lookup(name string) (*Info, bool) {
 	return nil, false
 }
 
-// Build resolves a spec such as "adam:lr=0.05,clip_norm=1" and builds the
-// optimizer, ready for Init.
-func Build(spec string) (Optimizer, *Info, error) {
-	opt, in, _, err := resolve(spec)
-	return opt, in, err
-}
-
-func resolve(spec string) (Optimizer, *Info, landscapes.Values, error) {
-	var none landscapes.Values
-	name, keys, vals, err := landscapes.Split(spec)
-	if err != nil {
-		return nil, nil, none, err
-	}
-	in, ok := Lookup(name)
-	if !ok {
-		names := make([]string, len(registry))
-		for i, r := range registry {
-			names[i] = r.Name
-		}
-		return nil, nil, none, landscapes.UnknownName(spec, "optimizer", name, names)
-	}
-	v, err := landscapes.Resolve(spec, in.Name, in.AllParams(), keys, vals)
-	if err != nil {
-		return nil, nil, none, err
-	}
-	opt, err := in.build(v)
-	if err != nil {
-		return nil, nil, none, &landscapes.SpecError{Spec: spec, Problems: []landscapes.Problem{{Field: fieldOf(err), Message: in.Name + ": " + err.Error()}}}
-	}
-	return opt, in, v, nil
-}
-
 // fieldError names the parameter a cross-parameter check is about.
 type fieldError struct{ field, msg string }
 
@@ -118,41 +76,41 @@ func fieldOf(err error) string {
 }
 
 // Parameters shared by many optimizers.
-func lr(def float64) landscapes.Param {
-	return landscapes.Param{Name: "lr", Kind: landscapes.Real, Default: def, Min: 0, Max: 100, Log: true, Doc: "learning rate"}
+func lr(def float64) spec.Param {
+	return spec.Param{Name: "lr", Kind: spec.Real, Default: def, Min: 0, Max: 100, Log: true, Doc: "learning rate"}
 }
 
 var (
-	weightDecay = landscapes.Param{Name: "weight_decay", Kind: landscapes.Real, Default: 0, Min: 0, Max: 100, Doc: "L2 penalty added to the gradient: g ← g + weight_decay·θ"}
-	epsParam    = func(def float64) landscapes.Param {
-		return landscapes.Param{Name: "eps", Kind: landscapes.Real, Default: def, Min: 0, Max: 1, Log: true, Doc: "added to the denominator for numerical stability"}
+	weightDecay = spec.Param{Name: "weight_decay", Kind: spec.Real, Default: 0, Min: 0, Max: 100, Doc: "L2 penalty added to the gradient: g ← g + weight_decay·θ"}
+	epsParam    = func(def float64) spec.Param {
+		return spec.Param{Name: "eps", Kind: spec.Real, Default: def, Min: 0, Max: 1, Log: true, Doc: "added to the denominator for numerical stability"}
 	}
-	unitInterval = func(name string, def float64, doc string) landscapes.Param {
-		return landscapes.Param{Name: name, Kind: landscapes.Real, Default: def, Min: 0, Max: 1, Doc: doc}
+	unitInterval = func(name string, def float64, doc string) spec.Param {
+		return spec.Param{Name: name, Kind: spec.Real, Default: def, Min: 0, Max: 1, Doc: doc}
 	}
-	belowOne = func(name string, def float64, doc string) landscapes.Param {
-		return landscapes.Param{Name: name, Kind: landscapes.Real, Default: def, Min: 0, Max: 0.999999, Doc: doc}
+	belowOne = func(name string, def float64, doc string) spec.Param {
+		return spec.Param{Name: name, Kind: spec.Real, Default: def, Min: 0, Max: 0.999999, Doc: doc}
 	}
-	flag = func(name string, doc string) landscapes.Param {
-		return landscapes.Param{Name: name, Kind: landscapes.Bool, Doc: doc}
+	flag = func(name string, doc string) spec.Param {
+		return spec.Param{Name: name, Kind: spec.Bool, Doc: doc}
 	}
 )
 
 // modifierParams are the keys of the clip and schedule modifiers.
-var modifierParams = []landscapes.Param{
-	{Name: "clip_norm", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Doc: "rescale the gradient to at most this norm (0 = off), as clip_grad_norm_"},
-	{Name: "clip_value", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Doc: "clamp each gradient coordinate to ±this (0 = off), as clip_grad_value_"},
-	{Name: "curriculum", Kind: landscapes.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: for this many steps draw minibatches from the easiest examples first (20% growing to all; easy = far from every other class); 0 = off"},
-	{Name: "pretrain", Kind: landscapes.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: greedy layer-wise pretraining, this many steps per hidden layer (each with a fresh output layer), then fine-tuning of the whole; 0 = off"},
-	{Name: "schedule", Kind: landscapes.Choice, Choices: scheduleNames, Doc: "learning-rate schedule, stepped after every optimizer step"},
-	{Name: "step_size", Kind: landscapes.Integer, Default: 50, Min: 1, Max: 1e6, Doc: "schedule=step: steps between decays"},
-	{Name: "gamma", Kind: landscapes.Real, Default: 0.5, Min: 0, Max: 1, Doc: "schedule=step or exponential: decay factor", DefaultText: "0.5 (step), 0.99 (exponential)"},
-	{Name: "start_factor", Kind: landscapes.Real, Default: 1, Min: 1e-8, Max: 1, Doc: "schedule=linear: factor at the first step"},
-	{Name: "end_factor", Kind: landscapes.Real, Default: 0.01, Min: 0, Max: 1, Doc: "schedule=linear: factor after total_iters steps"},
-	{Name: "total_iters", Kind: landscapes.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "schedule=linear: steps over which the factor moves"},
-	{Name: "decay", Kind: landscapes.Real, Default: 0.01, Min: 0, Max: 1e3, Doc: "schedule=inverse: lr/(1 + decay·(t−1))"},
-	{Name: "t_max", Kind: landscapes.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "schedule=cosine: half period in steps"},
-	{Name: "eta_min", Kind: landscapes.Real, Default: 0, Min: 0, Max: 100, Doc: "schedule=cosine: the smallest learning rate"},
+var modifierParams = []spec.Param{
+	{Name: "clip_norm", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "rescale the gradient to at most this norm (0 = off), as clip_grad_norm_"},
+	{Name: "clip_value", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "clamp each gradient coordinate to ±this (0 = off), as clip_grad_value_"},
+	{Name: "curriculum", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: for this many steps draw minibatches from the easiest examples first (20% growing to all; easy = far from every other class); 0 = off"},
+	{Name: "pretrain", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: greedy layer-wise pretraining, this many steps per hidden layer (each with a fresh output layer), then fine-tuning of the whole; 0 = off"},
+	{Name: "schedule", Kind: spec.Choice, Choices: scheduleNames, Doc: "learning-rate schedule, stepped after every optimizer step"},
+	{Name: "step_size", Kind: spec.Integer, Default: 50, Min: 1, Max: 1e6, Doc: "schedule=step: steps between decays"},
+	{Name: "gamma", Kind: spec.Real, Default: 0.5, Min: 0, Max: 1, Doc: "schedule=step or exponential: decay factor", DefaultText: "0.5 (step), 0.99 (exponential)"},
+	{Name: "start_factor", Kind: spec.Real, Default: 1, Min: 1e-8, Max: 1, Doc: "schedule=linear: factor at the first step"},
+	{Name: "end_factor", Kind: spec.Real, Default: 0.01, Min: 0, Max: 1, Doc: "schedule=linear: factor after total_iters steps"},
+	{Name: "total_iters", Kind: spec.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "schedule=linear: steps over which the factor moves"},
+	{Name: "decay", Kind: spec.Real, Default: 0.01, Min: 0, Max: 1e3, Doc: "schedule=inverse: lr/(1 + decay·(t−1))"},
+	{Name: "t_max", Kind: spec.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "schedule=cosine: half period in steps"},
+	{Name: "eta_min", Kind: spec.Real, Default: 0, Min: 0, Max: 100, Doc: "schedule=cosine: the smallest learning rate"},
 }
 
 var scheduleNames = []string{"constant", "step", "exponential", "linear", "inverse", "cosine"}
@@ -176,7 +134,7 @@ type schedule struct {
 	stepSize, totalIters, tMax           int
 }
 
-func newSchedule(v landscapes.Values) (schedule, error) {
+func newSchedule(v spec.Values) (schedule, error) {
 	s := schedule{kind: v.String("schedule"), lr: v.Float("lr"), gamma: v.Float("gamma"),
 		start: v.Float("start_factor"), end: v.Float("end_factor"), decay: v.Float("decay"), etaMin: v.Float("eta_min"),
 		stepSize: v.Int("step_size"), totalIters: v.Int("total_iters"), tMax: v.Int("t_max")}
@@ -225,7 +183,7 @@ func (s *schedule) at(t int) float64 {
 }
 
 // ModifierParams are the keys that every first-order optimizer also takes.
-func ModifierParams() []landscapes.Param { return append([]landscapes.Param(nil), modifierParams...) }
+func ModifierParams() []spec.Param { return append([]spec.Param(nil), modifierParams...) }
 
 // ScheduleKeys says which modifier keys belong to which schedule.
 func ScheduleKeys() map[string][]string { return scheduleKeys }

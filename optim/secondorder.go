@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/spec"
+
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -116,6 +117,9 @@ func tooLarge(name string, n int) error {
 	return fmt.Errorf("%s forms and factors the dense %d×%d curvature matrix; at most %d parameters are accepted. Use lbfgs, cg or a first-order method", name, n, n, MaxDense)
 }
 
+// Needs: Newton's methods take the exact Hessian.
+func (nt *newton) Needs() Needs { return Needs{Hessian: true} }
+
 func (nt *newton) Init(o *Oracle, x0 []float64) error {
 	n := len(x0)
 	name := "newton"
@@ -208,7 +212,6 @@ type natural struct {
 	lr, damping float64
 	adaptive    bool
 	o           *Oracle
-	model       Model
 	f           *mat.SymDense
 	x, g        []float64
 	chol        mat.Cholesky
@@ -220,16 +223,18 @@ type natural struct {
 	stepped     bool
 }
 
+// Needs: natural gradient takes the Fisher.
+func (ng *natural) Needs() Needs { return Needs{Fisher: true} }
+
 func (ng *natural) Init(o *Oracle, x0 []float64) error {
-	m, ok := o.Model()
-	if !ok {
-		return errNoFisher
+	if o.model == nil {
+		return errNoFisher // Config.Check refuses this before the run
 	}
 	n := len(x0)
 	if err := tooLarge("natural-gradient", n); err != nil {
 		return err
 	}
-	ng.o, ng.model = o, m
+	ng.o = o
 	ng.f = mat.NewSymDense(n, nil)
 	ng.x, ng.g, ng.fx = append([]float64(nil), x0...), make([]float64, n), make([]float64, n)
 	ng.lambda, ng.stepped = ng.damping, false
@@ -251,8 +256,7 @@ func (ng *natural) Step() Report {
 			ng.lambda = math.Max(ng.lambda*2/3, 1e-8)
 		}
 	}
-	ng.o.hessEvals++
-	ng.model.Fisher(ng.f, ng.x)
+	ng.o.Fisher(ng.f, ng.x)
 	n := len(ng.x)
 	for i := range n {
 		ng.f.SetSym(i, i, ng.f.At(i, i)+ng.lambda)
@@ -284,30 +288,30 @@ func (ng *natural) Step() Report {
 
 func init() {
 	lrParam := lr(1)
-	register(&Info{Name: "newton", Title: "Newton's method (Levenberg–Marquardt with adaptive=true)", Family: "second order", Needs: Needs{Hessian: true},
-		Params: []landscapes.Param{lrParam,
-			{Name: "damping", Kind: landscapes.Real, Default: 0, Min: 0, Max: 1e6, Log: true, Doc: "λ added to the Hessian's diagonal"},
+	register(&Info{Name: "newton", Title: "Newton's method (Levenberg–Marquardt with adaptive=true)", Family: "second order",
+		Params: []spec.Param{lrParam,
+			{Name: "damping", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Log: true, Doc: "λ added to the Hessian's diagonal"},
 			flag("adaptive", "Levenberg–Marquardt: accept a step only if it lowers f, and adapt λ")},
 		Explain: "Jumps to the stationary point of the local quadratic model: one step on a quadratic, fast near a minimum, " +
 			"but attracted to saddle points and maxima as well, since it seeks any point where the gradient vanishes (ch. 8.6.1).",
-		build: func(v landscapes.Values) (Optimizer, error) {
+		build: func(v spec.Values) (Optimizer, error) {
 			return &newton{lr: v.Float("lr"), damping: v.Float("damping"), adaptive: v.Bool("adaptive")}, nil
 		},
 	})
-	register(&Info{Name: "saddle-free-newton", Title: "Saddle-free Newton", Family: "second order", Needs: Needs{Hessian: true},
-		Params: []landscapes.Param{lrParam,
-			{Name: "damping", Kind: landscapes.Real, Default: 1e-3, Min: 0, Max: 1e6, Log: true, Doc: "λ added to |H|"}},
+	register(&Info{Name: "saddle-free-newton", Title: "Saddle-free Newton", Family: "second order",
+		Params: []spec.Param{lrParam,
+			{Name: "damping", Kind: spec.Real, Default: 1e-3, Min: 0, Max: 1e6, Log: true, Doc: "λ added to |H|"}},
 		Explain: "Newton's step with each eigenvalue of the Hessian replaced by its absolute value: along negative curvature it goes downhill instead of uphill, so saddle points repel it (Dauphin et al. 2014; ch. 8.2.3).",
-		build: func(v landscapes.Values) (Optimizer, error) {
+		build: func(v spec.Values) (Optimizer, error) {
 			return &newton{lr: v.Float("lr"), damping: v.Float("damping"), absolute: true}, nil
 		},
 	})
-	register(&Info{Name: "natural-gradient", Title: "Natural gradient", Family: "second order", Needs: Needs{Fisher: true},
-		Params: []landscapes.Param{lrParam,
-			{Name: "damping", Kind: landscapes.Real, Default: 1e-2, Min: 0, Max: 1e6, Log: true, Doc: "λ added to the Fisher matrix (its start, when adaptive)"},
-			{Name: "adaptive", Kind: landscapes.Bool, Default: 1, Doc: "adapt λ by Martens' (2010) Levenberg–Marquardt rule on the ratio of the actual to the predicted change of f"}},
+	register(&Info{Name: "natural-gradient", Title: "Natural gradient", Family: "second order",
+		Params: []spec.Param{lrParam,
+			{Name: "damping", Kind: spec.Real, Default: 1e-2, Min: 0, Max: 1e6, Log: true, Doc: "λ added to the Fisher matrix (its start, when adaptive)"},
+			{Name: "adaptive", Kind: spec.Bool, Default: 1, Doc: "adapt λ by Martens' (2010) Levenberg–Marquardt rule on the ratio of the actual to the predicted change of f"}},
 		Explain: "Preconditions the gradient with the Fisher information of the model's predictive distribution: steepest descent measured in how much the predictions change, not the parameters (Amari 1998). Only models have a Fisher; plain surfaces refuse it.",
-		build: func(v landscapes.Values) (Optimizer, error) {
+		build: func(v spec.Values) (Optimizer, error) {
 			return &natural{lr: v.Float("lr"), damping: v.Float("damping"), adaptive: v.Bool("adaptive")}, nil
 		},
 	})

@@ -360,9 +360,9 @@ function exportURL(format) {
   const q = new URLSearchParams({ format, surface: surfaceSpec(), seed: String(state.seed) });
   for (const r of state.racers) q.append('opt', r.spec);
   if (state.start) q.set('start', state.start.map((v) => +v.toPrecision(17)).join(','));
-  let steps = 0;
-  for (const r of racers.values()) if (r.iter.length) steps = Math.max(steps, r.iter[r.iter.length - 1]);
-  q.set('steps', String(steps || 100));
+  // The export runs the same race to the clock the screen shows.
+  q.set('clock', state.clock);
+  q.set('t', String(raceClock));
   return '/export?' + q.toString();
 }
 for (const a of document.querySelectorAll('#export a[data-format]')) {

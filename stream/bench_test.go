@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saddle-viz/saddle/race"
+
 	"github.com/coder/websocket"
 )
 
@@ -17,29 +19,27 @@ import (
 // each with 16 new iterates (a tick at 960 iterations a second) and its
 // curvature at the current point. It reports the frame's size.
 func BenchmarkFrame16(b *testing.B) {
-	race := NewRace(DefaultLimits)
-	var racers []RacerSpec
-	for i := range MaxRacers {
-		racers = append(racers, RacerSpec{Opt: fmt.Sprintf("adam:lr=%g", 0.001*float64(i+1))})
+	rc := race.New(race.DefaultLimits)
+	var racers []race.RacerSpec
+	for i := range race.MaxRacers {
+		racers = append(racers, race.RacerSpec{Opt: fmt.Sprintf("adam:lr=%g", 0.001*float64(i+1))})
 	}
-	if p := race.Configure(Message{Type: "configure", Surface: "rosenbrock", Racers: racers}); p != nil {
+	if _, p := rc.Handle(race.Message{Type: "configure", Surface: "rosenbrock", Racers: racers}); p != nil {
 		b.Fatal(p)
 	}
 	var size int
 	for b.Loop() {
 		b.StopTimer()
-		for _, r := range race.racers {
-			for range 16 {
-				race.step(r)
-			}
+		for range 16 {
+			rc.StepOnce()
 		}
 		b.StartTimer()
-		f, _ := race.Frame()
-		data, err := f.Encode()
+		f, _ := rc.Frame()
+		data, err := encodeFrame(f)
 		if err != nil {
 			b.Fatal(err)
 		}
-		race.Sent(f)
+		rc.Sent(f)
 		size = len(data)
 	}
 	b.ReportMetric(float64(size), "bytes/frame")
@@ -87,8 +87,8 @@ func loadTest(b *testing.B, url string, n int, d time.Duration) []float64 {
 			defer conn.Close(websocket.StatusNormalClosure, "")
 			conn.SetReadLimit(64 << 20)
 			speed := 600.0
-			msg, _ := json.Marshal(Message{Type: "configure", Surface: "rosenbrock", Speed: &speed,
-				Racers: []RacerSpec{{Opt: "adam:lr=0.001"}, {Opt: "momentum:lr=0.0005"}, {Opt: "rmsprop:lr=0.001"}, {Opt: "gd:lr=0.0005"}}})
+			msg, _ := json.Marshal(race.Message{Type: "configure", Surface: "rosenbrock", Speed: &speed,
+				Racers: []race.RacerSpec{{Opt: "adam:lr=0.001"}, {Opt: "momentum:lr=0.0005"}, {Opt: "rmsprop:lr=0.001"}, {Opt: "gd:lr=0.0005"}}})
 			conn.Write(ctx, websocket.MessageText, msg)
 			conn.Write(ctx, websocket.MessageText, []byte(`{"type":"play"}`))
 			<-ready

@@ -1,162 +1,24 @@
-// Package stream runs races of optimizers for one websocket session and
-// speaks the protocol documented in docs/protocol.md: the client configures
-// and controls a race with small JSON messages; the server steps the racers
-// and sends frames of every new iterate, at most 60 a second.
+// Package stream drives races over websockets and speaks the protocol
+// documented in docs/protocol.md: a session decodes the client's JSON
+// messages into race.Messages, hands them to its race.Race, and encodes what
+// comes back (states, surfaces, errors, the background jobs' messages) and
+// the frames of every new iterate, at most 60 a second. The race itself is
+// package race; this package adds the goroutines, the encoding and the
+// limits of a server.
 package stream
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
-	"github.com/saddle-viz/saddle/landscapes"
-	"github.com/saddle-viz/saddle/landscapes/nets"
+	"github.com/saddle-viz/saddle/race"
 )
-
-// Message is every message a client may send; Type says which fields count.
-type Message struct {
-	Type    string      `json:"type"`
-	Req     string      `json:"req,omitempty"` // echoed in an error, so the page can place it
-	Surface string      `json:"surface,omitempty"`
-	Start   []float64   `json:"start,omitempty"`
-	Seed    *uint64     `json:"seed,omitempty"`
-	Racers  []RacerSpec `json:"racers,omitempty"`
-	Racer   *RacerSpec  `json:"racer,omitempty"`
-	ID      string      `json:"id,omitempty"`
-	Opt     string      `json:"opt,omitempty"`
-	Clock   string      `json:"clock,omitempty"`
-	Speed   *float64    `json:"speed,omitempty"`
-	Tol     *float64    `json:"tol,omitempty"`
-	View    []float64   `json:"view,omitempty"` // [xmin, xmax, ymin, ymax]
-	To      *float64    `json:"to,omitempty"`   // seek: the race clock to run to
-	// Patience stops a network racer whose validation loss has not improved
-	// for this many epochs (0 = never).
-	Patience *float64 `json:"patience,omitempty"`
-	// Slice asks for a view of a network's loss landscape around racer ID.
-	Slice *SliceRequest `json:"slice,omitempty"`
-	// Tune asks for a fair race: the same learning-rate search for every racer.
-	Tune *TuneRequest `json:"tune,omitempty"`
-}
-
-// SliceRequest names a view of a network's loss: "random" (two
-// filter-normalized random directions), "plane" (the plane of the racer's
-// trajectory's two principal directions), "interpolate" (the line from the
-// initial weights to the racer's, α from −0.5 to 1.5) or "eigmap" (the
-// Hessian's extreme eigenvalues over a random slice, at most 21 points a
-// side).
-type SliceRequest struct {
-	Kind       string  `json:"kind"`
-	N          int     `json:"n"`     // grid points a side (3 … 101)
-	Range      float64 `json:"range"` // random: the grid covers [−range, range]²
-	IgnoreBias bool    `json:"ignore_bias"`
-	Other      string  `json:"other,omitempty"` // between: the second racer's id
-}
-
-// SliceKinds are the accepted slice kinds.
-var SliceKinds = []string{"random", "plane", "interpolate", "between", "eigmap"}
-
-// SliceStart opens a slice's stream; rows follow, then SliceDone.
-type SliceStart struct {
-	Type string  `json:"type"` // "slice_start"
-	ID   string  `json:"id"`
-	Kind string  `json:"kind"`
-	N    int     `json:"n"`
-	Rows int     `json:"rows"`
-	Lo   float64 `json:"lo"` // the grid's coordinates run from Lo to Hi on both axes
-	Hi   float64 `json:"hi"`
-	// IgnoreBias: random and eigmap: the directions leave the biases alone;
-	// otherwise their bias part is the biases themselves (Li et al.'s code).
-	IgnoreBias bool         `json:"ignore_bias"`
-	Explained  []float64    `json:"explained,omitempty"` // plane: variance fractions along the two directions
-	Path       [][2]float64 `json:"path,omitempty"`      // plane: the trajectory's coordinates
-}
-
-// SliceRow is one row of a slice: y fixed, x running from lo to hi.
-type SliceRow struct {
-	Type      string `json:"type"` // "slice_row"
-	Row       int    `json:"row"`
-	TrainLoss []num  `json:"train_loss"`
-	TrainErr  []num  `json:"train_err"`
-	ValLoss   []num  `json:"val_loss"`
-	EigMin    []num  `json:"eig_min,omitempty"` // eigmap: the Hessian's smallest and largest eigenvalue
-	EigMax    []num  `json:"eig_max,omitempty"`
-}
-
-// SpectrumMessage summarizes the Hessian's eigenvalues at a network racer's
-// point: the stochastic Lanczos quadrature density (nodes with weights that
-// sum to 1), Hutchinson's trace ± its standard error, the exact eigenvalues
-// up to 400 parameters, and each layer's top eigenvalue.
-type SpectrumMessage struct {
-	Type     string `json:"type"` // "spectrum"
-	ID       string `json:"id"`
-	Dim      int    `json:"dim"`
-	Nodes    []num  `json:"nodes"`
-	Weights  []num  `json:"weights"`
-	Trace    num    `json:"trace"`
-	TraceSE  num    `json:"trace_se"`
-	Exact    []num  `json:"exact,omitempty"`
-	LayerTop []num  `json:"layer_top"`
-}
-
-// SliceDone closes a slice; a plane adds the loss along the path and at its
-// projections, to show how faithful the plane is.
-type SliceDone struct {
-	Type      string `json:"type"` // "slice_done"
-	Cancelled bool   `json:"cancelled,omitempty"`
-	Truth     []num  `json:"truth,omitempty"`
-	Projected []num  `json:"projected,omitempty"`
-}
-
-// RacerSpec names one racer: an optimizer spec and the client's id for it.
-type RacerSpec struct {
-	ID  string `json:"id"`
-	Opt string `json:"opt"`
-}
-
-// Clocks a race can be run by.
-var Clocks = []string{"iterations", "evaluations", "epochs", "time"}
-
-// MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum", "tune", "cancel"}
-
-// Limits of the protocol.
-const (
-	MaxRacers    = 16
-	MaxSpeed     = 1e6
-	MaxStartNorm = 1e6
-	MaxMessage   = 64 << 10 // bytes
-	GridSize     = 201
-)
-
-// ProblemError is a rejected message: every problem, keyed by field.
-type ProblemError struct {
-	Problems []landscapes.Problem
-}
-
-func (e *ProblemError) Error() string {
-	msgs := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		msgs[i] = p.Message
-		if p.Field != "" {
-			msgs[i] = p.Field + ": " + p.Message
-		}
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func problem(field, format string, a ...any) *ProblemError {
-	return &ProblemError{Problems: []landscapes.Problem{{Field: field, Message: fmt.Sprintf(format, a...)}}}
-}
 
 // decode reads one client message strictly: unknown fields are errors.
-func decode(data []byte) (Message, error) {
-	var m Message
+func decode(data []byte) (race.Message, *race.ProblemError) {
+	var m race.Message
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
@@ -165,137 +27,31 @@ func decode(data []byte) (Message, error) {
 	if dec.More() {
 		return m, problem("", "malformed message: more than one JSON value")
 	}
-	for _, t := range MessageTypes {
+	for _, t := range race.MessageTypes {
 		if m.Type == t {
 			return m, nil
 		}
 	}
-	return m, problem("type", "unknown message type %q; accepted: %s", m.Type, strings.Join(MessageTypes, ", "))
+	return m, problem("type", "unknown message type %q; accepted: %s", m.Type, strings.Join(race.MessageTypes, ", "))
 }
 
-// specProblems turns a spec error into problems under the given field.
-func specProblems(field string, err error) []landscapes.Problem {
-	var se *landscapes.SpecError
-	if errors.As(err, &se) {
-		out := make([]landscapes.Problem, len(se.Problems))
-		for i, p := range se.Problems {
-			f := field
-			if p.Field != "" && p.Field != "name" {
-				f += "." + p.Field
-			}
-			out[i] = landscapes.Problem{Field: f, Message: p.Message}
-		}
-		return out
+func problem(field, format string, a ...any) *race.ProblemError {
+	return race.Problem(field, format, a...)
+}
+
+// encode writes one message to the client as JSON: a frame by encodeFrame,
+// anything else by encoding/json.
+func encode(v any) ([]byte, error) {
+	if f, ok := v.(race.Frame); ok {
+		return encodeFrame(f)
 	}
-	return []landscapes.Problem{{Field: field, Message: err.Error()}}
+	return json.Marshal(v)
 }
 
-func checkStart(x []float64, n int) *ProblemError {
-	if len(x) != n {
-		return problem("start", "the start has %d coordinates; this surface needs %d", len(x), n)
-	}
-	for i, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > MaxStartNorm {
-			return problem("start", "coordinate %d is %v; each must be a finite number of magnitude at most %g", i, v, MaxStartNorm)
-		}
-	}
-	return nil
-}
-
-func checkView(v []float64) *ProblemError {
-	if len(v) != 4 {
-		return problem("view", "a view is [xmin, xmax, ymin, ymax]; got %d numbers", len(v))
-	}
-	for _, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > MaxStartNorm {
-			return problem("view", "view %v: each bound must be a finite number of magnitude at most %g", v, MaxStartNorm)
-		}
-	}
-	for _, d := range [][2]float64{{v[0], v[1]}, {v[2], v[3]}} {
-		if !(d[1]-d[0] > 1e-9*(1+math.Abs(d[0])+math.Abs(d[1]))) {
-			return problem("view", "view %v: each maximum must exceed its minimum by a representable width", v)
-		}
-	}
-	return nil
-}
-
-func checkSpeed(s float64) *ProblemError {
-	if !(s > 0 && s <= MaxSpeed) {
-		return problem("speed", "speed %v is not accepted; it must be in (0, %g]", s, MaxSpeed)
-	}
-	return nil
-}
-
-func checkClock(c string) *ProblemError {
-	for _, k := range Clocks {
-		if c == k {
-			return nil
-		}
-	}
-	return problem("clock", "clock %q is not accepted; accepted: %s", c, strings.Join(Clocks, ", "))
-}
-
-func checkTol(t float64) *ProblemError {
-	if !(t >= 0 && t <= 1e3) {
-		return problem("tol", "tol %v is not accepted; it must be in [0, 1000]", t)
-	}
-	return nil
-}
-
-// num is a float64 that encodes NaN and ±Inf as null, since JSON has no
-// such numbers.
-type num float64
-
-func (n num) MarshalJSON() ([]byte, error) {
-	f := float64(n)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
-}
-
-// points is a flat list of rows [iter, evals, hessEvals, µs, f, gnorm, x…],
-// encoded as an array of arrays with full float64 precision.
-type points struct {
-	stride int
-	data   []float64
-}
-
-func (p points) MarshalJSON() ([]byte, error) {
-	return p.appendJSON(make([]byte, 0, 20*len(p.data)+4)), nil
-}
-
-func (p points) appendJSON(b []byte) []byte {
-	b = append(b, '[')
-	for i := 0; i < len(p.data); i += p.stride {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '[')
-		for j, v := range p.data[i : i+p.stride] {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendFloat(b, v, 'g', -1, 64)
-		}
-		b = append(b, ']')
-	}
-	return append(b, ']')
-}
-
-// Frame carries every iterate since the previous frame, and each racer's
-// situation at its current point.
-type Frame struct {
-	Type   string       `json:"type"` // "frame"
-	Gen    int          `json:"gen"`
-	Clock  num          `json:"clock"`
-	Racers []RacerFrame `json:"racers"`
-}
-
-// Encode writes the frame as JSON. It is json.Marshal's output, written
+// encodeFrame writes the frame as JSON. It is json.Marshal's output, written
 // without encoding/json's second pass over the point rows (which validated and
 // compacted them again and took three quarters of the time).
-func (f Frame) Encode() ([]byte, error) {
+func encodeFrame(f race.Frame) ([]byte, error) {
 	b := make([]byte, 0, 4096)
 	b = append(b, `{"type":"frame","gen":`...)
 	b = strconv.AppendInt(b, int64(f.Gen), 10)
@@ -312,138 +68,29 @@ func (f Frame) Encode() ([]byte, error) {
 			return nil, err
 		}
 		b = append(b, `{"points":`...)
-		b = rf.Points.appendJSON(b)
+		b = appendPoints(b, rf.Points)
 		b = append(b, ',')
 		b = append(b, rest[1:]...)
 	}
 	return append(b, "]}"...), nil
 }
 
-// RacerFrame is one racer's part of a frame.
-type RacerFrame struct {
-	ID        string       `json:"id"`
-	Points    points       `json:"-"` // written by Frame.Encode
-	Status    string       `json:"status"`
-	Reason    string       `json:"reason,omitempty"`
-	LR        num          `json:"lr"`
-	Damping   num          `json:"damping"`
-	Probes    [][]float64  `json:"probes,omitempty"`
-	LookAhead []float64    `json:"lookahead,omitempty"`
-	Grad      []num        `json:"grad,omitempty"`
-	Eig       []num        `json:"eig,omitempty"`
-	Vecs      [][]num      `json:"vecs,omitempty"` // columns: the eigenvectors (2-D surfaces)
-	GTG       num          `json:"gTg"`
-	GTHG      num          `json:"gTHg"`
-	Inertia   int          `json:"inertia"` // negative eigenvalues
-	Reached   *Reached     `json:"reached,omitempty"`
-	Blur      num          `json:"blur"`           // the blur this racer sees (continuation)
-	Net       *nets.Report `json:"net,omitempty"`  // a network's losses, errors, layer statistics, regions
-	Frac      num          `json:"frac"`           // share of the examples one evaluation sees (epochs = evals·frac + n·hessian_evals)
-	Best      *Best        `json:"best,omitempty"` // a network racer's lowest validation loss so far
-}
-
-// Best is the point of a network racer's lowest validation loss: where
-// early stopping would keep its weights.
-type Best struct {
-	Iter    int     `json:"iter"`
-	Epoch   float64 `json:"epoch"`
-	ValLoss float64 `json:"val_loss"`
-}
-
-// Reached records when a racer first met the race's gradient tolerance.
-type Reached struct {
-	Iter  int     `json:"iter"`
-	Evals int     `json:"evals"`
-	Clock float64 `json:"clock"`
-}
-
-// State describes the race after every change of configuration.
-type State struct {
-	Type     string       `json:"type"` // "state"
-	Gen      int          `json:"gen"`
-	Surface  string       `json:"surface"`
-	Start    []float64    `json:"start"`
-	Seed     uint64       `json:"seed"`
-	Clock    string       `json:"clock"`
-	Speed    float64      `json:"speed"`
-	Tol      float64      `json:"tol"`
-	Patience float64      `json:"patience"`
-	Playing  bool         `json:"playing"`
-	MaxSteps int          `json:"max_steps"`
-	Racers   []RacerState `json:"racers"`
-	Message  string       `json:"message,omitempty"`
-}
-
-// RacerState names a racer and its optimizer.
-type RacerState struct {
-	ID     string `json:"id"`
-	Opt    string `json:"opt"`
-	Name   string `json:"name"`
-	Family string `json:"family"`
-}
-
-// SurfaceMessage is sent once per configuration: the surface sampled on a
-// grid over its view box (a slice through the start in more than two
-// dimensions), with what the page needs to colour and annotate it.
-type SurfaceMessage struct {
-	Type     string                `json:"type"`   // "surface"
-	Reason   string                `json:"reason"` // configure, view, start or morph (a continuation racer's blur changed)
-	Spec     string                `json:"spec"`
-	Name     string                `json:"name"`
-	Title    string                `json:"title"`
-	Explain  string                `json:"explain"`
-	Dim      int                   `json:"dim"`
-	View     [4]float64            `json:"view"` // the surface's own view box
-	Box      [4]float64            `json:"box"`  // the box this grid covers
-	Blur     string                `json:"blur"`
-	BlurS    num                   `json:"blur_s"`
-	N        int                   `json:"n"`
-	F        string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin; N = 0 for a network
-	Log      bool                  `json:"log"`
-	Floor    num                   `json:"floor"`
-	Delta    num                   `json:"delta"`
-	Critical []landscapes.Critical `json:"critical"`
-	Data     *nets.Points          `json:"data,omitempty"` // a network's 2-D data
-	// Singular: a deep linear network's task, the singular values its mode
-	// strengths rise to. Each point row then ends with the mode strengths
-	// uᵢᵀ W vᵢ at that iterate (Saxe et al. 2014), one per singular value.
-	Singular []float64 `json:"singular,omitempty"`
-}
-
-// maxGridDim is the largest dimension for which the surface is sampled for
-// the map: a slice of a network's loss through two of its weights would cost
-// seconds and show little (slices of networks are drawn otherwise).
-const maxGridDim = 128
-
-func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64) SurfaceMessage {
-	net, isNet := l.Surface.(*nets.Objective)
-	if l.Dim() > maxGridDim || isNet {
-		// No map: a slice of a network's loss through two weights shows
-		// little; its data and decision regions are drawn instead.
-		m := SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
-			Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: num(l.Blur), Floor: num(math.NaN()), Delta: num(math.NaN())}
-		if isNet {
-			m.Data = net.Points()
-			if modes := net.Modes(); modes != nil {
-				m.Singular = modes.S
-			}
+// appendPoints writes the rows as an array of arrays with full float64
+// precision.
+func appendPoints(b []byte, p race.Points) []byte {
+	b = append(b, '[')
+	for i := 0; i < len(p.Data); i += p.Stride {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		return m
+		b = append(b, '[')
+		for j, v := range p.Data[i : i+p.Stride] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+		b = append(b, ']')
 	}
-	g := landscapes.Sample(l, through, view, GridSize)
-	buf := make([]byte, 4*len(g.F))
-	for i, f := range g.F {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
-	}
-	return SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
-		Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: num(l.Blur), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
-		Log: g.Log, Floor: num(g.Floor), Delta: num(g.Delta), Critical: l.Critical()}
-}
-
-// ErrorMessage reports a rejected message; the race goes on as it was.
-type ErrorMessage struct {
-	Type     string               `json:"type"` // "error"
-	Req      string               `json:"req,omitempty"`
-	Message  string               `json:"message"`
-	Problems []landscapes.Problem `json:"problems"`
+	return append(b, ']')
 }

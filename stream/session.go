@@ -2,7 +2,6 @@ package stream
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/saddle-viz/saddle/race"
 )
 
 // FrameInterval is the shortest time between two frames: 60 a second.
@@ -23,7 +23,7 @@ const DefaultWriteTimeout = 30 * time.Second
 
 // Hub accepts websocket sessions, one race each, and keeps count of them.
 type Hub struct {
-	Limits      Limits
+	Limits      race.Limits
 	MaxSessions int
 	// OriginPatterns are the foreign origins allowed to connect (see
 	// websocket.AcceptOptions); none means same origin only.
@@ -38,7 +38,7 @@ type Hub struct {
 }
 
 // NewHub returns a hub with the given limits.
-func NewHub(lim Limits, maxSessions int, origins []string, log *slog.Logger) *Hub {
+func NewHub(lim race.Limits, maxSessions int, origins []string, log *slog.Logger) *Hub {
 	return &Hub{Limits: lim, MaxSessions: maxSessions, OriginPatterns: origins, Log: log, WriteTimeout: DefaultWriteTimeout, shutdown: make(chan struct{})}
 }
 
@@ -89,7 +89,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.sessions.Add(1)
 	defer h.sessions.Done()
-	conn.SetReadLimit(MaxMessage)
+	conn.SetReadLimit(race.MaxMessage)
 	start := time.Now()
 	err = h.session(r.Context(), conn)
 	h.Log.Info("session ended", "remote", r.RemoteAddr, "duration", time.Since(start).Round(time.Millisecond), "reason", err)
@@ -176,16 +176,14 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 
 var errInternal = errors.New("internal error")
 
+// engine owns the session's race: it decodes each message and hands it to
+// the race, sends what the race answers, runs the background job a message
+// asks for (one at a time: a newer one cancels it), and on every tick moves
+// the race on and sends a frame when the writer's queue is empty.
 func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
-	race := NewRace(h.Limits)
+	rc := race.New(h.Limits)
 	send := func(v any) bool {
-		var b []byte
-		var err error
-		if f, ok := v.(Frame); ok {
-			b, err = f.Encode()
-		} else {
-			b, err = json.Marshal(v)
-		}
+		b, err := encode(v)
 		if err != nil {
 			h.Log.Error("encoding a message", "err", err)
 			return false
@@ -197,29 +195,11 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			return false
 		}
 	}
+	jobs := newJobs(ctx, func(v any) { send(v) })
+	defer jobs.stop()
 	ticker := time.NewTicker(FrameInterval)
 	defer ticker.Stop()
-	// A slice runs in a goroutine of its own; a newer one cancels it, and
-	// the engine waits for it before it returns.
-	var slices sync.WaitGroup
-	cancelSlice := func() {}
-	defer func() {
-		cancelSlice()
-		slices.Wait()
-	}()
-	background := func(job func(context.Context)) {
-		cancelSlice()
-		sctx, cancel := context.WithCancel(ctx)
-		cancelSlice = cancel
-		slices.Add(1)
-		go func() {
-			defer slices.Done()
-			job(sctx)
-		}()
-	}
 	last := time.Now()
-	var morphedAt time.Time
-	var morphCost time.Duration
 	for {
 		select {
 		case <-ctx.Done():
@@ -228,67 +208,81 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			if !ok {
 				return
 			}
-			m, err := decode(data)
-			var perr *ProblemError
-			if err == nil && m.Type == "cancel" {
-				cancelSlice() // the job ends with its done message, marked cancelled
-			} else if err == nil && (m.Type == "tune" || m.Type == "slice" || m.Type == "spectrum") {
-				switch {
-				case !race.Configured():
-					perr = problem("type", "send configure first: no surface is chosen yet")
-				case m.Type == "tune":
-					var job *tuneJob
-					if job, perr = race.prepareTune(m, m.Tune); perr == nil {
-						background(func(c context.Context) { runTune(c, job, send) })
-					}
-				default:
-					var job *SliceJob
-					if job, perr = race.PrepareSlice(m); perr == nil {
-						background(func(c context.Context) { runSlice(c, job, send) })
-					}
-				}
-			} else if err != nil {
-				errors.As(err, &perr)
-			} else {
-				var surface bool
-				surface, perr = race.Handle(m)
-				if perr == nil {
-					if surface {
-						reason := m.Type
-						if m.Type != "view" && m.Type != "start" {
-							reason = "configure"
-						}
-						send(race.Surface(reason))
-					}
-					send(race.State())
-				}
+			m, perr := decode(data)
+			var reply race.Reply
+			if perr == nil {
+				reply, perr = rc.Handle(m)
 			}
 			if perr != nil {
-				send(ErrorMessage{Type: "error", Req: m.Req, Message: perr.Error(), Problems: perr.Problems})
+				send(race.ErrorMessage{Type: "error", Req: m.Req, Message: perr.Error(), Problems: perr.Problems})
+				continue
 			}
+			deliver(reply, send, jobs)
 		case now := <-ticker.C:
 			dt := min(now.Sub(last), 100*time.Millisecond)
 			last = now
-			was := race.playing
-			race.Advance(dt)
-			// A continuation racer's blur changed: the surface follows, at
-			// most ten times a second and in at most a tenth of the time.
-			if race.Configured() && time.Since(morphedAt) > max(100*time.Millisecond, 10*morphCost) && race.Morphed() {
-				t0 := time.Now()
-				send(race.Surface("morph"))
-				morphedAt, morphCost = time.Now(), time.Since(t0)
+			reply := rc.Tick(dt)
+			if reply.Surface != nil {
+				send(*reply.Surface)
 			}
 			if len(out) == 0 {
-				if f, ok := race.Frame(); ok {
+				if f, ok := rc.Frame(); ok {
 					if !send(f) {
 						return
 					}
-					race.Sent(f)
+					rc.Sent(f)
 				}
 			}
-			if was && !race.playing {
-				send(race.State())
+			if reply.State != nil {
+				send(*reply.State)
 			}
 		}
 	}
+}
+
+// deliver sends a reply's surface and state and starts or cancels its job.
+func deliver(reply race.Reply, send func(any) bool, jobs *jobs) {
+	if reply.Cancel {
+		jobs.cancel() // the job ends with its own message, marked cancelled
+	}
+	if reply.Job != nil {
+		jobs.start(reply.Job)
+	}
+	if reply.Surface != nil {
+		send(*reply.Surface)
+	}
+	if reply.State != nil {
+		send(*reply.State)
+	}
+}
+
+// jobs runs a session's background job, one at a time: a newer one cancels
+// the one running, and stop cancels and waits for it.
+type jobs struct {
+	ctx    context.Context
+	emit   func(any)
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+func newJobs(ctx context.Context, emit func(any)) *jobs {
+	return &jobs{ctx: ctx, emit: emit, cancel: func() {}}
+}
+
+func (j *jobs) start(job race.Job) {
+	j.cancel()
+	jctx, cancel := context.WithCancel(j.ctx)
+	j.cancel = cancel
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		// emit waits on the session's context, not the job's: a cancelled
+		// job still says so.
+		job.Run(jctx, j.emit)
+	}()
+}
+
+func (j *jobs) stop() {
+	j.cancel()
+	j.wg.Wait()
 }

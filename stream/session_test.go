@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saddle-viz/saddle/race"
+
 	"github.com/coder/websocket"
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -30,7 +32,7 @@ type client struct {
 }
 
 func newHub() *Hub {
-	return NewHub(DefaultLimits, 4, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return NewHub(race.DefaultLimits, 4, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func serve(t *testing.T, h *Hub) *httptest.Server {
@@ -149,19 +151,19 @@ func ptr[T any](v T) *T { return &v }
 func TestRaceMatchesRunBitForBit(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
 	specs := []string{"adam:lr=0.05", "bfgs", "sgd:lr=0.001,momentum=0.9,clip_norm=1", "newton:adaptive=true"}
-	var racers []RacerSpec
+	var racers []race.RacerSpec
 	for i, s := range specs {
-		racers = append(racers, RacerSpec{ID: "r" + string(rune('a'+i)), Opt: s})
+		racers = append(racers, race.RacerSpec{ID: "r" + string(rune('a'+i)), Opt: s})
 	}
-	c.send(Message{Type: "configure", Surface: "rosenbrock:noise=0.5", Racers: racers, Seed: ptr(uint64(7)), Speed: ptr(5000.0)})
+	c.send(race.Message{Type: "configure", Surface: "rosenbrock:noise=0.5", Racers: racers, Seed: ptr(uint64(7)), Speed: ptr(5000.0)})
 	surf := c.next("surface")
 	var n int
 	json.Unmarshal(surf["n"], &n)
-	if n != GridSize {
-		t.Errorf("grid of %d, want %d", n, GridSize)
+	if n != race.GridSize {
+		t.Errorf("grid of %d, want %d", n, race.GridSize)
 	}
 	c.next("state")
-	c.send(Message{Type: "play"})
+	c.send(race.Message{Type: "play"})
 	ids := []string{"ra", "rb", "rc", "rd"}
 	rows := c.collect(ids, 201)
 	land, _ := landscapes.Build("rosenbrock:noise=0.5")
@@ -191,17 +193,17 @@ func TestRaceMatchesRunBitForBit(t *testing.T) {
 
 func TestControlMessages(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "a", Opt: "gd:lr=0.01"}}})
+	c.send(race.Message{Type: "configure", Surface: "quadratic", Racers: []race.RacerSpec{{ID: "a", Opt: "gd:lr=0.01"}}})
 	c.next("state")
-	c.send(Message{Type: "step"})
-	c.send(Message{Type: "step"})
+	c.send(race.Message{Type: "step"})
+	c.send(race.Message{Type: "step"})
 	rows := c.collect([]string{"a"}, 3)
 	if len(rows["a"]) != 3 || rows["a"][2][0] != 2 {
 		t.Fatalf("two steps gave rows %v", rows["a"])
 	}
 	// retune restarts that racer from the start with the new spec.
-	c.send(Message{Type: "retune", ID: "a", Opt: "gd:lr=0.02"})
-	var st State
+	c.send(race.Message{Type: "retune", ID: "a", Opt: "gd:lr=0.02"})
+	var st race.State
 	b, _ := json.Marshal(c.next("state"))
 	json.Unmarshal(b, &st)
 	if st.Racers[0].Opt != "gd:lr=0.02" {
@@ -212,16 +214,16 @@ func TestControlMessages(t *testing.T) {
 		t.Errorf("a retuned racer starts at iteration 0, got %v", rows["a"][0])
 	}
 	// add, remove, speed, clock, start, reset, pause.
-	c.send(Message{Type: "add", Racer: &RacerSpec{ID: "b", Opt: "newton"}})
+	c.send(race.Message{Type: "add", Racer: &race.RacerSpec{ID: "b", Opt: "newton"}})
 	b, _ = json.Marshal(c.next("state"))
 	json.Unmarshal(b, &st)
 	if len(st.Racers) != 2 {
 		t.Errorf("after add: %+v", st.Racers)
 	}
-	c.send(Message{Type: "remove", ID: "a"})
-	c.send(Message{Type: "speed", Speed: ptr(100.0)})
-	c.send(Message{Type: "clock", Clock: "evaluations"})
-	c.send(Message{Type: "start", Start: []float64{1, 2}})
+	c.send(race.Message{Type: "remove", ID: "a"})
+	c.send(race.Message{Type: "speed", Speed: ptr(100.0)})
+	c.send(race.Message{Type: "clock", Clock: "evaluations"})
+	c.send(race.Message{Type: "start", Start: []float64{1, 2}})
 	for {
 		b, _ = json.Marshal(c.next("state"))
 		json.Unmarshal(b, &st)
@@ -232,9 +234,9 @@ func TestControlMessages(t *testing.T) {
 	if len(st.Racers) != 1 || st.Racers[0].ID != "b" || st.Speed != 100 || st.Clock != "evaluations" {
 		t.Errorf("state after remove, speed, clock, start: %+v", st)
 	}
-	c.send(Message{Type: "play"})
-	c.send(Message{Type: "pause"})
-	c.send(Message{Type: "reset"})
+	c.send(race.Message{Type: "play"})
+	c.send(race.Message{Type: "pause"})
+	c.send(race.Message{Type: "reset"})
 	for {
 		b, _ = json.Marshal(c.next("state"))
 		json.Unmarshal(b, &st)
@@ -254,18 +256,18 @@ func TestBadMessagesGetErrorsAndTheSessionGoesOn(t *testing.T) {
 		{"{not json", "", "malformed message"},
 		{`{"type":"play","bogus":1}`, "", `unknown field "bogus"`},
 		{`{"type":"dance"}`, "type", `unknown message type "dance"; accepted: configure, play`},
-		{Message{Type: "play"}, "type", "send configure first"},
-		{Message{Type: "configure", Surface: "nope"}, "surface", `unknown surface "nope"`},
-		{Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{Opt: "adam:lr=-1"}}}, "racers[0].opt.lr", "lr takes a number in [0, 100]"},
-		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1}}, "start", "the start has 1 coordinates; this surface needs 2"},
-		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1e300, 0}}, "start", "finite number of magnitude at most"},
-		{Message{Type: "configure", Surface: "quadratic", Speed: ptr(-1.0)}, "speed", "speed -1 is not accepted"},
-		{Message{Type: "configure", Surface: "quadratic", Clock: "sundial"}, "clock", `clock "sundial" is not accepted; accepted: iterations, evaluations, epochs, time`},
-		{Message{Type: "configure", Surface: "quadratic", Racers: make([]RacerSpec, 17)}, "racers", "17 racers; at most 16"},
+		{race.Message{Type: "play"}, "type", "send configure first"},
+		{race.Message{Type: "configure", Surface: "nope"}, "surface", `unknown surface "nope"`},
+		{race.Message{Type: "configure", Surface: "quadratic", Racers: []race.RacerSpec{{Opt: "adam:lr=-1"}}}, "racers[0].opt.lr", "lr takes a number in [0, 100]"},
+		{race.Message{Type: "configure", Surface: "quadratic", Start: []float64{1}}, "start", "the start has 1 coordinates; this surface needs 2"},
+		{race.Message{Type: "configure", Surface: "quadratic", Start: []float64{1e300, 0}}, "start", "finite number of magnitude at most"},
+		{race.Message{Type: "configure", Surface: "quadratic", Speed: ptr(-1.0)}, "speed", "speed -1 is not accepted"},
+		{race.Message{Type: "configure", Surface: "quadratic", Clock: "sundial"}, "clock", `clock "sundial" is not accepted; accepted: iterations, evaluations, epochs, time`},
+		{race.Message{Type: "configure", Surface: "quadratic", Racers: make([]race.RacerSpec, 17)}, "racers", "17 racers; at most 16"},
 	}
 	for _, tt := range tests {
 		c.send(tt.msg)
-		var e ErrorMessage
+		var e race.ErrorMessage
 		b, _ := json.Marshal(c.next("error"))
 		json.Unmarshal(b, &e)
 		if !strings.Contains(e.Message, tt.want) || e.Problems[0].Field != tt.field {
@@ -273,17 +275,17 @@ func TestBadMessagesGetErrorsAndTheSessionGoesOn(t *testing.T) {
 		}
 	}
 	// An oversized message closes the socket with 1009, as the protocol says.
-	c.send(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}, Req: "ok"})
+	c.send(race.Message{Type: "configure", Surface: "quadratic", Racers: []race.RacerSpec{{ID: "a", Opt: "adam"}}, Req: "ok"})
 	c.next("state")
-	c.send(Message{Type: "retune", ID: "a", Opt: "adam:lr=2", Req: "r1"})
-	c.send(Message{Type: "retune", ID: "zz", Opt: "adam", Req: "r2"})
-	var e ErrorMessage
+	c.send(race.Message{Type: "retune", ID: "a", Opt: "adam:lr=2", Req: "r1"})
+	c.send(race.Message{Type: "retune", ID: "zz", Opt: "adam", Req: "r2"})
+	var e race.ErrorMessage
 	b, _ := json.Marshal(c.next("error"))
 	json.Unmarshal(b, &e)
 	if e.Req != "r2" || !strings.Contains(e.Message, `no racer has id "zz"`) {
 		t.Errorf("error %+v, want one for request r2", e)
 	}
-	c.send(`{"type":"configure","surface":"` + strings.Repeat("x", MaxMessage) + `"}`)
+	c.send(`{"type":"configure","surface":"` + strings.Repeat("x", race.MaxMessage) + `"}`)
 	select {
 	case <-time.After(5 * time.Second):
 		t.Error("an oversized message did not close the socket")
@@ -296,8 +298,8 @@ func TestBadMessagesGetErrorsAndTheSessionGoesOn(t *testing.T) {
 
 func TestDivergingRacerDoesNotStopTheOthers(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "rosenbrock", Speed: ptr(1000.0), Racers: []RacerSpec{{ID: "bad", Opt: "gd:lr=0.1"}, {ID: "good", Opt: "adam:lr=0.05"}}})
-	c.send(Message{Type: "play"})
+	c.send(race.Message{Type: "configure", Surface: "rosenbrock", Speed: ptr(1000.0), Racers: []race.RacerSpec{{ID: "bad", Opt: "gd:lr=0.1"}, {ID: "good", Opt: "adam:lr=0.05"}}})
+	c.send(race.Message{Type: "play"})
 	rows := c.collect([]string{"bad", "good"}, 300)
 	if len(rows["good"]) < 300 {
 		t.Errorf("the good racer stopped after %d rows", len(rows["good"]))
@@ -306,8 +308,8 @@ func TestDivergingRacerDoesNotStopTheOthers(t *testing.T) {
 		t.Errorf("the diverging racer sent %d rows", n)
 	}
 	// Its status in the frames says diverged, with the reason.
-	c.send(Message{Type: "reset"})
-	c.send(Message{Type: "play"})
+	c.send(race.Message{Type: "reset"})
+	c.send(race.Message{Type: "play"})
 	for {
 		var f rowFrame
 		b, _ := json.Marshal(c.next("frame"))
@@ -328,12 +330,12 @@ func TestStalledClientCostsBoundedMemory(t *testing.T) {
 	h.WriteTimeout = 3 * time.Second
 	srv := serve(t, h)
 	c := dial(t, srv, false) // never reads
-	var racers []RacerSpec
-	for range MaxRacers {
-		racers = append(racers, RacerSpec{Opt: "adam:lr=0.001"})
+	var racers []race.RacerSpec
+	for range race.MaxRacers {
+		racers = append(racers, race.RacerSpec{Opt: "adam:lr=0.001"})
 	}
-	c.send(Message{Type: "configure", Surface: "rosenbrock", Speed: ptr(MaxSpeed), Racers: racers})
-	c.send(Message{Type: "play"})
+	c.send(race.Message{Type: "configure", Surface: "rosenbrock", Speed: ptr(race.MaxSpeed), Racers: racers})
+	c.send(race.Message{Type: "play"})
 	var before, after runtime.MemStats
 	time.Sleep(300 * time.Millisecond)
 	runtime.GC()
@@ -362,8 +364,8 @@ func TestNoGoroutineOutlivesItsSession(t *testing.T) {
 	base := runtime.NumGoroutine()
 	for range 3 {
 		c := dial(t, srv, true)
-		c.send(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{Opt: "adam"}, {Opt: "bfgs"}}})
-		c.send(Message{Type: "play"})
+		c.send(race.Message{Type: "configure", Surface: "rosenbrock", Racers: []race.RacerSpec{{Opt: "adam"}, {Opt: "bfgs"}}})
+		c.send(race.Message{Type: "play"})
 		c.next("frame")
 		c.conn.Close(websocket.StatusNormalClosure, "bye")
 	}
@@ -402,7 +404,7 @@ func TestSessionCapAndForeignOrigin(t *testing.T) {
 func TestShutdownClosesSessionsWithGoingAway(t *testing.T) {
 	h := newHub()
 	c := dial(t, serve(t, h), true)
-	c.send(Message{Type: "configure", Surface: "saddle", Racers: []RacerSpec{{Opt: "gd"}}})
+	c.send(race.Message{Type: "configure", Surface: "saddle", Racers: []race.RacerSpec{{Opt: "gd"}}})
 	c.next("state")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -428,11 +430,11 @@ func serveBench(b *testing.B, h *Hub) string {
 }
 
 func TestFrameEncodeIsJSON(t *testing.T) {
-	race := NewRace(DefaultLimits)
-	race.Configure(Message{Type: "configure", Surface: "saddle", Racers: []RacerSpec{{ID: "a", Opt: "newton"}, {ID: "b", Opt: "bfgs"}}})
-	race.StepOnce()
-	f, _ := race.Frame()
-	got, err := f.Encode()
+	rc := race.New(race.DefaultLimits)
+	rc.Handle(race.Message{Type: "configure", Surface: "saddle", Racers: []race.RacerSpec{{ID: "a", Opt: "newton"}, {ID: "b", Opt: "bfgs"}}})
+	rc.StepOnce()
+	f, _ := rc.Frame()
+	got, err := encodeFrame(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,42 +443,44 @@ func TestFrameEncodeIsJSON(t *testing.T) {
 		t.Fatalf("%v in %s", err, got)
 	}
 	// The same document as encoding/json writes with the points included.
+	type racerWithPoints struct {
+		race.RacerFrame
+		Points [][]float64 `json:"points"`
+	}
 	type full struct {
-		Frame
-		Racers []struct {
-			RacerFrame
-			Points points `json:"points"`
-		} `json:"racers"`
+		race.Frame
+		Racers []racerWithPoints `json:"racers"`
 	}
 	var ff full
 	ff.Frame = f
 	for _, rf := range f.Racers {
-		ff.Racers = append(ff.Racers, struct {
-			RacerFrame
-			Points points `json:"points"`
-		}{rf, rf.Points})
+		var rows [][]float64
+		for i := 0; i < len(rf.Points.Data); i += rf.Points.Stride {
+			rows = append(rows, rf.Points.Data[i:i+rf.Points.Stride])
+		}
+		ff.Racers = append(ff.Racers, racerWithPoints{rf, rows})
 	}
 	want, _ := json.Marshal(ff)
 	json.Unmarshal(want, &b)
 	if ja, jb := fmt.Sprint(a), fmt.Sprint(b); ja != jb {
-		t.Errorf("Encode:\n%s\nencoding/json:\n%s", got, want)
+		t.Errorf("encodeFrame:\n%s\nencoding/json:\n%s", got, want)
 	}
 }
 
 func TestViewSendsASharperGrid(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "saddle", Racers: []RacerSpec{{Opt: "gd"}}})
+	c.send(race.Message{Type: "configure", Surface: "saddle", Racers: []race.RacerSpec{{Opt: "gd"}}})
 	c.next("surface")
-	c.send(Message{Type: "view", View: []float64{-0.5, 0.5, -0.25, 0.25}})
-	var s SurfaceMessage
+	c.send(race.Message{Type: "view", View: []float64{-0.5, 0.5, -0.25, 0.25}})
+	var s race.SurfaceMessage
 	b, _ := json.Marshal(c.next("surface"))
 	json.Unmarshal(b, &s)
-	if s.Box != [4]float64{-0.5, 0.5, -0.25, 0.25} || s.View != [4]float64{-2, 2, -2, 2} || s.N != GridSize {
+	if s.Box != [4]float64{-0.5, 0.5, -0.25, 0.25} || s.View != [4]float64{-2, 2, -2, 2} || s.N != race.GridSize {
 		t.Errorf("view gave box %v, view %v, n %d", s.Box, s.View, s.N)
 	}
 	for _, bad := range [][]float64{{1, 0, 0, 1}, {0, 1, 0}, {0, 1e300, 0, 1}} {
-		c.send(Message{Type: "view", View: bad})
-		var e ErrorMessage
+		c.send(race.Message{Type: "view", View: bad})
+		var e race.ErrorMessage
 		b, _ := json.Marshal(c.next("error"))
 		json.Unmarshal(b, &e)
 		if e.Problems[0].Field != "view" {
@@ -487,15 +491,15 @@ func TestViewSendsASharperGrid(t *testing.T) {
 
 func TestSeekAndMorph(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "rastrigin", Racers: []RacerSpec{{ID: "plain", Opt: "gd:lr=0.004"}, {ID: "cont", Opt: "gd:lr=0.004,blur_from=2,blur_steps=100"}}})
-	var s SurfaceMessage
+	c.send(race.Message{Type: "configure", Surface: "rastrigin", Racers: []race.RacerSpec{{ID: "plain", Opt: "gd:lr=0.004"}, {ID: "cont", Opt: "gd:lr=0.004,blur_from=2,blur_steps=100"}}})
+	var s race.SurfaceMessage
 	b, _ := json.Marshal(c.next("surface"))
 	json.Unmarshal(b, &s)
 	if s.Reason != "configure" || s.BlurS != 2 {
 		t.Errorf("the first surface shows blur %v (%s); want the continuation racer's 2", s.BlurS, s.Reason)
 	}
 	to := 120.0 // the blur is 0 after step 101; the racer converges at step 143
-	c.send(Message{Type: "seek", To: &to})
+	c.send(race.Message{Type: "seek", To: &to})
 	rows := 0
 	// Until the seek arrives, and a little after, the surface morphs down
 	// to the unblurred one as the racer's blur falls.
@@ -509,7 +513,7 @@ func TestSeekAndMorph(t *testing.T) {
 			b, _ := json.Marshal(m)
 			switch typ {
 			case "state":
-				var st State
+				var st race.State
 				json.Unmarshal(b, &st)
 				if st.Message == "arrived" {
 					arrived = true
@@ -545,15 +549,15 @@ func TestSeekAndMorph(t *testing.T) {
 
 func TestRaceOnANetwork(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "mlp:data=spirals,n=100,h1=24,h2=24,batch=16", Speed: ptr(200.0),
-		Racers: []RacerSpec{{ID: "adam", Opt: "adam:lr=0.01"}, {ID: "sgd", Opt: "sgd:lr=0.1,momentum=0.9"}, {ID: "newton", Opt: "newton"}}})
-	var s SurfaceMessage
+	c.send(race.Message{Type: "configure", Surface: "mlp:data=spirals,n=100,h1=24,h2=24,batch=16", Speed: ptr(200.0),
+		Racers: []race.RacerSpec{{ID: "adam", Opt: "adam:lr=0.01"}, {ID: "sgd", Opt: "sgd:lr=0.1,momentum=0.9"}, {ID: "newton", Opt: "newton"}}})
+	var s race.SurfaceMessage
 	b, _ := json.Marshal(c.next("surface"))
 	json.Unmarshal(b, &s)
 	if s.N != 0 || s.Dim != 2*24+24+24*24+24+24*2+2 {
 		t.Errorf("a network's surface message has n = %d, dim = %d", s.N, s.Dim)
 	}
-	c.send(Message{Type: "play"})
+	c.send(race.Message{Type: "play"})
 	var f rowFrame
 	seen := map[string]bool{}
 	for len(seen) < 3 {
@@ -578,15 +582,15 @@ func TestRaceOnANetwork(t *testing.T) {
 
 func TestNetworkReportsAndEpochs(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=100,h1=8,h2=0,batch=20", Clock: "epochs", Speed: ptr(5.0),
-		Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "lbfgs"}}})
-	var s SurfaceMessage
+	c.send(race.Message{Type: "configure", Surface: "mlp:data=moons,n=100,h1=8,h2=0,batch=20", Clock: "epochs", Speed: ptr(5.0),
+		Racers: []race.RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "lbfgs"}}})
+	var s race.SurfaceMessage
 	b, _ := json.Marshal(c.next("surface"))
 	json.Unmarshal(b, &s)
 	if s.Data == nil || len(s.Data.Y) != 100 || len(s.Data.Val) != 20 {
 		t.Fatalf("the surface message has no data points: %+v", s.Data)
 	}
-	c.send(Message{Type: "play"})
+	c.send(race.Message{Type: "play"})
 	var last map[string]*nets.Report
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		var f struct {
@@ -619,16 +623,16 @@ func TestNetworkReportsAndEpochs(t *testing.T) {
 func TestEarlyStopping(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
 	// A large network on few noisy labels overfits: the validation loss turns.
-	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=60,spread=0.3,label_noise=0.2,h1=32,h2=32,batch=16", Clock: "epochs",
-		Speed: ptr(200.0), Patience: ptr(30.0), Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
-	c.send(Message{Type: "play"})
+	c.send(race.Message{Type: "configure", Surface: "mlp:data=moons,n=60,spread=0.3,label_noise=0.2,h1=32,h2=32,batch=16", Clock: "epochs",
+		Speed: ptr(200.0), Patience: ptr(30.0), Racers: []race.RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	c.send(race.Message{Type: "play"})
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		var f struct {
 			Racers []struct {
-				Status string `json:"status"`
-				Reason string `json:"reason"`
-				Best   *Best  `json:"best"`
+				Status string     `json:"status"`
+				Reason string     `json:"reason"`
+				Best   *race.Best `json:"best"`
 				Net    *nets.Report
 			} `json:"racers"`
 		}
@@ -648,17 +652,17 @@ func TestEarlyStopping(t *testing.T) {
 
 func TestSlicesStreamRowByRow(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=80,h1=6,h2=0,batch=16", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	c.send(race.Message{Type: "configure", Surface: "mlp:data=moons,n=80,h1=6,h2=0,batch=16", Racers: []race.RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
 	c.next("state")
 	to := 40.0
-	c.send(Message{Type: "seek", To: &to})
+	c.send(race.Message{Type: "seek", To: &to})
 	c.collect([]string{"a"}, 41)
 	for _, tt := range []struct {
 		kind string
 		rows int
 	}{{"random", 5}, {"plane", 5}, {"interpolate", 1}} {
-		c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: tt.kind, N: 5, Range: 1, IgnoreBias: true}})
-		var start SliceStart
+		c.send(race.Message{Type: "slice", ID: "a", Slice: &race.SliceRequest{Kind: tt.kind, N: 5, Range: 1, IgnoreBias: true}})
+		var start race.SliceStart
 		b, _ := json.Marshal(c.next("slice_start"))
 		json.Unmarshal(b, &start)
 		if start.Kind != tt.kind || start.Rows != tt.rows || !(start.Lo < start.Hi) {
@@ -680,7 +684,7 @@ func TestSlicesStreamRowByRow(t *testing.T) {
 			}
 			seen[float64(row.Row)] = true
 		}
-		var done SliceDone
+		var done race.SliceDone
 		b, _ = json.Marshal(c.next("slice_done"))
 		json.Unmarshal(b, &done)
 		if done.Cancelled || (tt.kind == "plane" && len(done.Truth) != len(start.Path)) {
@@ -688,9 +692,9 @@ func TestSlicesStreamRowByRow(t *testing.T) {
 		}
 	}
 	// A surface is not a network: a clear error.
-	c.send(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}})
-	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "random", N: 5, Range: 1}})
-	var e ErrorMessage
+	c.send(race.Message{Type: "configure", Surface: "rosenbrock", Racers: []race.RacerSpec{{ID: "a", Opt: "adam"}}})
+	c.send(race.Message{Type: "slice", ID: "a", Slice: &race.SliceRequest{Kind: "random", N: 5, Range: 1}})
+	var e race.ErrorMessage
 	b, _ := json.Marshal(c.next("error"))
 	json.Unmarshal(b, &e)
 	if !strings.Contains(e.Message, "slices are for networks") {
@@ -700,10 +704,10 @@ func TestSlicesStreamRowByRow(t *testing.T) {
 
 func TestSpectrumMessage(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "mlp:data=iris,h1=5,h2=0", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	c.send(race.Message{Type: "configure", Surface: "mlp:data=iris,h1=5,h2=0", Racers: []race.RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
 	c.next("state")
-	c.send(Message{Type: "spectrum", ID: "a"})
-	var s SpectrumMessage
+	c.send(race.Message{Type: "spectrum", ID: "a"})
+	var s race.SpectrumMessage
 	b, _ := json.Marshal(c.next("spectrum"))
 	json.Unmarshal(b, &s)
 	var sum float64
@@ -717,10 +721,10 @@ func TestSpectrumMessage(t *testing.T) {
 
 func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "slow", Opt: "gd:lr=0.0005"}, {ID: "b", Opt: "bfgs"}, {ID: "m", Opt: "momentum:lr=0.001,momentum=0.5"}}})
+	c.send(race.Message{Type: "configure", Surface: "quadratic", Racers: []race.RacerSpec{{ID: "slow", Opt: "gd:lr=0.0005"}, {ID: "b", Opt: "bfgs"}, {ID: "m", Opt: "momentum:lr=0.001,momentum=0.5"}}})
 	c.next("state")
-	c.send(Message{Type: "tune", Tune: &TuneRequest{Trials: 7, Steps: 60, Target: "train"}})
-	var tu Tuned
+	c.send(race.Message{Type: "tune", Tune: &race.TuneRequest{Trials: 7, Steps: 60, Target: "train"}})
+	var tu race.Tuned
 	b, _ := json.Marshal(c.next("tuned"))
 	json.Unmarshal(b, &tu)
 	if len(tu.Racers) != 3 {
@@ -741,8 +745,8 @@ func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
 	if tu.Racers[1].Note == "" || tu.Racers[1].Tuned != "bfgs" {
 		t.Errorf("bfgs has no learning rate: %+v", tu.Racers[1])
 	}
-	c.send(Message{Type: "tune", Tune: &TuneRequest{Trials: 1, Steps: 60, Target: "train"}})
-	var e ErrorMessage
+	c.send(race.Message{Type: "tune", Tune: &race.TuneRequest{Trials: 1, Steps: 60, Target: "train"}})
+	var e race.ErrorMessage
 	b, _ = json.Marshal(c.next("error"))
 	json.Unmarshal(b, &e)
 	if e.Problems[0].Field != "tune.trials" {
@@ -752,12 +756,12 @@ func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
 
 func TestSliceCanBeCancelled(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "mlp:data=digits,h1=32,h2=0", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.01"}}})
+	c.send(race.Message{Type: "configure", Surface: "mlp:data=digits,h1=32,h2=0", Racers: []race.RacerSpec{{ID: "a", Opt: "adam:lr=0.01"}}})
 	c.next("state")
-	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "random", N: 101, Range: 1}})
+	c.send(race.Message{Type: "slice", ID: "a", Slice: &race.SliceRequest{Kind: "random", N: 101, Range: 1}})
 	c.next("slice_start")
-	c.send(Message{Type: "cancel"})
-	var done SliceDone
+	c.send(race.Message{Type: "cancel"})
+	var done race.SliceDone
 	b, _ := json.Marshal(c.next("slice_done"))
 	json.Unmarshal(b, &done)
 	if !done.Cancelled {
@@ -767,13 +771,13 @@ func TestSliceCanBeCancelled(t *testing.T) {
 
 func TestSliceBetweenTwoSolutions(t *testing.T) {
 	c := dial(t, serve(t, newHub()), true)
-	c.send(Message{Type: "configure", Surface: "mlp:data=moons,n=60,h1=4,h2=0", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "sgd:lr=0.3"}}})
+	c.send(race.Message{Type: "configure", Surface: "mlp:data=moons,n=60,h1=4,h2=0", Racers: []race.RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "sgd:lr=0.3"}}})
 	c.next("state")
 	to := 30.0
-	c.send(Message{Type: "seek", To: &to})
+	c.send(race.Message{Type: "seek", To: &to})
 	c.collect([]string{"a", "b"}, 31)
-	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "between", N: 9, Other: "b"}})
-	var row SliceRow
+	c.send(race.Message{Type: "slice", ID: "a", Slice: &race.SliceRequest{Kind: "between", N: 9, Other: "b"}})
+	var row race.SliceRow
 	b, _ := json.Marshal(c.next("slice_row"))
 	json.Unmarshal(b, &row)
 	if len(row.TrainLoss) != 9 {
@@ -790,8 +794,8 @@ func TestSliceBetweenTwoSolutions(t *testing.T) {
 	if math.Abs(float64(row.TrainLoss[2])-ra.F) > 1e-12 || math.Abs(float64(row.TrainLoss[6])-rb.F) > 1e-12 {
 		t.Errorf("between: %v at α = 0 and %v at α = 1; the racers' losses are %g and %g", row.TrainLoss[2], row.TrainLoss[6], ra.F, rb.F)
 	}
-	c.send(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "between", N: 9, Other: "a"}})
-	var e ErrorMessage
+	c.send(race.Message{Type: "slice", ID: "a", Slice: &race.SliceRequest{Kind: "between", N: 9, Other: "a"}})
+	var e race.ErrorMessage
 	b, _ = json.Marshal(c.next("error"))
 	json.Unmarshal(b, &e)
 	if e.Problems[0].Field != "slice.other" {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/optim"
+	"github.com/saddle-viz/saddle/race"
+	"github.com/saddle-viz/saddle/spec"
 	"github.com/saddle-viz/saddle/static"
 	"github.com/saddle-viz/saddle/stream"
 	pages "github.com/saddle-viz/saddle/templ"
@@ -48,7 +50,7 @@ func handleRegistry() http.Handler {
 // Registry describes every surface and optimizer for the page, which builds
 // its controls from it.
 func Registry() pages.Registry {
-	reg := pages.Registry{Clocks: stream.Clocks, MaxRacers: stream.MaxRacers, DefaultSpeed: stream.DefaultSpeed, DefaultTol: stream.DefaultTol}
+	reg := pages.Registry{Clocks: race.Clocks, MaxRacers: race.MaxRacers, DefaultSpeed: race.DefaultSpeed, DefaultTol: race.DefaultTol}
 	for i := range 8 {
 		reg.Colors = append(reg.Colors, TrajectoryColor(i))
 	}
@@ -70,22 +72,22 @@ func Registry() pages.Registry {
 	return reg
 }
 
-func params(ps []landscapes.Param) []pages.Param {
+func params(ps []spec.Param) []pages.Param {
 	out := make([]pages.Param, 0, len(ps))
 	for _, p := range ps {
 		q := pages.Param{Name: p.Name, Min: p.Min, Max: p.Max, Log: p.Log, Doc: p.Doc, Choices: p.Choices, Default: p.DefaultString()}
 		switch p.Kind {
-		case landscapes.Integer:
+		case spec.Integer:
 			q.Kind = "integer"
-		case landscapes.Bool:
+		case spec.Bool:
 			q.Kind = "bool"
-		case landscapes.Choice:
+		case spec.Choice:
 			q.Kind = "choice"
 		default:
 			q.Kind = "real"
 		}
 		if p.DefaultText != "" {
-			q.Default = landscapes.Format(p.Default)
+			q.Default = spec.Format(p.Default)
 			q.DefaultText = p.DefaultText
 		}
 		out = append(out, q)

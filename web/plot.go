@@ -10,8 +10,7 @@ import (
 	"strings"
 
 	"github.com/saddle-viz/saddle/landscapes"
-	"github.com/saddle-viz/saddle/landscapes/nets"
-	"github.com/saddle-viz/saddle/optim"
+	"github.com/saddle-viz/saddle/spec"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -31,13 +30,12 @@ type Trajectory struct {
 	Reason string      `json:"reason,omitempty"`
 }
 
-// Record appends the run's current iterate and keeps its status.
-func (t *Trajectory) Record(r *optim.Run) {
-	t.Spec = r.Spec
+// Record appends an iterate of the racer with this spec.
+func (t *Trajectory) Record(spec string, r Row) {
+	t.Spec = spec
 	t.X = append(t.X, append([]float64(nil), r.X...))
 	t.F = append(t.F, r.F)
-	t.Evals = append(t.Evals, r.Evals())
-	t.Status, t.Reason = r.Status.String(), r.Reason
+	t.Evals = append(t.Evals, r.Evals)
 }
 
 // Figure is a race drawn for a slide or a paper: the landscape as a heat map
@@ -160,7 +158,7 @@ func (fig *Figure) Render(w io.Writer, format string) error {
 	left := draw.Crop(dc, 0, split-dc.Max.X, 0, 0)
 	right := draw.Crop(dc, split-dc.Min.X, 0, 0, 0)
 
-	if _, isNet := fig.Land.Surface.(*nets.Objective); isNet || fig.Land.Dim() > maxMapDim {
+	if fig.Land.Network() != nil || fig.Land.Dim() > maxMapDim {
 		// A network: its loss against iteration fills the page.
 		fig.lossPlot().Draw(draw.Crop(dc, 0.15*vg.Inch, -0.25*vg.Inch, 0.1*vg.Inch, -0.1*vg.Inch))
 		_, err := canvas.WriteTo(w)
@@ -191,7 +189,7 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 	p := plot.New()
 	title := l.Info.Title + "  (" + l.Spec + ")"
 	if l.Blur > 0 {
-		title += "\nblur " + landscapes.Format(l.Blur) + ": " + l.BlurKind()
+		title += "\nblur " + spec.Format(l.Blur) + ": " + l.BlurKind()
 	}
 	if l.Dim() > 2 {
 		title += fmt.Sprintf("\nslice through the start in (x0, x1) of %d dimensions", l.Dim())

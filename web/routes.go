@@ -31,7 +31,7 @@ func routes(hub *stream.Hub, log *slog.Logger) http.Handler {
 		r.Method(http.MethodGet, "/", handlePage())
 		r.Method(http.MethodGet, "/lessons", handleLessons())
 		r.Method(http.MethodGet, "/api/registry", handleRegistry())
-		r.Method(http.MethodGet, "/export", handleExport(hub.Limits.MaxSteps))
+		r.Method(http.MethodGet, "/export", handleExport(hub.Limits))
 	})
 	return r
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/optim"
+	"github.com/saddle-viz/saddle/race"
 	"github.com/saddle-viz/saddle/stream"
 	pages "github.com/saddle-viz/saddle/templ"
 )
@@ -19,7 +20,7 @@ import (
 func testServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(routes(stream.NewHub(stream.DefaultLimits, 4, nil, log), log))
+	srv := httptest.NewServer(routes(stream.NewHub(race.DefaultLimits, 4, nil, log), log))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/saddle-viz/saddle/race"
 	"github.com/saddle-viz/saddle/stream"
 )
 
@@ -20,7 +21,7 @@ type Options struct {
 	Addr         string
 	AllowOrigins []string // foreign origins allowed to open a websocket
 	MaxSessions  int
-	Limits       stream.Limits
+	Limits       race.Limits
 	Log          *slog.Logger
 	// Ready, if set, is told the address the server listens on.
 	Ready func(addr string)

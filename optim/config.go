@@ -1,0 +1,217 @@
+package optim
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/spec"
+)
+
+// Config is an optimizer spec resolved once: the method, its parameters
+// and its modifiers' (clipping, schedule, curriculum, pretraining,
+// continuation) as values. A race keeps the Config of each racer and starts
+// it again on a reset; nothing is parsed twice.
+type Config struct {
+	Info   *Info
+	Values spec.Values
+	Spec   spec.Spec // as written, for the racer's name and its changes
+}
+
+// Parse resolves an optimizer spec such as "adam:lr=0.05,clip_norm=1" and
+// checks its parameters together (a schedule's keys, nesterov's momentum),
+// so that every error a spec can have is reported here.
+func Parse(text string) (*Config, error) {
+	s, err := spec.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	in, ok := Lookup(s.Name)
+	if !ok {
+		names := make([]string, len(registry))
+		for i, r := range registry {
+			names[i] = r.Name
+		}
+		return nil, spec.UnknownName(s, "optimizer", names)
+	}
+	v, err := spec.Resolve(s, in.Name, in.AllParams())
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Info: in, Values: v, Spec: s}
+	if _, err := c.core(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Text is the spec as written: the racer's name in a race and in `saddle run`.
+func (c *Config) Text() string { return c.Spec.Text() }
+
+// With is the config with one parameter changed, in its values and in its
+// spec (a tuned learning rate).
+func (c *Config) With(name string, value float64) *Config {
+	p := c.param(name)
+	return &Config{Info: c.Info, Values: c.Values.With(name, value), Spec: c.Spec.Set(name, p.Text(value))}
+}
+
+func (c *Config) param(name string) spec.Param {
+	for _, p := range c.Info.AllParams() {
+		if p.Name == name {
+			return p
+		}
+	}
+	panic("optim: " + c.Info.Name + " has no parameter " + name) // a programmer error
+}
+
+// core builds the method itself, without its modifiers, in a fresh state.
+func (c *Config) core() (Optimizer, error) {
+	opt, err := c.Info.build(c.Values)
+	if err != nil {
+		return nil, &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: fieldOf(err), Message: c.Info.Name + ": " + err.Error()}}}
+	}
+	return opt, nil
+}
+
+// Needs says what the method asks of an objective.
+func (c *Config) Needs() Needs {
+	opt, _ := c.core() // Parse built it once already
+	return opt.Needs()
+}
+
+// Check refuses the method on a landscape that lacks what it needs, before
+// anything runs: natural gradient on a surface without a Fisher.
+func (c *Config) Check(land *landscapes.Landscape) error {
+	if _, ok := land.Surface.(Model); c.Needs().Fisher && !ok {
+		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "name", Message: fmt.Sprintf("%s (the surface %s has no Fisher information)", errNoFisher, land.Info.Name)}}}
+	}
+	return nil
+}
+
+// Start builds the optimizer with its modifiers and starts a run at x0. The
+// error is for a landscape the method cannot use (Check) or a start of the
+// wrong size; a method that refuses this start gives a Run whose Status is
+// Refused.
+//
+// The modifiers wrap what they modify: pretraining wraps the method (each
+// stage is a run of this config without pretrain on a smaller network);
+// continuation wraps the landscape and, to lower its blur before each step,
+// the method; minibatches, a curriculum, the surface's noise and clipping
+// wrap the gradient the oracle hands out.
+func (c *Config) Start(land *landscapes.Landscape, x0 []float64, seed uint64) (*Run, error) {
+	if err := c.Check(land); err != nil {
+		return nil, err
+	}
+	if len(x0) != land.Dim() {
+		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), land.Info.Name, land.Dim())
+	}
+	opt, err := c.core()
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{Config: c, Spec: c.Text(), Info: c.Info, Land: land, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
+	seen := land.Surface
+	switch {
+	case c.int("pretrain") > 0:
+		p := &pretrained{cfg: c.With("pretrain", 0), steps: c.int("pretrain"), seed: seed, land: land, needs: opt.Needs()}
+		opt, r.staged, r.blurOf = p, true, p.blur
+	case c.float("blur_from") > 0 && land.Values.Has("blur"):
+		cont := landscapes.NewContinuation(land, seed)
+		cont.SetBlur(c.float("blur_from"))
+		seen = cont
+		w := &continued{Optimizer: opt, cont: cont, from: c.float("blur_from"), steps: c.int("blur_steps")}
+		opt, r.blurOf = w, cont.Blur
+	}
+	r.opt = opt
+	r.o = c.oracle(land, seen, opt.Needs(), seed)
+	if r.blurOf != nil {
+		r.Blur = r.blurOf()
+	}
+	defer r.recover()
+	r.F, r.GNorm = r.measure(r.X)
+	if err := opt.Init(r.o, x0); err != nil {
+		r.Status, r.Reason = Refused, err.Error()
+	}
+	return r, nil
+}
+
+// Start parses an optimizer spec and starts it: Parse, then Config.Start.
+func Start(land *landscapes.Landscape, text string, x0 []float64, seed uint64) (*Run, error) {
+	c, err := Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	return c.Start(land, x0, seed)
+}
+
+// Check parses an optimizer spec and checks it against a landscape.
+func Check(land *landscapes.Landscape, text string) error {
+	c, err := Parse(text)
+	if err != nil {
+		return err
+	}
+	return c.Check(land)
+}
+
+func (c *Config) int(name string) int {
+	if !c.Values.Has(name) {
+		return 0
+	}
+	return c.Values.Int(name)
+}
+
+func (c *Config) float(name string) float64 {
+	if !c.Values.Has(name) {
+		return 0
+	}
+	return c.Values.Float(name)
+}
+
+// oracle composes the gradient the method sees on the surface s (the
+// landscape, or its continuation): the exact gradient, or a minibatch's when
+// the method takes minibatches and the landscape is a finite sum (dealt easy
+// first for a curriculum); then the landscape's noise; then clipping. One
+// generator, seeded by the run's seed, draws the minibatches and the noise.
+func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs Needs, seed uint64) *Oracle {
+	rng := rand.New(rand.NewPCG(seed, 0x5add1e))
+	o := &Oracle{s: s, exact: true}
+	o.model, _ = land.Surface.(Model)
+	var g gradient = exactGradient{s}
+	if st, ok := s.(Stochastic); ok && needs.Minibatches && st.BatchSize() > 0 && st.BatchSize() < st.Examples() {
+		var d dealer = newShuffled(st, rng)
+		if steps := c.int("curriculum"); steps > 0 {
+			if cur, ok := land.Surface.(Curriculum); ok {
+				if easy := cur.EasyFirst(); easy != nil {
+					d = &easyFirst{then: d, easy: append([]int(nil), easy...), size: st.BatchSize(), steps: steps, rng: rng}
+				}
+			}
+		}
+		o.batch = &dealt{st: st, deal: d}
+		g, o.exact = o.batch, false
+	}
+	if land.Noise > 0 {
+		g, o.exact = noisy{inner: g, nu: land.Noise, rng: rng}, false
+	}
+	if norm, value := c.float("clip_norm"), c.float("clip_value"); norm > 0 || value > 0 {
+		g = clipping{inner: g, norm: norm, value: value}
+	}
+	o.grad = g
+	return o
+}
+
+// continued lowers the blur of a continuation before each step of the
+// method it wraps: step t sees s_t = blur_from·max(0, 1 − (t−1)/blur_steps)
+// (continuation, Goodfellow et al. 2016, sec. 8.7.6).
+type continued struct {
+	Optimizer
+	cont  *landscapes.Continuation
+	from  float64
+	steps int
+	t     int
+}
+
+func (c *continued) Step() Report {
+	c.cont.SetBlur(c.from * max(0, 1-float64(c.t)/float64(c.steps)))
+	c.t++
+	return c.Optimizer.Step()
+}

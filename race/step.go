@@ -1,0 +1,193 @@
+package race
+
+import (
+	"math"
+	"time"
+
+	"github.com/saddle-viz/saddle/landscapes/nets"
+	"github.com/saddle-viz/saddle/optim"
+)
+
+// racer is one optimizer in a race.
+type racer struct {
+	id      string
+	cfg     *optim.Config // the spec, resolved once
+	run     *optim.Run
+	pending []float64 // rows of stride values not yet sent
+	micros  float64   // computing time spent stepping
+	reached *Reached
+	limited bool // stopped at Limits.MaxSteps
+	dirty   bool // changed since the last frame
+
+	// A network racer's path in weight space, thinned to at most
+	// maxSnapshots points (every snapEvery-th iterate), for its trajectory plane.
+	snapshots [][]float64
+	snapEvery int
+
+	curve      *curve // a large model's last curvature estimate
+	curvedAt   time.Time
+	best       *Best        // lowest validation loss so far
+	stopped    string       // early stopping's reason
+	report     *nets.Report // a network's last report
+	reportAt   time.Time
+	reportCost time.Duration
+	curveCost  time.Duration
+}
+
+func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited && r.stopped == "" }
+
+// maxSnapshots bounds a network racer's stored path (200 snapshots of its
+// weights: 3.9 MB for the digits MLP).
+const maxSnapshots = 200
+
+// record appends the racer's current iterate to its pending rows.
+func (rc *Race) record(r *racer) {
+	run := r.run
+	r.pending = append(r.pending, float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), r.micros, run.F, run.GNorm)
+	r.pending = append(r.pending, run.X[:rc.pointDims()]...)
+	net := rc.land.Network()
+	if net != nil {
+		r.pending = append(r.pending, net.ModeStrengths(run.X)...) // a deep linear network's: a few small products
+	}
+	r.dirty = true
+	if net != nil && run.Iter%max(r.snapEvery, 1) == 0 {
+		r.snapshots = append(r.snapshots, append([]float64(nil), run.X...))
+		if len(r.snapshots) > maxSnapshots {
+			// Keep every other one and snapshot half as often.
+			k := 0
+			for i := 0; i < len(r.snapshots); i += 2 {
+				r.snapshots[k] = r.snapshots[i]
+				k++
+			}
+			r.snapshots = r.snapshots[:k]
+			r.snapEvery = max(r.snapEvery, 1) * 2
+		}
+	}
+	if r.reached == nil && run.GNorm <= rc.tol {
+		r.reached = &Reached{Iter: run.Iter, Evals: run.Evals(), Clock: rc.clockOf(r)}
+	}
+}
+
+// clockOf is the racer's position on the race clock: its iterations, its
+// evaluations (a Hessian costs n, as n gradient evaluations would), its
+// epochs, or its computing time in microseconds.
+func (rc *Race) clockOf(r *racer) float64 {
+	switch rc.clock {
+	case "evaluations":
+		return float64(r.run.Evals() + rc.land.Dim()*r.run.HessEvals())
+	case "epochs":
+		return r.run.Epochs()
+	case "time":
+		return r.micros
+	}
+	return float64(r.run.Iter)
+}
+
+// step takes one step of one racer.
+func (rc *Race) step(r *racer) {
+	t0 := time.Now()
+	moved := r.run.Step()
+	r.micros += float64(time.Since(t0).Nanoseconds()) / 1e3
+	if moved {
+		rc.record(r)
+		if r.run.Iter >= rc.lim.MaxSteps {
+			r.limited = true
+		}
+	} else {
+		r.dirty = true
+	}
+}
+
+func (rc *Race) full(r *racer) bool { return len(r.pending) >= rc.lim.PendingCap*rc.stride }
+
+// Tick moves the race clock on by dt of real time at the race's speed (or
+// towards a seek's clock value), steps every racer up to it within the
+// tick's work budget, and says what the driver must send besides the frame:
+// the surface, when a continuation racer's blur has morphed it (at most ten
+// times a second and in at most a tenth of the time), and the state, when
+// play stopped by itself.
+func (rc *Race) Tick(dt time.Duration) Reply {
+	var out Reply
+	if !rc.Configured() {
+		return out
+	}
+	was := rc.playing
+	rc.advance(dt)
+	if time.Since(rc.morphedAt) > max(100*time.Millisecond, 10*rc.morphCost) && rc.Morphed() {
+		t0 := time.Now()
+		s := rc.Surface("morph")
+		out.Surface = &s
+		rc.morphedAt, rc.morphCost = time.Now(), time.Since(t0)
+	}
+	if was && !rc.playing {
+		st := rc.State()
+		out.State = &st
+	}
+	return out
+}
+
+// advance steps every racer up to the clock target, in turns, so that none
+// starves when the work budget runs out first.
+func (rc *Race) advance(dt time.Duration) {
+	if !rc.playing {
+		return
+	}
+	if rc.seekTo >= 0 {
+		rc.target = rc.seekTo
+	} else {
+		rc.target += rc.speed * dt.Seconds()
+	}
+	deadline := time.Now().Add(rc.lim.TickWork)
+	for progress := true; progress && time.Now().Before(deadline); {
+		progress = false
+		for _, r := range rc.racers {
+			for k := 0; k < 16 && r.running() && !rc.full(r) && rc.clockOf(r) < rc.target; k++ {
+				rc.step(r)
+				progress = true
+			}
+		}
+	}
+	// A race the machine cannot keep up with does not bank clock it has not
+	// run: the target stays within one second of the slowest running racer.
+	slowest := math.Inf(1)
+	for _, r := range rc.racers {
+		if r.running() {
+			slowest = math.Min(slowest, rc.clockOf(r))
+		}
+	}
+	if !math.IsInf(slowest, 1) && rc.seekTo < 0 {
+		rc.target = math.Min(rc.target, slowest+rc.speed)
+	}
+	if rc.seekTo >= 0 && !(slowest < rc.seekTo) {
+		rc.playing, rc.seekTo = false, -1
+		rc.message = "arrived"
+	} else if !rc.anyRunning() {
+		rc.playing, rc.seekTo = false, -1
+		rc.message = "every racer has stopped"
+	}
+}
+
+// StepOnce takes one iteration of every running racer.
+func (rc *Race) StepOnce() {
+	rc.playing = false
+	for _, r := range rc.racers {
+		if r.running() && !rc.full(r) {
+			rc.step(r)
+		}
+	}
+	for _, r := range rc.racers {
+		rc.target = math.Max(rc.target, rc.clockOf(r))
+	}
+}
+
+func (rc *Race) anyRunning() bool {
+	for _, r := range rc.racers {
+		if r.running() {
+			return true
+		}
+	}
+	return false
+}
+
+// Playing reports whether the race clock is running (a seek included).
+func (rc *Race) Playing() bool { return rc.playing }
