@@ -1,11 +1,27 @@
 # saddle: `make test` runs every test (browser tests too, when Chromium is
-# installed; SADDLE_E2E=1 makes a missing Chromium a failure).
+# installed; SADDLE_E2E=1 makes a missing Chromium a failure), after `make
+# check`.
 GO ?= go
 
-.PHONY: test bench generate lint build fuzz
+.PHONY: test check bench generate lint build fuzz artifacts stress
 
-test: lint
+test: check
 	$(GO) test -count=1 ./...
+
+# check is the hygiene CI enforces: formatting, vet, a tidy go.mod, templ
+# output that matches its sources, and staticcheck (a tool of go.mod, so it
+# comes from the Go module proxy).
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
+	@before=$$(cat $$(git ls-files '*_templ.go') | cksum); $(GO) tool templ generate >/dev/null 2>&1; \
+	if [ "$$before" != "$$(cat $$(git ls-files '*_templ.go') | cksum)" ]; then \
+		echo "the *_templ.go files were not what the .templ files generate; they are regenerated now: commit them"; exit 1; fi
+	$(GO) tool staticcheck ./...
+
+lint: check
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -13,13 +29,12 @@ bench:
 generate:
 	$(GO) tool templ generate
 
-lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
-	if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
-	$(GO) vet ./...
-
 build:
 	$(GO) build -o saddle .
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSpec -fuzztime 30s ./landscapes
+
+# artifacts runs the browser tests and keeps their screenshots in artifacts/.
+artifacts:
+	SADDLE_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -count=1 ./e2e

@@ -78,6 +78,7 @@ func TestRunReproducesGolden(t *testing.T) {
 		want[[3]string{g[0], g[1], g[2]}] = g[3:]
 		runs[[2]string{g[0], g[1]}] = true
 	}
+	matched := 0
 	for run := range runs {
 		out, stderr, code := saddle(t, "run", "--surface", run[0], "--opt", run[1], "--steps", "20")
 		if code != 0 {
@@ -85,7 +86,12 @@ func TestRunReproducesGolden(t *testing.T) {
 		}
 		rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
 		for _, r := range rows[1:] {
-			w := want[[3]string{run[0], r[0], r[1]}]
+			w, ok := want[[3]string{run[0], r[0], r[1]}]
+			if !ok {
+				t.Errorf("%s on %s printed row %s, which PyTorch's output has no row for", r[0], run[0], r[1])
+				continue
+			}
+			matched++
 			got := []string{r[3], r[4], r[5], r[6]}
 			for i := range w {
 				a, _ := strconv.ParseFloat(got[i], 64)
@@ -95,6 +101,9 @@ func TestRunReproducesGolden(t *testing.T) {
 				}
 			}
 		}
+	}
+	if matched != len(golden)-1 {
+		t.Errorf("compared %d rows with PyTorch's; the golden file has %d", matched, len(golden)-1)
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"github.com/saddle-viz/saddle/spec"
 )
 
-// The canonical surfaces of ../shared/spec/surfaces.md, exactly as written
+// The canonical surfaces of docs/spec/surfaces.md, exactly as written
 // there. Each closed form returns f, ∇f and the Hessian (hxx, hxy, hyy).
 
 func pt(x ...float64) []float64 { return x }
@@ -264,7 +264,7 @@ func init() {
 	})
 }
 
-// wellTable is the table of surfaces.md for `wells`: centre, depth, width.
+// wellTable is the table of docs/spec/surfaces.md for `wells`: centre, depth, width.
 var wellTable = [4]struct{ mx, my, a, s float64 }{
 	{-2, -1, 1.0, 0.6},
 	{1.5, 2, 1.5, 0.5},

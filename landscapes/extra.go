@@ -1,16 +1,17 @@
 package landscapes
 
 import (
-	"github.com/saddle-viz/saddle/spec"
 	"math"
 	"math/rand/v2"
+
+	"github.com/saddle-viz/saddle/spec"
 
 	"github.com/saddle-viz/saddle/landscapes/nets"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
 
-// Surfaces beyond the spec's canonical list (surfaces.md welcomes them).
+// Surfaces beyond the spec's canonical list (docs/spec/surfaces.md welcomes them).
 
 // regressionParams are the data and minibatch parameters of linreg and logreg.
 var regressionParams = []spec.Param{

@@ -2,11 +2,12 @@ package landscapes
 
 import (
 	"fmt"
-	"github.com/saddle-viz/saddle/spec"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/saddle-viz/saddle/spec"
 
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/floats"
@@ -152,7 +153,7 @@ func TestCriticalPointsMatchTheSpec(t *testing.T) {
 			t.Errorf("%s: no critical point near %v with f ≈ %g; have %v", tt.spec, tt.x, tt.f, l.Critical())
 		}
 	}
-	// Each well's minimum lies near its centre. surfaces.md says "up to 0.19";
+	// Each well's minimum lies near its centre. docs/spec/surfaces.md says "up to 0.19";
 	// by its own formula well 3 (a = 0.8, s = 0.8) is pulled 0.248 towards the
 	// origin (the bowl's slope 0.32 over the curvature a/s² + 0.1 ≈ 1.35), so
 	// the bound checked is 0.25 and the spec's 0.19 is noted as an error.

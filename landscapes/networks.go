@@ -2,8 +2,9 @@ package landscapes
 
 import (
 	"fmt"
-	"github.com/saddle-viz/saddle/spec"
 	"sync"
+
+	"github.com/saddle-viz/saddle/spec"
 
 	"github.com/saddle-viz/saddle/landscapes/nets"
 )

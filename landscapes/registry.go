@@ -2,10 +2,11 @@ package landscapes
 
 import (
 	"fmt"
-	"github.com/saddle-viz/saddle/landscapes/nets"
-	"github.com/saddle-viz/saddle/spec"
 	"math"
 	"strings"
+
+	"github.com/saddle-viz/saddle/landscapes/nets"
+	"github.com/saddle-viz/saddle/spec"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -42,7 +43,7 @@ type Info struct {
 	startFor func(v spec.Values) []float64
 }
 
-// Common parameters of every surface (surfaces.md, "Blur" and "Noise").
+// Common parameters of every surface (docs/spec/surfaces.md, "Blur" and "Noise").
 var (
 	blurParam  = spec.Param{Name: "blur", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "standard deviation s of the Gaussian blur f_s(p) = E[f(p+z)], z ~ N(0, s²I)"}
 	noiseParam = spec.Param{Name: "noise", Kind: spec.Real, Default: 0, Min: 0, Max: 1e3, Doc: "standard deviation ν of the noise added to every gradient, seeded by the run's seed"}
@@ -122,13 +123,9 @@ func Build(text string) (*Landscape, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, ok := Lookup(s.Name)
-	if !ok {
-		names := make([]string, len(registry))
-		for i, r := range registry {
-			names[i] = r.Name
-		}
-		return nil, spec.UnknownName(s, "surface", names)
+	in, err := spec.Lookup(s, "surface", registry, func(in *Info) string { return in.Name })
+	if err != nil {
+		return nil, err
 	}
 	v, err := spec.Resolve(s, in.Name, in.AllParams())
 	if err != nil {

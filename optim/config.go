@@ -26,13 +26,9 @@ func Parse(text string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, ok := Lookup(s.Name)
-	if !ok {
-		names := make([]string, len(registry))
-		for i, r := range registry {
-			names[i] = r.Name
-		}
-		return nil, spec.UnknownName(s, "optimizer", names)
+	in, err := spec.Lookup(s, "optimizer", registry, func(in *Info) string { return in.Name })
+	if err != nil {
+		return nil, err
 	}
 	v, err := spec.Resolve(s, in.Name, in.AllParams())
 	if err != nil {

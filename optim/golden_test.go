@@ -10,9 +10,10 @@ import (
 	"github.com/saddle-viz/saddle/landscapes"
 )
 
-// TestGolden reproduces testdata/golden.csv, a copy of ../shared/spec/golden.csv:
-// the first 20 steps of five runs computed by PyTorch 1.13 in float64 from
-// each surface's default start. Every number must agree to a relative 1e-9.
+// TestGolden reproduces testdata/golden.csv, PyTorch's own numbers
+// (docs/spec/optimizers.md, "Golden values"): the first 20 steps of five runs
+// computed by PyTorch 1.13 in float64 from each surface's default start.
+// Every number must agree to a relative 1e-9.
 func TestGolden(t *testing.T) {
 	f, err := os.Open("testdata/golden.csv")
 	if err != nil {

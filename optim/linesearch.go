@@ -139,7 +139,7 @@ func lineSearchOf(dir optimize.NextDirectioner, c2 float64) *lineSearch {
 
 // coordinateDirection searches along one coordinate axis, in turn:
 // d = −gᵢ eᵢ, with a unit first trial step.
-type coordinateDirection struct{ i, n, t int }
+type coordinateDirection struct{ i, t int }
 
 func (c *coordinateDirection) InitDirection(loc *optimize.Location, dir []float64) float64 {
 	clear(dir)

@@ -3,13 +3,14 @@ package optim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/saddle-viz/saddle/spec"
 )
 
 // Info describes one optimizer: its name and parameters (the contract in
-// docs/optimizers.md), and how to build it. Adding an optimizer means
+// docs/spec/optimizers.md), and how to build it. Adding an optimizer means
 // adding an Info, nothing else.
 type Info struct {
 	Name    string
@@ -142,11 +143,11 @@ func newSchedule(v spec.Values) (schedule, error) {
 	for _, p := range modifierParams {
 		var owners []string
 		for _, name := range scheduleNames { // in a fixed order, unlike the map
-			if contains(scheduleKeys[name], p.Name) {
+			if slices.Contains(scheduleKeys[name], p.Name) {
 				owners = append(owners, name)
 			}
 		}
-		if owners != nil && v.Given(p.Name) && !contains(own, p.Name) {
+		if owners != nil && v.Given(p.Name) && !slices.Contains(own, p.Name) {
 			return s, fieldError{p.Name, fmt.Sprintf("%s belongs to schedule=%s; this spec has schedule=%s", p.Name, strings.Join(owners, " or "), s.kind)}
 		}
 	}
@@ -154,15 +155,6 @@ func newSchedule(v spec.Values) (schedule, error) {
 		s.gamma = 0.99
 	}
 	return s, nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *schedule) at(t int) float64 {

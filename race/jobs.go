@@ -3,6 +3,7 @@ package race
 import (
 	"context"
 	"math"
+	"slices"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -72,7 +73,7 @@ func (rc *Race) sliceJob(m Message) (*SliceJob, *ProblemError) {
 		return nil, problem("slice", "slice needs {\"kind\": random|plane|interpolate, \"n\": …}")
 	}
 	req := *m.Slice
-	if !contains(SliceKinds, req.Kind) {
+	if !slices.Contains(SliceKinds, req.Kind) {
 		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate, between, eigmap", req.Kind)
 	}
 	if req.N < 3 || req.N > 101 {
@@ -106,15 +107,6 @@ func (rc *Race) sliceJob(m Message) (*SliceJob, *ProblemError) {
 		job.Path = append(append([][]float64(nil), r.snapshots...), job.Theta)
 	}
 	return job, nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 // Run computes the slice and emits it: a start message, the rows as they

@@ -184,6 +184,7 @@ func Resolve(s Spec, owner string, params []Param) (Values, error) {
 		v.vals[i] = p.Default
 	}
 	var problems []Problem
+	seen := map[string]bool{}
 	for _, kv := range s.pairs {
 		i := -1
 		for n, p := range params {
@@ -191,10 +192,12 @@ func Resolve(s Spec, owner string, params []Param) (Values, error) {
 				i = n
 			}
 		}
+		twice := seen[kv.key]
+		seen[kv.key] = true
 		switch {
 		case i < 0:
 			problems = append(problems, Problem{kv.key, fmt.Sprintf("%s has no parameter %q; accepted: %s", owner, kv.key, names(params))})
-		case v.given[i]:
+		case twice:
 			problems = append(problems, Problem{kv.key, fmt.Sprintf("%s is given twice", kv.key)})
 		default:
 			x, err := params[i].Parse(kv.value)

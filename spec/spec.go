@@ -164,8 +164,16 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%q: %s", e.Spec, strings.Join(msgs, "; "))
 }
 
-// UnknownName is the error for a name that no registry entry has.
-func UnknownName(s Spec, what string, known []string) error {
-	sorted := slices.Sorted(slices.Values(known))
-	return &Error{Spec: s.Text(), Problems: []Problem{{"name", fmt.Sprintf("unknown %s %q; accepted: %s", what, s.Name, strings.Join(sorted, ", "))}}}
+// Lookup finds the registry entry a spec names (a surface, an optimizer),
+// or says which names are accepted; what names the kind of entry.
+func Lookup[T any](s Spec, what string, entries []T, name func(T) string) (T, error) {
+	known := make([]string, len(entries))
+	for i, e := range entries {
+		if known[i] = name(e); known[i] == s.Name {
+			return e, nil
+		}
+	}
+	var none T
+	slices.Sort(known)
+	return none, &Error{Spec: s.Text(), Problems: []Problem{{"name", fmt.Sprintf("unknown %s %q; accepted: %s", what, s.Name, strings.Join(known, ", "))}}}
 }

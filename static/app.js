@@ -9,9 +9,10 @@ import { NetView } from './netview.js';
 import { SliceView, drawSpectrum } from './sliceview.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams } from './controls.js';
-import { racerColor } from './colors.js';
+import { racerColor, setPalettes } from './colors.js';
 
 const reg = JSON.parse(document.getElementById('registry').textContent);
+setPalettes(reg);
 const $ = (id) => document.getElementById(id);
 
 // The state comes from the address: a permalink or a lesson reproduces a race.

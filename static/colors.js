@@ -1,12 +1,14 @@
 // Colour maps that colour-blind readers can use: viridis for the surface
-// (perceptually uniform) and Okabe–Ito for the racers (served by the page's
-// registry, the same list the exported plots use).
+// (perceptually uniform) and Okabe–Ito for the racers, both served by the
+// page's registry.
 
-const VIRIDIS = [
-  [0x44, 0x01, 0x54], [0x48, 0x24, 0x75], [0x41, 0x44, 0x87], [0x35, 0x5f, 0x8d],
-  [0x2a, 0x78, 0x8e], [0x21, 0x91, 0x8c], [0x22, 0xa8, 0x84], [0x44, 0xbf, 0x70],
-  [0x7a, 0xd1, 0x51], [0xbd, 0xdf, 0x26], [0xfd, 0xe7, 0x25],
-];
+let VIRIDIS = [[0, 0, 0], [255, 255, 255]];
+
+/** setPalettes takes the colour maps from the server's registry: the same
+ * tables that the exported plots use, kept once, in web/plot.go. */
+export function setPalettes(reg) {
+  VIRIDIS = reg.viridis;
+}
 
 /** viridis returns [r, g, b] at t in [0, 1]. */
 export function viridis(t) {

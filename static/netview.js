@@ -9,9 +9,6 @@ import { fitCanvas } from './canvas.js';
 // Class colours: Okabe–Ito, then two more for ten digits.
 const CLASS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999', '#882255'];
 
-// Mode colours: Okabe–Ito, largest singular value first.
-const MODE = ['#D55E00', '#0072B2', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
-
 function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 }
@@ -66,7 +63,7 @@ export class NetView {
       if (this.singular && r.modes && t.drawnModes !== r.t.length) {
         t.drawnModes = r.t.length;
         t.fig.hidden = false;
-        this.drawModes(t.canvas, r.t, r.modes);
+        this.drawModes(t.canvas, r.t, r.modes, colors);
         t.cap.textContent = `${r.spec}: mode strengths ${r.modes.map((m) => m[m.length - 1].toFixed(2)).join(', ')} of ${this.singular.map((v) => +v.toPrecision(3)).join(', ')}`;
         t.canvas.setAttribute('aria-label', t.cap.textContent);
         continue;
@@ -161,7 +158,7 @@ export class NetView {
   /** drawModes charts a deep linear network's mode strengths uᵢᵀWvᵢ against
    * the race clock, each with its singular value sᵢ dashed: from small
    * weights they rise one at a time, the largest first (Saxe et al. 2014). */
-  drawModes(canvas, ts, modes) {
+  drawModes(canvas, ts, modes, colors) {
     const size = 220, s = this.singular;
     const ctx = fitCanvas(canvas, size);
     ctx.fillStyle = '#fff';
@@ -172,7 +169,7 @@ export class NetView {
     ctx.font = '10px system-ui, sans-serif';
     ctx.lineWidth = 1;
     s.forEach((v, k) => {
-      ctx.strokeStyle = MODE[k % MODE.length];
+      ctx.strokeStyle = colors[k % colors.length];
       ctx.setLineDash([4, 3]);
       ctx.beginPath();
       ctx.moveTo(L, py(v));
@@ -182,7 +179,7 @@ export class NetView {
     });
     ctx.lineWidth = 2;
     modes.forEach((m, k) => {
-      ctx.strokeStyle = MODE[k % MODE.length];
+      ctx.strokeStyle = colors[k % colors.length];
       ctx.beginPath();
       const step = Math.max(1, Math.floor(m.length / 400));
       for (let i = 0; i < m.length; i += step) (i ? ctx.lineTo(px(ts[i]), py(m[i])) : ctx.moveTo(px(ts[i]), py(m[i])));

@@ -2,6 +2,8 @@
 // speed, tolerance), kept apart from the views and the socket. Specs are
 // written in the NAME:key=value form that the server and `saddle run` read.
 
+import { parse } from './spec.js';
+
 /** formatValue writes a parameter value as a spec writes it. */
 export function formatValue(p, v) {
   if (p.kind === 'bool') return v ? 'true' : 'false';
@@ -23,18 +25,13 @@ export function specOf(name, values, params) {
   return parts.length ? `${name}:${parts.join(',')}` : name;
 }
 
-/** parseSpec reads NAME:key=value,… into {name, values}; values stay strings. */
-export function parseSpec(spec) {
-  const i = spec.indexOf(':');
-  const name = (i < 0 ? spec : spec.slice(0, i)).trim();
-  const values = {};
-  if (i >= 0) {
-    for (const pair of spec.slice(i + 1).split(',')) {
-      const j = pair.indexOf('=');
-      if (j > 0) values[pair.slice(0, j).trim()] = pair.slice(j + 1).trim();
-    }
-  }
-  return { name, values };
+/** parseSpec reads NAME:key=value,… into {name, values}; values stay strings.
+ * A spec of a bad form keeps its name and no values (the server names what
+ * is wrong with it). */
+export function parseSpec(text) {
+  const s = parse(text, ['f']);
+  if (s.error) return { name: text.split(':')[0].trim(), values: {} };
+  return { name: s.name, values: Object.fromEntries(s.pairs) };
 }
 
 /** The default race on a first visit. */

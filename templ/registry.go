@@ -12,7 +12,8 @@ type Registry struct {
 	ScheduleKeys map[string][]string `json:"scheduleKeys"`
 	Continuation []Param             `json:"continuation"` // the blur schedule keys of every optimizer
 	Clocks       []string            `json:"clocks"`
-	Colors       []string            `json:"colors"`
+	Colors       []string            `json:"colors"`  // the racers' (Okabe–Ito), as the exported plots draw them
+	Viridis      [][3]uint8          `json:"viridis"` // the stops of the surfaces' colour map, as the exported plots use them
 	MaxRacers    int                 `json:"maxRacers"`
 	DefaultSpeed float64             `json:"defaultSpeed"`
 	DefaultTol   float64             `json:"defaultTol"`

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -180,7 +181,7 @@ func handleExport(lim race.Limits) http.Handler {
 			}
 			b.Seed = n
 		}
-		if b.Clock != "" && !contains(race.Clocks, b.Clock) {
+		if b.Clock != "" && !slices.Contains(race.Clocks, b.Clock) {
 			bad = append(bad, fmt.Sprintf("clock %q is not accepted; accepted: %s", b.Clock, strings.Join(race.Clocks, ", ")))
 		}
 		width, height := 1600, 800
@@ -216,15 +217,6 @@ func handleExport(lim race.Limits) http.Handler {
 			http.Error(w, "export failed: "+err.Error(), http.StatusInternalServerError)
 		}
 	})
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -51,8 +51,11 @@ func handleRegistry() http.Handler {
 // its controls from it.
 func Registry() pages.Registry {
 	reg := pages.Registry{Clocks: race.Clocks, MaxRacers: race.MaxRacers, DefaultSpeed: race.DefaultSpeed, DefaultTol: race.DefaultTol}
-	for i := range 8 {
+	for i := range trajectoryColors {
 		reg.Colors = append(reg.Colors, TrajectoryColor(i))
+	}
+	for _, c := range viridisStops {
+		reg.Viridis = append(reg.Viridis, [3]uint8{c.R, c.G, c.B})
 	}
 	for _, in := range landscapes.Surfaces() {
 		l, _ := landscapes.Build(in.Name)
@@ -63,7 +66,7 @@ func Registry() pages.Registry {
 	for _, in := range optim.Optimizers() {
 		f := in.Formula()
 		reg.Optimizers = append(reg.Optimizers, pages.Optimizer{Name: in.Name, Title: in.Title, Family: in.Family, Explain: in.Explain,
-			Modifiers: in.Modifiers, Params: params(in.Params), Rule: f.Rule, Textbook: f.Textbook, Note: f.Note})
+			Modifiers: in.Modifiers, Params: params(in.Params), Rule: pages.MathML(f.Rule), Textbook: pages.MathML(f.Textbook), Note: f.Note})
 	}
 	reg.Modifiers = params(optim.ModifierParams())
 	reg.ScheduleKeys = optim.ScheduleKeys()

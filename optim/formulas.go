@@ -1,22 +1,17 @@
 package optim
 
-import (
-	"html"
-	"strings"
-	"unicode"
-)
-
-// Formula is an optimizer's update rule for the page, as MathML.
+// Formula is an optimizer's update rule, in the small TeX-like notation
+// that the page turns into MathML (package templ's MathML).
 type Formula struct {
 	Rule     string // the update as saddle computes it (PyTorch's form where PyTorch has it)
 	Textbook string // Goodfellow, Bengio & Courville's form, where it differs
-	Note     string // how the two differ
+	Note     string // how the two differ, in words
 }
 
 // Formula returns the optimizer's formulas.
 func (in *Info) Formula() Formula {
 	f := formulas[in.Name]
-	return Formula{Rule: MathML(f[0]), Textbook: MathML(f[1]), Note: f[2]}
+	return Formula{Rule: f[0], Textbook: f[1], Note: f[2]}
 }
 
 // formulas holds, for each optimizer, its rule, the textbook's form (empty if
@@ -55,116 +50,4 @@ var formulas = map[string][3]string{
 		`M approximates H^−1 from s = Δθ and y = Δg (gonum's BFGS).`},
 	"lbfgs":            {`θ ← θ − α M g,\; M \text{ from the last } m \text{ pairs } (s, y)`, ``, `The two-loop recursion (gonum's LBFGS).`},
 	"natural-gradient": {`θ ← θ − ε (F + λ I)^{−1} g,\; F = 𝔼[∇ \text{log } p ∇ \text{log } p^T]`, ``, `Amari (1998).`},
-}
-
-// MathML turns the small notation of the formulas into MathML: x^{…} and
-// x_{…} (or a single character), \frac{a}{b}, \sqrt{a}, \text{…} and \;
-// (a space); letters become <mi>, digits <mn>, the rest <mo>. It is enough
-// for update rules and nothing more.
-func MathML(src string) string {
-	if src == "" {
-		return ""
-	}
-	p := &texParser{src: []rune(src)}
-	return `<math display="block"><mrow>` + p.row(0) + `</mrow></math>`
-}
-
-type texParser struct {
-	src []rune
-	i   int
-}
-
-// row parses until the closing brace (depth > 0) or the end.
-func (p *texParser) row(depth int) string {
-	var b strings.Builder
-	for p.i < len(p.src) {
-		c := p.src[p.i]
-		if c == '}' && depth > 0 {
-			p.i++
-			return b.String()
-		}
-		atom := p.atom()
-		// Scripts bind to the atom before them.
-		for p.i < len(p.src) && (p.src[p.i] == '^' || p.src[p.i] == '_') {
-			op := p.src[p.i]
-			p.i++
-			script := p.group()
-			if op == '^' {
-				atom = "<msup>" + atom + script + "</msup>"
-			} else {
-				atom = "<msub>" + atom + script + "</msub>"
-			}
-		}
-		b.WriteString(atom)
-	}
-	return b.String()
-}
-
-// group is {…} or one atom.
-func (p *texParser) group() string {
-	if p.i < len(p.src) && p.src[p.i] == '{' {
-		p.i++
-		return "<mrow>" + p.row(1) + "</mrow>"
-	}
-	return p.atom()
-}
-
-func (p *texParser) atom() string {
-	c := p.src[p.i]
-	switch {
-	case c == '\\':
-		p.i++
-		start := p.i
-		for p.i < len(p.src) && unicode.IsLetter(p.src[p.i]) {
-			p.i++
-		}
-		switch cmd := string(p.src[start:p.i]); cmd {
-		case "frac":
-			return "<mfrac>" + p.group() + p.group() + "</mfrac>"
-		case "sqrt":
-			return "<msqrt>" + p.group() + "</msqrt>"
-		case "text":
-			p.i++ // {
-			start := p.i
-			for p.i < len(p.src) && p.src[p.i] != '}' {
-				p.i++
-			}
-			text := string(p.src[start:p.i])
-			p.i++
-			return "<mtext>" + html.EscapeString(text) + "</mtext>"
-		case "":
-			p.i++ // "\;" and the like: a wide space
-			return `<mspace width="1em"/>`
-		default:
-			return "<mi>" + html.EscapeString(cmd) + "</mi>"
-		}
-	case c == '{':
-		p.i++
-		return "<mrow>" + p.row(1) + "</mrow>"
-	case c == ' ':
-		p.i++
-		return ""
-	case unicode.IsDigit(c) || c == '.' && p.i+1 < len(p.src) && unicode.IsDigit(p.src[p.i+1]):
-		start := p.i
-		for p.i < len(p.src) && (unicode.IsDigit(p.src[p.i]) || p.src[p.i] == '.') {
-			p.i++
-		}
-		return "<mn>" + string(p.src[start:p.i]) + "</mn>"
-	case unicode.IsLetter(c) || c == '∇' || c == '𝔼':
-		p.i++
-		// A letter with combining marks (θ̃, δ̄, m̂) stays one identifier.
-		start := p.i - 1
-		for p.i < len(p.src) && unicode.Is(unicode.Mn, p.src[p.i]) {
-			p.i++
-		}
-		return "<mi>" + html.EscapeString(string(p.src[start:p.i])) + "</mi>"
-	case c == '(' || c == ')' || c == '|' || c == '[' || c == ']':
-		// Fences keep their size: beside a fraction a stretched parenthesis
-		// would span the whole row.
-		p.i++
-		return `<mo stretchy="false">` + string(c) + "</mo>"
-	default:
-		p.i++
-		return "<mo>" + html.EscapeString(string(c)) + "</mo>"
-	}
 }

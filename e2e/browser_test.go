@@ -1,72 +1,56 @@
-package main
+// Package e2e tests the app as a user meets it: the server on a loopback
+// port and the page in headless Chromium.
+package e2e
 
 import (
-	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/saddle-viz/saddle/race"
+	"github.com/saddle-viz/saddle/web"
 )
 
 const chromiumPath = "/usr/bin/chromium"
 
-// startServer runs `saddle serve` on a free loopback port, as a user would,
-// and waits for /healthz. It stops the server when the test ends.
-func startServer(t testing.TB, args ...string) string {
+// startServer serves the app (web.Serve, what `saddle serve` runs) on a
+// free loopback port and waits for /healthz. It stops the server when the
+// test ends and checks that it shut down cleanly.
+func startServer(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
+	ready := make(chan string, 1)
 	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, pw, io.Discard)
-		pw.Close()
-	}()
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := regexp.MustCompile(`http://[0-9.:]+`).FindString(sc.Text()); m != "" {
-				select {
-				case urls <- m:
-				default:
-				}
-			}
-		}
+		done <- web.Serve(ctx, web.Options{Addr: "127.0.0.1:0", MaxSessions: 64, Limits: race.DefaultLimits, Log: log,
+			Ready: func(addr string) { ready <- addr }}, io.Discard)
 	}()
 	var url string
 	select {
-	case url = <-urls:
+	case addr := <-ready:
+		url = "http://" + addr
 	case err := <-done:
 		t.Fatalf("the server stopped: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server did not start")
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get(url + "/healthz"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("/healthz did not answer")
-		}
+	resp, err := http.Get(url + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/healthz: %v", err)
 	}
+	resp.Body.Close()
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the server ended with %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("the server did not shut down")
+		if err := <-done; err != nil {
+			t.Errorf("the server ended with %v", err)
 		}
 	})
 	return url
@@ -132,8 +116,6 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	}
 }
 
-// screenshot saves the page as a test artifact (artifacts/, or
-// $SADDLE_ARTIFACTS) for people to look at.
 // pixels is a JavaScript expression: how many pixels of the canvas with the
 // given id satisfy test, a condition on the colour's r, g and b, within the
 // columns that start at the fraction from of its width and span the
@@ -153,11 +135,14 @@ func pixels(id string, from, width float64, test string) string {
 	})()`, id, from, width, test)
 }
 
+// screenshot saves the page as a PNG for people to look at, in
+// $SADDLE_ARTIFACTS when it is set (make artifacts), else in the test's
+// temporary directory.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("SADDLE_ARTIFACTS")
 	if dir == "" {
-		dir = "artifacts"
+		dir = t.TempDir() // kept only when asked for
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -278,5 +263,41 @@ func BenchmarkPageFrameRate(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(fps, "redraws/s")
+	}
+}
+
+// TestBrowserSpecMirrorsGo runs the spec cases that package spec is tested
+// on through the page's static/spec.js: the page reads specs as the server
+// does, errors included.
+func TestBrowserSpecMirrorsGo(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	do(t, ctx, chromedp.Navigate(url+"/lessons"))
+	cases, err := os.ReadFile("../spec/testdata/specs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	got, err := chromedp.Run(tctx, chromedp.Evaluate[[]map[string]any](`import('/static/spec.js').then((m) => `+string(cases)+`.map((c) => {
+		const s = m.parse(c.text, c.rest || []);
+		return s.error ? { error: s.error.field, message: s.error.message } : { name: s.name, pairs: s.pairs, string: m.format(s) };
+	}))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []map[string]any
+	json.Unmarshal(cases, &want)
+	for i, w := range want {
+		g := got[i]
+		if e, ok := w["error"]; ok {
+			if g["error"] != e || !strings.Contains(fmt.Sprint(g["message"]), fmt.Sprint(w["message"])) {
+				t.Errorf("%q: the page says %v; want an error at %q saying %q", w["text"], g, e, w["message"])
+			}
+			continue
+		}
+		if g["name"] != w["name"] || g["string"] != w["string"] || fmt.Sprint(g["pairs"]) != fmt.Sprint(w["pairs"]) {
+			t.Errorf("%q: the page reads %v; want %v", w["text"], g, w)
+		}
 	}
 }

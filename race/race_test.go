@@ -1,0 +1,459 @@
+package race
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
+	"github.com/saddle-viz/saddle/optim"
+)
+
+// driver drives a race as a session does, without a socket: messages go to
+// Handle, ticks of 1/60 s to Tick, and every frame's rows are kept.
+type driver struct {
+	t        *testing.T
+	rc       *Race
+	rows     map[string][][]float64
+	last     map[string]RacerFrame // each racer's last description
+	surfaces []SurfaceMessage
+	states   []State
+}
+
+func newDriver(t *testing.T) *driver {
+	return &driver{t: t, rc: New(DefaultLimits), rows: map[string][][]float64{}, last: map[string]RacerFrame{}}
+}
+
+func (d *driver) keep(r Reply) {
+	if r.Surface != nil {
+		d.surfaces = append(d.surfaces, *r.Surface)
+	}
+	if r.State != nil {
+		d.states = append(d.states, *r.State)
+	}
+}
+
+// handle sends a message that must be accepted.
+func (d *driver) handle(m Message) Reply {
+	d.t.Helper()
+	r, p := d.rc.Handle(m)
+	if p != nil {
+		d.t.Fatalf("%s was refused: %v", m.Type, p)
+	}
+	d.keep(r)
+	return r
+}
+
+// refuse sends a message that must be refused, and returns the problem.
+func (d *driver) refuse(m Message) *ProblemError {
+	d.t.Helper()
+	_, p := d.rc.Handle(m)
+	if p == nil {
+		d.t.Fatalf("%+v was accepted", m)
+	}
+	return p
+}
+
+// tick moves the race on by one frame interval and takes its frame.
+func (d *driver) tick() {
+	d.keep(d.rc.Tick(time.Second / 60))
+	f, ok := d.rc.Frame()
+	if !ok {
+		return
+	}
+	for _, rf := range f.Racers {
+		for i := 0; i < len(rf.Points.Data); i += rf.Points.Stride {
+			d.rows[rf.ID] = append(d.rows[rf.ID], append([]float64(nil), rf.Points.Data[i:i+rf.Points.Stride]...))
+		}
+		d.last[rf.ID] = rf
+	}
+	d.rc.Sent(f)
+}
+
+// until ticks until cond holds; it waits on the race's state, so it gives
+// up only after far more ticks than any test needs.
+func (d *driver) until(what string, cond func() bool) {
+	d.t.Helper()
+	for range 200_000 {
+		if cond() {
+			return
+		}
+		d.tick()
+	}
+	d.t.Fatalf("never: %s", what)
+}
+
+// job runs a job the way a session does, and returns what it emitted.
+func job(ctx context.Context, j Job) []any {
+	var out []any
+	j.Run(ctx, func(v any) { out = append(out, v) })
+	return out
+}
+
+func TestRaceMatchesRunBitForBit(t *testing.T) {
+	d := newDriver(t)
+	specs := []string{"adam:lr=0.05", "bfgs", "sgd:lr=0.001,momentum=0.9,clip_norm=1", "newton:adaptive=true"}
+	var racers []RacerSpec
+	for i, s := range specs {
+		racers = append(racers, RacerSpec{ID: "r" + string(rune('a'+i)), Opt: s})
+	}
+	d.handle(Message{Type: "configure", Surface: "rosenbrock:noise=0.5", Racers: racers, Seed: ptr(uint64(7)), Speed: ptr(5000.0)})
+	if d.surfaces[0].N != GridSize {
+		t.Errorf("grid of %d, want %d", d.surfaces[0].N, GridSize)
+	}
+	d.handle(Message{Type: "play"})
+	ids := []string{"ra", "rb", "rc", "rd"}
+	d.until("200 iterations of each racer", func() bool {
+		for _, id := range ids {
+			if len(d.rows[id]) < 201 && (d.last[id].Status == "" || d.last[id].Status == "running") {
+				return false
+			}
+		}
+		return true
+	})
+	land, _ := landscapes.Build("rosenbrock:noise=0.5")
+	for i, id := range ids {
+		run, _ := optim.Start(land, specs[i], land.Start(), 7)
+		rows := d.rows[id][:min(201, len(d.rows[id]))]
+		for k, row := range rows {
+			if k > 0 && !run.Step() {
+				t.Fatalf("%s: the reference run stopped at %d but the race sent more", specs[i], run.Iter)
+			}
+			want := append([]float64{float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), row[3], run.F, run.GNorm}, run.X...)
+			for j := range want {
+				if row[j] != want[j] {
+					t.Fatalf("%s iteration %d: column %d is %v, saddle run gives %v", specs[i], k, j, row[j], want[j])
+				}
+			}
+		}
+	}
+}
+
+func TestControlMessages(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "a", Opt: "gd:lr=0.01"}}})
+	d.handle(Message{Type: "step"})
+	d.handle(Message{Type: "step"})
+	d.tick()
+	if rows := d.rows["a"]; len(rows) != 3 || rows[2][0] != 2 {
+		t.Fatalf("two steps gave rows %v", rows)
+	}
+	// retune restarts that racer from the start with the new spec.
+	st := d.handle(Message{Type: "retune", ID: "a", Opt: "gd:lr=0.02"}).State
+	if st.Racers[0].Opt != "gd:lr=0.02" {
+		t.Errorf("after retune the state has %+v", st.Racers)
+	}
+	d.rows = map[string][][]float64{}
+	d.tick()
+	if d.rows["a"][0][0] != 0 {
+		t.Errorf("a retuned racer starts at iteration 0, got %v", d.rows["a"][0])
+	}
+	if st = d.handle(Message{Type: "add", Racer: &RacerSpec{ID: "b", Opt: "newton"}}).State; len(st.Racers) != 2 {
+		t.Errorf("after add: %+v", st.Racers)
+	}
+	d.handle(Message{Type: "remove", ID: "a"})
+	d.handle(Message{Type: "speed", Speed: ptr(100.0)})
+	d.handle(Message{Type: "clock", Clock: "evaluations"})
+	st = d.handle(Message{Type: "start", Start: []float64{1, 2}}).State
+	if len(st.Racers) != 1 || st.Racers[0].ID != "b" || st.Speed != 100 || st.Clock != "evaluations" || st.Start[0] != 1 {
+		t.Errorf("state after remove, speed, clock, start: %+v", st)
+	}
+	d.handle(Message{Type: "play"})
+	d.handle(Message{Type: "pause"})
+	if st = d.handle(Message{Type: "reset"}).State; st.Playing || st.Gen < 4 {
+		t.Errorf("state after play, pause and reset: %+v", st)
+	}
+	if r, p := d.rc.Handle(Message{Type: "cancel"}); p != nil || !r.Cancel {
+		t.Errorf("cancel: %+v, %v", r, p)
+	}
+}
+
+func TestBadMessagesAreRefusedAndTheRaceGoesOn(t *testing.T) {
+	d := newDriver(t)
+	if p := d.refuse(Message{Type: "play"}); !strings.Contains(p.Error(), "send configure first") {
+		t.Errorf("play before configure: %v", p)
+	}
+	tests := []struct {
+		msg   Message
+		field string
+		want  string
+	}{
+		{Message{Type: "configure", Surface: "nope"}, "surface", `unknown surface "nope"`},
+		{Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{Opt: "adam:lr=-1"}}}, "racers[0].opt.lr", "lr takes a number in [0, 100]"},
+		{Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{Opt: "natural-gradient"}}}, "racers[0].opt", "needs the Fisher information"},
+		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1}}, "start", "the start has 1 coordinates; this surface needs 2"},
+		{Message{Type: "configure", Surface: "quadratic", Start: []float64{1e300, 0}}, "start", "finite number of magnitude at most"},
+		{Message{Type: "configure", Surface: "quadratic", Speed: ptr(-1.0)}, "speed", "speed -1 is not accepted"},
+		{Message{Type: "configure", Surface: "quadratic", Clock: "sundial"}, "clock", `clock "sundial" is not accepted; accepted: iterations, evaluations, epochs, time`},
+		{Message{Type: "configure", Surface: "quadratic", Racers: make([]RacerSpec, 17)}, "racers", "17 racers; at most 16"},
+	}
+	for _, tt := range tests {
+		p := d.refuse(tt.msg)
+		if !strings.Contains(p.Error(), tt.want) || p.Problems[0].Field != tt.field {
+			t.Errorf("%+v: %q at field %q; want %q at %q", tt.msg, p.Error(), p.Problems[0].Field, tt.want, tt.field)
+		}
+	}
+	// A refused message leaves the race as it was.
+	d.handle(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}})
+	d.refuse(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=x"}}})
+	if p := d.refuse(Message{Type: "retune", ID: "zz", Opt: "adam"}); !strings.Contains(p.Error(), `no racer has id "zz"`) {
+		t.Errorf("retune of an unknown racer: %v", p)
+	}
+	if st := d.rc.State(); st.Surface != "quadratic" || len(st.Racers) != 1 {
+		t.Errorf("after refused messages the race is %+v", st)
+	}
+}
+
+func TestDivergingRacerDoesNotStopTheOthers(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "rosenbrock", Speed: ptr(1000.0), Racers: []RacerSpec{{ID: "bad", Opt: "gd:lr=0.1"}, {ID: "good", Opt: "adam:lr=0.05"}}})
+	d.handle(Message{Type: "play"})
+	d.until("300 rows of the good racer", func() bool { return len(d.rows["good"]) >= 300 })
+	if n := len(d.rows["bad"]); n == 0 || n >= 300 || d.last["bad"].Status != "diverged" || d.last["bad"].Reason == "" {
+		t.Errorf("the diverging racer sent %d rows and ended %q (%q)", n, d.last["bad"].Status, d.last["bad"].Reason)
+	}
+}
+
+// grid decodes a surface message's float32 grid.
+func grid(t *testing.T, s SurfaceMessage) []float32 {
+	b, err := base64.StdEncoding.DecodeString(s.F)
+	if err != nil || len(b) != 4*s.N*s.N {
+		t.Fatalf("grid of %d bytes: %v", len(b), err)
+	}
+	out := make([]float32, s.N*s.N)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+// A view sends the surface sampled on the same number of points over the
+// smaller box: sharper, each point the surface's value there.
+func TestViewSendsASharperGrid(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "saddle", Racers: []RacerSpec{{Opt: "gd"}}})
+	box := [4]float64{-0.5, 0.5, -0.25, 0.25}
+	s := *d.handle(Message{Type: "view", View: box[:]}).Surface
+	if s.Box != box || s.View != [4]float64{-2, 2, -2, 2} || s.N != GridSize || s.Reason != "view" {
+		t.Fatalf("view gave box %v, view %v, n %d (%s)", s.Box, s.View, s.N, s.Reason)
+	}
+	land, _ := landscapes.Build("saddle")
+	g := grid(t, s)
+	for _, rc := range [][2]int{{0, 0}, {3, 7}, {100, 100}, {200, 5}, {57, 199}} {
+		r, c := rc[0], rc[1]
+		x := box[0] + (box[1]-box[0])*float64(c)/float64(s.N-1)
+		y := box[2] + (box[3]-box[2])*float64(r)/float64(s.N-1)
+		if want := float32(land.Func([]float64{x, y})); g[r*s.N+c] != want {
+			t.Errorf("grid point (%d, %d) is %g, f(%g, %g) = %g", r, c, g[r*s.N+c], x, y, want)
+		}
+	}
+	// Its spacing is the box's: 1/8 of the whole view's across x.
+	full := *d.handle(Message{Type: "view", View: []float64{-2, 2, -2, 2}}).Surface
+	if spacing := (s.Box[1] - s.Box[0]) / (full.Box[1] - full.Box[0]); spacing != 0.25 || full.N != s.N {
+		t.Errorf("the zoomed grid is %g of the full one", spacing)
+	}
+	for _, bad := range [][]float64{{1, 0, 0, 1}, {0, 1, 0}, {0, 1e300, 0, 1}} {
+		if p := d.refuse(Message{Type: "view", View: bad}); p.Problems[0].Field != "view" {
+			t.Errorf("view %v: %v, want a problem with the view", bad, p)
+		}
+	}
+}
+
+func TestSeekAndMorph(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "rastrigin", Racers: []RacerSpec{{ID: "plain", Opt: "gd:lr=0.004"}, {ID: "cont", Opt: "gd:lr=0.004,blur_from=2,blur_steps=100"}}})
+	if s := d.surfaces[0]; s.Reason != "configure" || s.BlurS != 2 {
+		t.Errorf("the first surface shows blur %v (%s); want the continuation racer's 2", s.BlurS, s.Reason)
+	}
+	d.surfaces = nil
+	d.handle(Message{Type: "seek", To: ptr(120.0)}) // the blur is 0 after step 101
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	if st := d.states[len(d.states)-1]; st.Message != "arrived" || st.Playing {
+		t.Errorf("the last state %+v; want arrived", st)
+	}
+	for k, row := range d.rows["cont"] {
+		if int(row[0]) != k {
+			t.Fatalf("row %v after %d rows", row[0], k)
+		}
+	}
+	if n := len(d.rows["cont"]); n != 121 {
+		t.Errorf("%d rows after a seek to 120", n)
+	}
+	// On the way the surface morphed down to the unblurred one.
+	unblurred := false
+	for _, s := range d.surfaces {
+		if s.Reason != "morph" {
+			t.Errorf("a surface with reason %q during the race", s.Reason)
+		}
+		unblurred = unblurred || s.BlurS == 0
+	}
+	if !unblurred {
+		t.Errorf("the surface never morphed to blur 0: %d surfaces", len(d.surfaces))
+	}
+}
+
+func TestRaceOnANetwork(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "mlp:data=spirals,n=100,h1=24,h2=24,batch=16", Speed: ptr(200.0),
+		Racers: []RacerSpec{{ID: "adam", Opt: "adam:lr=0.01"}, {ID: "sgd", Opt: "sgd:lr=0.1,momentum=0.9"}, {ID: "newton", Opt: "newton"}}})
+	if s := d.surfaces[0]; s.N != 0 || s.Dim != 2*24+24+24*24+24+24*2+2 {
+		t.Errorf("a network's surface message has n = %d, dim = %d", s.N, s.Dim)
+	}
+	d.handle(Message{Type: "play"})
+	d.until("20 iterations of adam and sgd", func() bool { return len(d.rows["adam"]) > 20 && len(d.rows["sgd"]) > 20 })
+	if nt := d.last["newton"]; nt.Status != "refused" || !strings.Contains(nt.Reason, "at most 400 parameters") {
+		t.Errorf("newton: %s (%q)", nt.Status, nt.Reason)
+	}
+	for _, id := range []string{"adam", "sgd"} {
+		if e := d.last[id].Eig; len(e) != 2 || !(e[0] <= e[1]) {
+			t.Errorf("%s: Lanczos eigenvalues %v", id, e)
+		}
+	}
+}
+
+func TestNetworkReportsAndEpochs(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "mlp:data=moons,n=100,h1=8,h2=0,batch=20", Clock: "epochs", Speed: ptr(5.0),
+		Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "lbfgs"}}})
+	if data := d.surfaces[0].Data; data == nil || len(data.Y) != 100 || len(data.Val) != 20 {
+		t.Fatalf("the surface message has no data points: %+v", data)
+	}
+	d.handle(Message{Type: "play"})
+	d.until("adam to learn the moons", func() bool {
+		a := d.last["a"].Net
+		return a != nil && a.TrainErr != nil && *a.TrainErr < 0.2
+	})
+	a := d.last["a"].Net
+	if a.ValErr == nil || a.Res != nets.RegionRes || len(a.ActStd) != 2 {
+		t.Fatalf("adam's report %+v: want regions and layer statistics", a)
+	}
+	// Epochs: a minibatch is a fraction of one, an L-BFGS evaluation one.
+	if f := d.last["a"].Frac; f != 20.0/80 {
+		t.Errorf("adam sees %g of the examples per evaluation, want 0.25", f)
+	}
+}
+
+func TestEarlyStopping(t *testing.T) {
+	d := newDriver(t)
+	// A large network on few noisy labels overfits: the validation loss turns.
+	d.handle(Message{Type: "configure", Surface: "mlp:data=moons,n=60,spread=0.3,label_noise=0.2,h1=32,h2=32,batch=16", Clock: "epochs",
+		Speed: ptr(200.0), Patience: ptr(30.0), Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	d.handle(Message{Type: "play"})
+	d.until("the overfitting racer to stop early", func() bool { return d.last["a"].Status == "stopped" })
+	if r := d.last["a"]; r.Best == nil || !strings.Contains(r.Reason, "early stopping") || r.Best.Epoch <= 0 {
+		t.Fatalf("stopped with best %+v and reason %q", r.Best, r.Reason)
+	}
+}
+
+func TestSlicesOfANetwork(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "mlp:data=moons,n=80,h1=6,h2=0,batch=16", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}})
+	d.handle(Message{Type: "seek", To: ptr(40.0)})
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	for _, tt := range []struct {
+		kind string
+		rows int
+	}{{"random", 5}, {"plane", 5}, {"interpolate", 1}} {
+		out := job(context.Background(), d.handle(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: tt.kind, N: 5, Range: 1, IgnoreBias: true}}).Job)
+		start, ok := out[0].(SliceStart)
+		if !ok || start.Kind != tt.kind || start.Rows != tt.rows || !(start.Lo < start.Hi) || len(out) != tt.rows+2 {
+			t.Fatalf("%s: %d messages beginning %+v", tt.kind, len(out), out[0])
+		}
+		if tt.kind == "plane" && (len(start.Explained) != 2 || len(start.Path) < 3 || start.Explained[0] <= 0) {
+			t.Errorf("plane: explained %v and a path of %d points", start.Explained, len(start.Path))
+		}
+		seen := map[int]bool{}
+		for _, m := range out[1 : 1+tt.rows] {
+			row := m.(SliceRow)
+			if len(row.TrainLoss) != 5 || seen[row.Row] {
+				t.Fatalf("%s: row %+v", tt.kind, row)
+			}
+			seen[row.Row] = true
+		}
+		done := out[len(out)-1].(SliceDone)
+		if done.Cancelled || (tt.kind == "plane" && len(done.Truth) != len(start.Path)) {
+			t.Errorf("%s: done %+v", tt.kind, done)
+		}
+	}
+	sp := job(context.Background(), d.handle(Message{Type: "spectrum", ID: "a"}).Job)[0].(SpectrumMessage)
+	var sum float64
+	for _, w := range sp.Weights {
+		sum += float64(w)
+	}
+	if math.Abs(sum-1) > 1e-9 || len(sp.Exact) != sp.Dim || len(sp.LayerTop) != 2 {
+		t.Errorf("spectrum: weights sum to %g, %d exact eigenvalues of %d, layer tops %v", sum, len(sp.Exact), sp.Dim, sp.LayerTop)
+	}
+	// A cancelled job says so.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := job(ctx, d.handle(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "random", N: 101, Range: 1}}).Job)
+	if done := out[len(out)-1].(SliceDone); !done.Cancelled || len(out) > 3 {
+		t.Errorf("a cancelled slice sent %d messages and done %+v", len(out), done)
+	}
+	// A surface is not a network: a clear refusal.
+	d.handle(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}})
+	if p := d.refuse(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "random", N: 5, Range: 1}}); !strings.Contains(p.Error(), "slices are for networks") {
+		t.Errorf("slice of a surface: %v", p)
+	}
+}
+
+func TestSliceBetweenTwoSolutions(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "mlp:data=moons,n=60,h1=4,h2=0", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}, {ID: "b", Opt: "sgd:lr=0.3"}}})
+	d.handle(Message{Type: "seek", To: ptr(30.0)})
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	out := job(context.Background(), d.handle(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "between", N: 9, Other: "b"}}).Job)
+	row := out[1].(SliceRow)
+	// α = 0 is racer a's loss, α = 1 racer b's (points 2 and 6 of −0.5 … 1.5).
+	land, _ := landscapes.Build("mlp:data=moons,n=60,h1=4,h2=0")
+	ra, _ := optim.Start(land, "adam:lr=0.05", land.Start(), 1)
+	rb, _ := optim.Start(land, "sgd:lr=0.3", land.Start(), 1)
+	for range 30 {
+		ra.Step()
+		rb.Step()
+	}
+	if math.Abs(float64(row.TrainLoss[2])-ra.F) > 1e-12 || math.Abs(float64(row.TrainLoss[6])-rb.F) > 1e-12 {
+		t.Errorf("between: %v at α = 0 and %v at α = 1; the racers' losses are %g and %g", row.TrainLoss[2], row.TrainLoss[6], ra.F, rb.F)
+	}
+	if p := d.refuse(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "between", N: 9, Other: "a"}}); p.Problems[0].Field != "slice.other" {
+		t.Errorf("between a racer and itself: %v", p)
+	}
+}
+
+func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "slow", Opt: "gd:lr=0.0005"}, {ID: "b", Opt: "bfgs"}, {ID: "m", Opt: "momentum:lr=0.001,momentum=0.5"}}})
+	tu := job(context.Background(), d.handle(Message{Type: "tune", Tune: &TuneRequest{Trials: 7, Steps: 60, Target: "train"}}).Job)[0].(Tuned)
+	if len(tu.Racers) != 3 {
+		t.Fatalf("tuned %+v", tu)
+	}
+	slow := tu.Racers[0]
+	if len(slow.Trials) != 7 || float64(slow.LR) <= 0.0005 || !strings.HasPrefix(slow.Tuned, "gd:lr=") {
+		t.Errorf("gd's search: %+v", slow)
+	}
+	// The tuned value is the best of the trials: rerunning it gives it.
+	land, _ := landscapes.Build("quadratic")
+	r, _ := optim.Start(land, slow.Tuned, land.Start(), 1)
+	for r.Iter < 60 && r.Step() {
+	}
+	if r.F != float64(slow.Value) {
+		t.Errorf("rerunning %s gives f = %g, the search reported %g", slow.Tuned, r.F, float64(slow.Value))
+	}
+	if tu.Racers[1].Note == "" || tu.Racers[1].Tuned != "bfgs" {
+		t.Errorf("bfgs has no learning rate: %+v", tu.Racers[1])
+	}
+	// momentum's other keys stay as written.
+	if m := tu.Racers[2].Tuned; !strings.HasPrefix(m, "momentum:lr=") || !strings.HasSuffix(m, ",momentum=0.5") {
+		t.Errorf("momentum tuned to %q", m)
+	}
+	if p := d.refuse(Message{Type: "tune", Tune: &TuneRequest{Trials: 1, Steps: 60, Target: "train"}}); p.Problems[0].Field != "tune.trials" {
+		t.Errorf("one trial: %v", p)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
