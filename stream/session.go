@@ -181,22 +181,9 @@ var errInternal = errors.New("internal error")
 // asks for (one at a time: a newer one cancels it), and on every tick moves
 // the race on and sends a frame when the writer's queue is empty.
 func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
-	rc := race.New(h.Limits)
-	send := func(v any) bool {
-		b, err := encode(v)
-		if err != nil {
-			h.Log.Error("encoding a message", "err", err)
-			return false
-		}
-		select {
-		case out <- b:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	jobs := newJobs(ctx, func(v any) { send(v) })
-	defer jobs.stop()
+	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log}
+	e.jobs = newJobs(ctx, func(v any) { e.send(v) })
+	defer e.jobs.stop()
 	ticker := time.NewTicker(FrameInterval)
 	defer ticker.Stop()
 	last := time.Now()
@@ -208,52 +195,92 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			if !ok {
 				return
 			}
-			m, perr := decode(data)
-			var reply race.Reply
-			if perr == nil {
-				reply, perr = rc.Handle(m)
-			}
-			if perr != nil {
-				send(race.ErrorMessage{Type: "error", Req: m.Req, Message: perr.Error(), Problems: perr.Problems})
-				continue
-			}
-			deliver(reply, send, jobs)
+			e.message(data)
 		case now := <-ticker.C:
 			dt := min(now.Sub(last), 100*time.Millisecond)
 			last = now
-			reply := rc.Tick(dt)
-			if reply.Surface != nil {
-				send(*reply.Surface)
-			}
-			if len(out) == 0 {
-				if f, ok := rc.Frame(); ok {
-					if !send(f) {
-						return
-					}
-					rc.Sent(f)
-				}
-			}
-			if reply.State != nil {
-				send(*reply.State)
+			if !e.tick(dt) {
+				return
 			}
 		}
 	}
 }
 
-// deliver sends a reply's surface and state and starts or cancels its job.
-func deliver(reply race.Reply, send func(any) bool, jobs *jobs) {
+// engine is a session's race with the means to answer its client.
+type engine struct {
+	race *race.Race
+	jobs *jobs
+	out  chan<- []byte
+	ctx  context.Context
+	log  *slog.Logger
+}
+
+// send encodes a message and queues it for the writer; false means the
+// session is over.
+func (e *engine) send(v any) bool {
+	b, err := encode(v)
+	if err != nil {
+		e.log.Error("encoding a message", "err", err)
+		return false
+	}
+	select {
+	case e.out <- b:
+		return true
+	case <-e.ctx.Done():
+		return false
+	}
+}
+
+// message decodes one client message, hands it to the race and sends the
+// reply (or the error), starting or cancelling a job as the reply says.
+func (e *engine) message(data []byte) {
+	m, perr := decode(data)
+	var reply race.Reply
+	if perr == nil {
+		reply, perr = e.race.Handle(m)
+	}
+	if perr != nil {
+		e.send(race.ErrorMessage{Type: "error", Req: m.Req, Message: perr.Error(), Problems: perr.Problems})
+		return
+	}
 	if reply.Cancel {
-		jobs.cancel() // the job ends with its own message, marked cancelled
+		e.jobs.cancel() // the job ends with its own message, marked cancelled
 	}
 	if reply.Job != nil {
-		jobs.start(reply.Job)
+		e.jobs.start(reply.Job)
 	}
-	if reply.Surface != nil {
-		send(*reply.Surface)
+	e.reply(reply)
+}
+
+func (e *engine) reply(r race.Reply) {
+	if r.Surface != nil {
+		e.send(*r.Surface)
 	}
-	if reply.State != nil {
-		send(*reply.State)
+	if r.State != nil {
+		e.send(*r.State)
 	}
+}
+
+// tick moves the race on and sends a frame when the writer's queue is
+// empty, so that frames to a slow client coalesce; false means the session
+// is over.
+func (e *engine) tick(dt time.Duration) bool {
+	r := e.race.Tick(dt)
+	if r.Surface != nil { // a continuation racer's blur morphed it
+		e.send(*r.Surface)
+	}
+	if len(e.out) == 0 {
+		if f, ok := e.race.Frame(); ok {
+			if !e.send(f) {
+				return false
+			}
+			e.race.Sent(f)
+		}
+	}
+	if r.State != nil { // play stopped by itself
+		e.send(*r.State)
+	}
+	return true
 }
 
 // jobs runs a session's background job, one at a time: a newer one cancels

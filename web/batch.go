@@ -151,46 +151,58 @@ type End struct {
 // iterate, the start included, and end when a racer's run is over; an error
 // from either, or ctx ending, stops it.
 func (p *Prepared) Run(ctx context.Context, row func(i int, r Row) error, end func(i int, e End) error) error {
-	n := p.Land.Dim()
-	for i, rs := range p.racers {
-		rc := race.New(p.lim)
-		if _, perr := rc.Handle(p.configure([]race.RacerSpec{rs})); perr != nil {
-			return perr // it was checked in Prepare
-		}
-		if p.To > 0 {
-			rc.Handle(race.Message{Type: "seek", To: &p.To})
-		}
-		last := End{Status: "completed"}
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			rc.Tick(0)
-			f, ok := rc.Rows()
-			if !ok {
-				if !rc.Playing() {
-					break
-				}
-				continue
-			}
-			for _, rf := range f.Racers {
-				d := rf.Points.Data
-				for k := 0; k < len(d); k += rf.Points.Stride {
-					r := Row{Iter: int(d[k]), Evals: int(d[k+1]), HessEvals: int(d[k+2]), F: d[k+4], GNorm: d[k+5], X: d[k+6 : k+6+n]}
-					if err := row(i, r); err != nil {
-						return err
-					}
-					last.Iter, last.Evals, last.Hess = r.Iter, r.Evals, r.HessEvals
-				}
-				if rf.Status != "running" {
-					last.Status, last.Reason = rf.Status, rf.Reason
-				}
-			}
-			rc.Sent(f)
-		}
-		if err := end(i, last); err != nil {
+	for i := range p.racers {
+		e, err := p.runOne(ctx, i, row)
+		if err != nil {
 			return err
 		}
+		if err := end(i, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runOne runs racer i alone to the clock value.
+func (p *Prepared) runOne(ctx context.Context, i int, row func(i int, r Row) error) (End, error) {
+	rc := race.New(p.lim)
+	if _, perr := rc.Handle(p.configure(p.racers[i : i+1])); perr != nil {
+		return End{}, perr // it was checked in Prepare
+	}
+	if p.To > 0 {
+		rc.Handle(race.Message{Type: "seek", To: &p.To})
+	}
+	last := End{Status: "completed"}
+	for {
+		if err := ctx.Err(); err != nil {
+			return last, err
+		}
+		rc.Tick(0)
+		f, ok := rc.Rows()
+		if !ok && !rc.Playing() {
+			return last, nil
+		}
+		for _, rf := range f.Racers {
+			if err := p.rows(i, rf, row, &last); err != nil {
+				return last, err
+			}
+		}
+		rc.Sent(f)
+	}
+}
+
+// rows hands on one frame's rows of racer i and keeps how its run stands.
+func (p *Prepared) rows(i int, rf race.RacerFrame, row func(i int, r Row) error, last *End) error {
+	n, d := p.Land.Dim(), rf.Points.Data
+	for k := 0; k < len(d); k += rf.Points.Stride {
+		r := Row{Iter: int(d[k]), Evals: int(d[k+1]), HessEvals: int(d[k+2]), F: d[k+4], GNorm: d[k+5], X: d[k+6 : k+6+n]}
+		if err := row(i, r); err != nil {
+			return err
+		}
+		last.Iter, last.Evals, last.Hess = r.Iter, r.Evals, r.HessEvals
+	}
+	if rf.Status != "running" {
+		last.Status, last.Reason = rf.Status, rf.Reason
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -147,52 +148,15 @@ var queryNames = Names{Surface: "surface", Opt: "opt", Start: "start", Steps: "s
 // with the code of `saddle plot` and `saddle run`.
 func handleExport(lim race.Limits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		format := q.Get("format")
+		format := r.URL.Query().Get("format")
 		ctype, ok := exportTypes[format]
 		if !ok {
 			http.Error(w, fmt.Sprintf("format %q is not accepted; accepted: png, svg, pdf, csv, json", format), http.StatusBadRequest)
 			return
 		}
-		b := Batch{Surface: q.Get("surface"), Opts: q["opt"], Start: q.Get("start"), Seed: 1, Clock: q.Get("clock"), To: 100}
-		var bad []string
-		number := func(key string) (float64, bool) {
-			s := q.Get(key)
-			if s == "" {
-				return 0, false
-			}
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				bad = append(bad, fmt.Sprintf("%s %q is not a number", key, s))
-				return 0, false
-			}
-			return v, true
-		}
-		if v, ok := number("steps"); ok {
-			b.To = v
-		}
-		if v, ok := number("t"); ok {
-			b.To = v
-		}
-		if s := q.Get("seed"); s != "" {
-			n, err := strconv.ParseUint(s, 10, 64)
-			if err != nil {
-				bad = append(bad, fmt.Sprintf("seed %q is not a whole number ≥ 0", s))
-			}
-			b.Seed = n
-		}
-		if b.Clock != "" && !slices.Contains(race.Clocks, b.Clock) {
-			bad = append(bad, fmt.Sprintf("clock %q is not accepted; accepted: %s", b.Clock, strings.Join(race.Clocks, ", ")))
-		}
-		width, height := 1600, 800
-		if s := q.Get("size"); s != "" {
-			var err error
-			if width, height, err = ParseSize(s); err != nil {
-				bad = append(bad, err.Error())
-			}
-		}
-		if bad != nil {
-			http.Error(w, strings.Join(bad, "\n"), http.StatusBadRequest)
+		b, width, height, err := exportQuery(r.URL.Query())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		p, err := b.Prepare(lim, float64(lim.MaxSteps), queryNames)
@@ -217,6 +181,43 @@ func handleExport(lim race.Limits) http.Handler {
 			http.Error(w, "export failed: "+err.Error(), http.StatusInternalServerError)
 		}
 	})
+}
+
+// exportQuery reads the race and the figure's size from an export's query,
+// every mistake at once.
+func exportQuery(q url.Values) (b Batch, width, height int, err error) {
+	b = Batch{Surface: q.Get("surface"), Opts: q["opt"], Start: q.Get("start"), Seed: 1, Clock: q.Get("clock"), To: 100}
+	var bad []string
+	for _, key := range []string{"steps", "t"} { // t, the clock value, wins
+		if s := q.Get(key); s != "" {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				bad = append(bad, fmt.Sprintf("%s %q is not a number", key, s))
+			}
+			b.To = v
+		}
+	}
+	if s := q.Get("seed"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("seed %q is not a whole number ≥ 0", s))
+		}
+		b.Seed = n
+	}
+	if b.Clock != "" && !slices.Contains(race.Clocks, b.Clock) {
+		bad = append(bad, fmt.Sprintf("clock %q is not accepted; accepted: %s", b.Clock, strings.Join(race.Clocks, ", ")))
+	}
+	width, height = 1600, 800
+	if s := q.Get("size"); s != "" {
+		var err error
+		if width, height, err = ParseSize(s); err != nil {
+			bad = append(bad, err.Error())
+		}
+	}
+	if bad != nil {
+		return b, 0, 0, inputError("%s", strings.Join(bad, "\n"))
+	}
+	return b, width, height, nil
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
