@@ -286,7 +286,8 @@ func writeParams(w io.Writer, params []spec.Param) {
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", "localhost:8080", "listen `address`")
-	var origins specList
+	var origins, hosts specList
+	fs.Var(&hosts, "allow-host", "a `name` (or pattern, e.g. \"*.example.org\") besides IP addresses, localhost and this machine's name that the server may be reached by (repeat for more)")
 	fs.Var(&origins, "allow-origin", "a foreign `origin` pattern allowed to open the websocket, e.g. \"*.example.org\" (repeat for more; default: same origin only)")
 	maxSessions := fs.Int("max-sessions", 64, "most websocket sessions at once (`N`)")
 	maxSteps := fs.Int("max-steps", race.DefaultLimits.MaxSteps, "most iterations of one racer in one race (`N`)")
@@ -305,15 +306,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	lim := race.DefaultLimits
 	lim.MaxSteps = *maxSteps
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var allowed []string
-	for _, o := range origins {
-		for _, p := range strings.Split(o, ",") {
+	return web.Serve(ctx, web.Options{Addr: *addr, AllowOrigins: splitList(origins), AllowHosts: splitList(hosts), MaxSessions: *maxSessions, Limits: lim, Log: log}, stdout)
+}
+
+// splitList reads a repeated flag whose values may also be comma-separated.
+func splitList(values specList) []string {
+	var out []string
+	for _, v := range values {
+		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p != "" {
-				allowed = append(allowed, p)
+				out = append(out, p)
 			}
 		}
 	}
-	return web.Serve(ctx, web.Options{Addr: *addr, AllowOrigins: allowed, MaxSessions: *maxSessions, Limits: lim, Log: log}, stdout)
+	return out
 }
 
 func flagGiven(fs *flag.FlagSet, name string) bool {

@@ -15,7 +15,8 @@ import (
 // Handle checks the request and returns the job as a value, with copies of
 // what it needs; the driver runs it (the websocket session in a goroutine of
 // its own, cancelled by ctx when a newer job, a cancel message or the
-// session's end comes) and sends what it emits, in order.
+// session's end comes) and sends what it emits, in order. A job may call
+// emit from several goroutines at once (a slice's rows finish in parallel).
 type Job interface {
 	Run(ctx context.Context, emit func(any))
 }

@@ -186,6 +186,22 @@ func checkStart(x []float64, n int) *ProblemError {
 	return nil
 }
 
+// MaxIDLen is the longest racer id accepted.
+const MaxIDLen = 32
+
+// checkID accepts a short printable name: letters, digits, '-', '_' and
+// '.' (or none: the race names the racer).
+func checkID(id string) *ProblemError {
+	ok := len(id) <= MaxIDLen
+	for _, c := range id {
+		ok = ok && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')
+	}
+	if !ok {
+		return problem("racer.id", "a racer's id is at most %d letters, digits, '-', '_' or '.'; %.40q is not accepted", MaxIDLen, id)
+	}
+	return nil
+}
+
 func checkView(v []float64) *ProblemError {
 	if len(v) != 4 {
 		return problem("view", "a view is [xmin, xmax, ymin, ymax]; got %d numbers", len(v))

@@ -111,7 +111,9 @@ func (rc *Race) Handle(m Message) (Reply, *ProblemError) {
 		return rc.reply("configure"), nil
 	}
 	if m.Type == "cancel" {
-		return Reply{Cancel: true}, nil
+		r := rc.reply("")
+		r.Cancel = true
+		return r, nil
 	}
 	if !rc.Configured() {
 		return Reply{}, problem("type", "send configure first: no surface is chosen yet")
@@ -274,7 +276,9 @@ func (rc *Race) configure(m Message) *ProblemError {
 	ids := map[string]bool{}
 	for i, r := range m.Racers {
 		field := "racers[" + strconv.Itoa(i) + "]"
-		if ids[r.ID] && r.ID != "" {
+		if p := checkID(r.ID); p != nil {
+			problems = append(problems, spec.Problem{Field: field + ".id", Message: p.Problems[0].Message})
+		} else if ids[r.ID] && r.ID != "" {
 			problems = append(problems, spec.Problem{Field: field + ".id", Message: fmt.Sprintf("id %q is used twice", r.ID)})
 		}
 		ids[r.ID] = true
@@ -314,6 +318,9 @@ func (rc *Race) add(r *RacerSpec) *ProblemError {
 	}
 	if len(rc.racers) >= MaxRacers {
 		return problem("racer", "the race has %d racers already, the most accepted", MaxRacers)
+	}
+	if p := checkID(r.ID); p != nil {
+		return p
 	}
 	if r.ID != "" && rc.find(r.ID) >= 0 {
 		return problem("racer.id", "id %q is taken", r.ID)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,10 +89,12 @@ func (d *driver) until(what string, cond func() bool) {
 	d.t.Fatalf("never: %s", what)
 }
 
-// job runs a job the way a session does, and returns what it emitted.
+// job runs a job the way a session does, and returns what it emitted
+// (from as many goroutines as the job uses).
 func job(ctx context.Context, j Job) []any {
 	var out []any
-	j.Run(ctx, func(v any) { out = append(out, v) })
+	var mu sync.Mutex
+	j.Run(ctx, func(v any) { mu.Lock(); out = append(out, v); mu.Unlock() })
 	return out
 }
 
@@ -457,3 +460,22 @@ func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A racer's id is a short printable name.
+func TestRacerIDsAreShortPrintableNames(t *testing.T) {
+	d := newDriver(t)
+	for _, id := range []string{"a\x00b", "r\u200fl", strings.Repeat("x", 30000), "two words"} {
+		p := d.refuse(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: id, Opt: "gd"}}})
+		if p.Problems[0].Field != "racers[0].id" || !strings.Contains(p.Error(), "at most 32 letters") {
+			t.Errorf("id %.20q: %v", id, p)
+		}
+	}
+	d.handle(Message{Type: "configure", Surface: "quadratic", Racers: []RacerSpec{{ID: "adam-1.b_2", Opt: "gd"}}})
+	if p := d.refuse(Message{Type: "add", Racer: &RacerSpec{ID: "<script>", Opt: "gd"}}); p.Problems[0].Field != "racer.id" {
+		t.Errorf("add with a bad id: %v", p)
+	}
+	// cancel, like every accepted message, is answered with the state.
+	if r := d.handle(Message{Type: "cancel"}); !r.Cancel || r.State == nil {
+		t.Errorf("cancel answered %+v", r)
+	}
+}

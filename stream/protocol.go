@@ -27,6 +27,17 @@ func decode(data []byte) (race.Message, *race.ProblemError) {
 	if dec.More() {
 		return m, problem("", "malformed message: more than one JSON value")
 	}
+	// encoding/json reads null as 0 in a list of numbers: a start or a view
+	// with a null coordinate is refused instead.
+	var nulls struct{ Start, View []*float64 }
+	json.Unmarshal(data, &nulls)
+	for field, xs := range map[string][]*float64{"start": nulls.Start, "view": nulls.View} {
+		for i, x := range xs {
+			if x == nil {
+				return m, problem(field, "coordinate %d of %s is null; give a number for each", i, field)
+			}
+		}
+	}
 	for _, t := range race.MessageTypes {
 		if m.Type == t {
 			return m, nil

@@ -116,9 +116,13 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 		defer close(readerDone)
 		defer close(in)
 		for {
-			_, data, err := conn.Read(context.Background())
+			typ, data, err := conn.Read(context.Background())
 			if err != nil {
 				cancel(fmt.Errorf("read: %w", err))
+				return
+			}
+			if typ != websocket.MessageText {
+				cancel(errBinary)
 				return
 			}
 			select {
@@ -165,8 +169,11 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 		cancel(errors.New(reason))
 	}
 	cause := context.Cause(ctx)
-	if errors.Is(cause, errInternal) {
+	switch {
+	case errors.Is(cause, errInternal):
 		closeCode, reason = websocket.StatusInternalError, cause.Error()
+	case errors.Is(cause, errBinary):
+		closeCode, reason = websocket.StatusUnsupportedData, cause.Error()
 	}
 	wg.Wait()
 	conn.Close(closeCode, reason) // the reader takes the peer's close frame
@@ -174,7 +181,10 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 	return cause
 }
 
-var errInternal = errors.New("internal error")
+var (
+	errInternal = errors.New("internal error")
+	errBinary   = errors.New("binary messages are not accepted; send JSON text messages")
+)
 
 // engine owns the session's race: it decodes each message and hands it to
 // the race, sends what the race answers, runs the background job a message

@@ -199,6 +199,8 @@ func TestBadMessagesGetErrorsAndTheSessionGoesOn(t *testing.T) {
 		{"{not json", "", "malformed message"},
 		{`{"type":"play","bogus":1}`, "", `unknown field "bogus"`},
 		{`{"type":"dance"}`, "type", `unknown message type "dance"; accepted: configure, play`},
+		{`{"type":"configure","surface":"quadratic","start":[null,1]}`, "start", "coordinate 0 of start is null"},
+		{`{"type":"view","view":[0,1,null,1]}`, "view", "coordinate 2 of view is null"},
 		{race.Message{Type: "play"}, "type", "send configure first"},
 		{race.Message{Type: "configure", Surface: "nope"}, "surface", `unknown surface "nope"`},
 		{race.Message{Type: "configure", Surface: "quadratic", Racers: []race.RacerSpec{{Opt: "adam:lr=-1"}}}, "racers[0].opt.lr", "lr takes a number in [0, 100]"},
@@ -393,5 +395,21 @@ func TestSliceCanBeCancelled(t *testing.T) {
 	json.Unmarshal(b, &done)
 	if !done.Cancelled {
 		t.Error("the slice was not cancelled")
+	}
+}
+
+// A binary message is not the protocol: the session closes with 1003.
+func TestBinaryMessagesCloseTheSession(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	if err := c.conn.Write(context.Background(), websocket.MessageBinary, []byte(`{"type":"play"}`)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-c.err:
+		if websocket.CloseStatus(err) != websocket.StatusUnsupportedData || !strings.Contains(err.Error(), "send JSON text messages") {
+			t.Errorf("closed with %v, want 1003 and a reason", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a binary message did not close the session")
 	}
 }

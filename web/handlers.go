@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/optim"
@@ -20,9 +21,15 @@ func handleHealth(hub *stream.Hub) http.Handler {
 	})
 }
 
+// handleStatic serves the embedded ES modules and CSS, files only: a
+// folder is not listed.
 func handleStatic() http.Handler {
 	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		// A lecture hall reloads the page on a new version at once.
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)

@@ -11,7 +11,7 @@ import (
 )
 
 // routes maps every route of the server, in one place.
-func routes(hub *stream.Hub, log *slog.Logger) http.Handler {
+func routes(hub *stream.Hub, log *slog.Logger, hosts []string) http.Handler {
 	r := chi.NewRouter()
 	// The peer's address as the client IP: chi's RealIP trusts headers that
 	// anyone can set; a trusted proxy would need ClientIPFromXFF instead.
@@ -19,9 +19,11 @@ func routes(hub *stream.Hub, log *slog.Logger) http.Handler {
 	r.Use(logRequests(log))
 	r.Use(middleware.Recoverer)
 	r.Use(secureHeaders)
+	r.Use(allowHosts(hosts))
 
 	r.Method(http.MethodGet, "/healthz", handleHealth(hub))
-	r.Handle("/static/*", handleStatic())
+	r.Method(http.MethodGet, "/static/*", handleStatic())
+	r.Method(http.MethodHead, "/static/*", handleStatic())
 	// The websocket stays out of Timeout and Throttle, which would cut or pin
 	// a long-lived stream; the hub counts its sessions itself.
 	r.Handle("/ws", hub)
@@ -31,7 +33,7 @@ func routes(hub *stream.Hub, log *slog.Logger) http.Handler {
 		r.Method(http.MethodGet, "/", handlePage())
 		r.Method(http.MethodGet, "/lessons", handleLessons())
 		r.Method(http.MethodGet, "/api/registry", handleRegistry())
-		r.Method(http.MethodGet, "/export", handleExport(hub.Limits))
+		r.With(sameOrigin(hub.OriginPatterns)).Method(http.MethodGet, "/export", handleExport(hub.Limits))
 	})
 	return r
 }

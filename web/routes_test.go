@@ -20,7 +20,7 @@ import (
 func testServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(routes(stream.NewHub(race.DefaultLimits, 4, nil, log), log))
+	srv := httptest.NewServer(routes(stream.NewHub(race.DefaultLimits, 4, nil, log), log, nil))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -47,6 +47,7 @@ func TestRoutes(t *testing.T) {
 		{"/static/app.js", "text/javascript", 200, "import { Connection }"},
 		{"/static/style.css", "text/css", 200, ":focus-visible"},
 		{"/static/nope.js", "", 404, ""},
+		{"/static/", "", 404, ""}, // no listing
 		{"/api/registry", "application/json", 200, `"name":"rosenbrock"`},
 		{"/nope", "", 404, ""},
 	}
@@ -90,5 +91,54 @@ func TestPageIsBuiltFromTheRegistries(t *testing.T) {
 	}
 	if len(reg.Surfaces) != len(landscapes.Surfaces()) || len(reg.Optimizers) != len(optim.Optimizers()) || len(reg.Colors) != 8 {
 		t.Errorf("the registry has %d surfaces, %d optimizers, %d colours", len(reg.Surfaces), len(reg.Optimizers), len(reg.Colors))
+	}
+}
+
+// A page on evil.com whose name resolves to this machine gets no websocket
+// (it sends Host: evil.com), and a foreign page cannot make it export.
+func TestDNSRebindingAndForeignExportsAreRefused(t *testing.T) {
+	srv := testServer(t)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	req, _ := http.NewRequest("GET", srv.URL+"/ws", nil)
+	req.Host = "evil.com:" + port
+	for k, v := range map[string]string{"Origin": "http://evil.com:" + port, "Connection": "Upgrade", "Upgrade": "websocket",
+		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="} {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("a websocket for Host evil.com got %d, want 421", resp.StatusCode)
+	}
+	req, _ = http.NewRequest("GET", srv.URL+"/export?format=csv&surface=quadratic&opt=gd&t=3", nil)
+	req.Header.Set("Origin", "https://elsewhere.example")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an export from a foreign origin got %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestStaticAnswersOnlyGetAndHead(t *testing.T) {
+	srv := testServer(t)
+	for _, method := range []string{"POST", "PUT", "DELETE"} {
+		req, _ := http.NewRequest(method, srv.URL+"/static/app.js", strings.NewReader("x"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s /static/app.js: %d, want 405", method, resp.StatusCode)
+		}
+	}
+	resp, err := http.Head(srv.URL + "/static/app.js")
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("HEAD /static/app.js: %v %v", resp, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/saddle-viz/saddle/race"
@@ -19,10 +20,13 @@ import (
 // Options configure Serve.
 type Options struct {
 	Addr         string
-	AllowOrigins []string // foreign origins allowed to open a websocket
-	MaxSessions  int
-	Limits       race.Limits
-	Log          *slog.Logger
+	AllowOrigins []string // foreign origins allowed to open a websocket and export
+	// AllowHosts are the names (patterns) besides IP addresses, localhost
+	// and the machine's own name that requests may be addressed to.
+	AllowHosts  []string
+	MaxSessions int
+	Limits      race.Limits
+	Log         *slog.Logger
 	// Ready, if set, is told the address the server listens on.
 	Ready func(addr string)
 }
@@ -31,7 +35,11 @@ type Options struct {
 // 1001 (going away) and lets requests in flight finish.
 func Serve(ctx context.Context, o Options, stdout io.Writer) error {
 	hub := stream.NewHub(o.Limits, o.MaxSessions, o.AllowOrigins, o.Log)
-	srv := &http.Server{Handler: routes(hub, o.Log), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn)}
+	hosts := append([]string(nil), o.AllowHosts...)
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name, name+".local")
+	}
+	srv := &http.Server{Handler: routes(hub, o.Log, hosts), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn)}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", o.Addr, err)
