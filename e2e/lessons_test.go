@@ -82,6 +82,9 @@ func TestBrowserLessons(t *testing.T) {
 				t.Fatalf("lesson %s has no outcome to check", l.Slug)
 			}
 			arrive(t, ctx, fmt.Sprintf("%s/?lesson=%s&t=%d", url, l.Slug, o.t))
+			// A network racer's report is computed away from the race and
+			// comes later: wait until each describes where its racer is.
+			waitFor(t, ctx, "the racers' reports", `window.saddle.surface.n > 0 || [...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
 			if got := eval[string](t, ctx, `document.getElementById('lesson-title').textContent`); !strings.HasPrefix(got, l.Title) {
 				t.Errorf("the lesson panel shows %q", got)
 			}

@@ -3,7 +3,6 @@ package race
 import (
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/optim"
@@ -76,26 +75,25 @@ func (rc *Race) describe(r *racer) RacerFrame {
 			rf.LookAhead = append([]float64(nil), run.Last.LookAhead...)
 		}
 	}
-	if o := rc.land.Network(); o != nil {
-		// A network's report costs passes over its data: at most four a
-		// second, and at most a tenth of the time.
-		if r.report == nil || run.Status != optim.Running || !rc.playing || time.Since(r.reportAt) > max(250*time.Millisecond, 10*r.reportCost) {
-			t0 := time.Now()
-			rep := o.Report(run.X)
-			r.report, r.reportAt, r.reportCost = &rep, time.Now(), time.Since(t0)
-			rc.earlyStopping(r, rep)
+	if rc.land.Network() != nil {
+		// A network's description comes from its last diagnosis.
+		rf.Net, rf.Best = r.report, r.best
+		if r.report != nil {
+			rf.DiagIter = &r.diagIter
+			rf.GTG, rf.GTHG = Num(r.gtg), Num(math.NaN())
+		} else {
+			rf.GTG, rf.GTHG = Num(math.NaN()), Num(math.NaN())
 		}
-		rf.Net = r.report
-		rf.Best = r.best
-		if r.stopped != "" { // early stopping may have just stopped it
-			rf.Status, rf.Reason = "stopped", r.stopped
+		if r.curve != nil {
+			rf = withCurve(rf, r.curve)
 		}
+		return rf
 	}
 	n := rc.land.Dim()
 	rc.land.Grad(rc.g, run.X)
 	gtg := floats.Dot(rc.g, rc.g)
 	if n > maxDenseDescribe {
-		rc.describeLarge(r, &rf, gtg)
+		rf.GTG, rf.GTHG = Num(gtg), Num(math.NaN()) // a large analytic surface: no curvature on the frame
 		return rf
 	}
 	rc.land.Hess(rc.hess, run.X)
@@ -141,14 +139,13 @@ func (rc *Race) status(r *racer) RacerFrame {
 
 // earlyStopping keeps the racer's best validation loss and stops the racer
 // once it has gone patience epochs without a better one (Goodfellow et al.
-// 2016, Algorithm 7.1).
-func (rc *Race) earlyStopping(r *racer, rep nets.Report) {
+// 2016, Algorithm 7.1); rep describes its iterate iter, at epoch.
+func (rc *Race) earlyStopping(r *racer, rep nets.Report, iter int, epoch float64) {
 	if rep.ValLoss == nil {
 		return
 	}
-	epoch := r.run.Epochs()
 	if r.best == nil || *rep.ValLoss < r.best.ValLoss {
-		r.best = &Best{Iter: r.run.Iter, Epoch: epoch, ValLoss: *rep.ValLoss}
+		r.best = &Best{Iter: iter, Epoch: epoch, ValLoss: *rep.ValLoss}
 		return
 	}
 	if rc.patience > 0 && epoch-r.best.Epoch >= rc.patience && r.stopped == "" {
@@ -161,37 +158,8 @@ func (rc *Race) earlyStopping(r *racer, rep nets.Report) {
 // Hessian-vector products.
 const maxDenseDescribe = 16
 
-// hessVec is a landscape with exact Hessian-vector products (a network).
-type hessVec interface {
-	HessVec(dst, x, v []float64)
-}
-
-// describeLarge gives a large model's curvature: gᵀHg from one
-// Hessian-vector product and the extreme eigenvalues from 20 Lanczos steps.
-// Each costs 20 passes over the training set, so while the race plays it
-// runs at most five times a second per racer and takes at most a tenth of
-// the time; a paused race gets it at the current point.
-func (rc *Race) describeLarge(r *racer, rf *RacerFrame, gtg float64) {
-	rf.GTG, rf.GTHG = Num(gtg), Num(math.NaN())
-	hv, ok := rc.land.Surface.(hessVec)
-	if !ok {
-		return // a large analytic surface (rosenbrock-nd): no curvature on the frame
-	}
-	if r.curve != nil && rc.playing && time.Since(r.curvedAt) < max(200*time.Millisecond, 10*r.curveCost) {
-		*rf = withCurve(*rf, r.curve)
-		return
-	}
-	t0 := time.Now()
-	defer func() { r.curveCost = time.Since(t0) }()
-	x := r.run.X
-	hg := make([]float64, len(x))
-	hv.HessVec(hg, x, rc.g)
-	eig := nets.Lanczos(len(x), 20, func(dst, v []float64) { hv.HessVec(dst, x, v) }, 1)
-	r.curve = &curve{gthg: floats.Dot(rc.g, hg), lo: eig[0], hi: eig[len(eig)-1]}
-	r.curvedAt = time.Now()
-	*rf = withCurve(*rf, r.curve)
-}
-
+// curve is a large model's curvature: gᵀHg and the Hessian's extreme
+// eigenvalues by Lanczos.
 type curve struct{ gthg, lo, hi float64 }
 
 func withCurve(rf RacerFrame, c *curve) RacerFrame {

@@ -292,6 +292,9 @@ type RacerFrame struct {
 	Net       *nets.Report `json:"net,omitempty"`  // a network's losses, errors, layer statistics, regions
 	Frac      Num          `json:"frac"`           // share of the examples one evaluation sees (epochs = evals·frac + n·hessian_evals)
 	Best      *Best        `json:"best,omitempty"` // a network racer's lowest validation loss so far
+	// DiagIter is the iteration that a network racer's net, eig and gTg
+	// describe: they are computed away from the race and come later.
+	DiagIter *int `json:"diag_iter,omitempty"`
 }
 
 // Best is the point of a network racer's lowest validation loss: where

@@ -89,6 +89,10 @@ type Race struct {
 	morphedAt time.Time
 	morphCost time.Duration
 
+	diagnosing    bool // a Diagnosis is out
+	diagnosedAt   time.Time
+	diagnosisCost time.Duration
+
 	hess *mat.SymDense
 	g    []float64
 	es   mat.EigenSym
@@ -379,6 +383,7 @@ func (rc *Race) restart(r *racer, cfg *optim.Config) {
 	}
 	r.pending, r.micros, r.reached, r.limited = r.pending[:0], 0, nil, false
 	r.best, r.stopped, r.report, r.curve = nil, "", nil, nil
+	r.serial++
 	r.snapshots, r.snapEvery = r.snapshots[:0], 1
 	rc.record(r)
 }

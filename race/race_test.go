@@ -60,9 +60,14 @@ func (d *driver) refuse(m Message) *ProblemError {
 	return p
 }
 
-// tick moves the race on by one frame interval and takes its frame.
+// tick moves the race on by one frame interval, takes its frame, and runs
+// the diagnosis the race asks for (a session runs it on another goroutine).
 func (d *driver) tick() {
 	d.keep(d.rc.Tick(time.Second / 60))
+	if dg, ok := d.rc.NextDiagnosis(); ok {
+		dg.Run(context.Background())
+		d.rc.Diagnosed(dg)
+	}
 	f, ok := d.rc.Frame()
 	if !ok {
 		return
@@ -308,7 +313,9 @@ func TestRaceOnANetwork(t *testing.T) {
 		t.Errorf("a network's surface message has n = %d, dim = %d", s.N, s.Dim)
 	}
 	d.handle(Message{Type: "play"})
-	d.until("20 iterations of adam and sgd", func() bool { return len(d.rows["adam"]) > 20 && len(d.rows["sgd"]) > 20 })
+	d.until("20 iterations of adam and sgd, each described", func() bool {
+		return len(d.rows["adam"]) > 20 && len(d.rows["sgd"]) > 20 && len(d.last["adam"].Eig) > 0 && len(d.last["sgd"].Eig) > 0
+	})
 	if nt := d.last["newton"]; nt.Status != "refused" || !strings.Contains(nt.Reason, "at most 400 parameters") {
 		t.Errorf("newton: %s (%q)", nt.Status, nt.Reason)
 	}
@@ -477,5 +484,61 @@ func TestRacerIDsAreShortPrintableNames(t *testing.T) {
 	// cancel, like every accepted message, is answered with the state.
 	if r := d.handle(Message{Type: "cancel"}); !r.Cancel || r.State == nil {
 		t.Errorf("cancel answered %+v", r)
+	}
+}
+
+// Before a configure there is nothing to tick, frame or diagnose.
+func TestAnUnconfiguredRaceIsQuiet(t *testing.T) {
+	rc := New(DefaultLimits)
+	if r := rc.Tick(time.Second); r.Surface != nil || r.State != nil {
+		t.Errorf("Tick gave %+v", r)
+	}
+	if _, ok := rc.Frame(); ok {
+		t.Error("a frame before a configure")
+	}
+	if _, ok := rc.NextDiagnosis(); ok {
+		t.Error("a diagnosis before a configure")
+	}
+}
+
+// A network's description is never computed while a message or a frame
+// waits: a step's frame carries the last diagnosis, the new one is handed
+// out as a job, and frames carry it once it is back.
+func TestNetworkDiagnosticsComeLater(t *testing.T) {
+	rc := New(DefaultLimits)
+	if _, p := rc.Handle(Message{Type: "configure", Surface: "mlp:data=moons,n=80,h1=8,h2=8", Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.05"}}}); p != nil {
+		t.Fatal(p)
+	}
+	f, _ := rc.Frame()
+	if f.Racers[0].Net != nil {
+		t.Fatal("the first frame computed a report")
+	}
+	rc.Sent(f)
+	d, ok := rc.NextDiagnosis()
+	if !ok {
+		t.Fatal("no diagnosis was handed out for a racer without one")
+	}
+	if _, again := rc.NextDiagnosis(); again {
+		t.Error("a second diagnosis while one is out")
+	}
+	rc.Handle(Message{Type: "step"})
+	f, _ = rc.Frame()
+	if f.Racers[0].Net != nil || f.Racers[0].DiagIter != nil {
+		t.Error("a step's frame computed a report")
+	}
+	rc.Sent(f)
+	d.Run(context.Background())
+	rc.Diagnosed(d)
+	f, _ = rc.Frame()
+	if rf := f.Racers[0]; rf.Net == nil || rf.DiagIter == nil || *rf.DiagIter != 0 || len(rf.Eig) != 2 {
+		t.Errorf("after the diagnosis the frame has net %v, diag_iter %v, eig %v", rf.Net != nil, rf.DiagIter, rf.Eig)
+	}
+	// A diagnosis of an earlier generation is dropped.
+	rc.Sent(f)
+	rc.Handle(Message{Type: "reset"})
+	d.Run(context.Background())
+	rc.Diagnosed(d)
+	if f, _ = rc.Frame(); f.Racers[0].Net != nil {
+		t.Error("a diagnosis from before the reset was kept")
 	}
 }

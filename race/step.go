@@ -24,14 +24,17 @@ type racer struct {
 	snapshots [][]float64
 	snapEvery int
 
-	curve      *curve // a large model's last curvature estimate
-	curvedAt   time.Time
-	best       *Best        // lowest validation loss so far
-	stopped    string       // early stopping's reason
-	report     *nets.Report // a network's last report
-	reportAt   time.Time
-	reportCost time.Duration
-	curveCost  time.Duration
+	// A network racer's last diagnosis (see Diagnosis): its report and
+	// curvature, the iterate they describe and when they came.
+	report   *nets.Report
+	curve    *curve
+	gtg      float64
+	diagIter int
+	diagAt   time.Time
+	serial   int // counts the racer's runs: a retune starts another
+
+	best    *Best  // lowest validation loss so far
+	stopped string // early stopping's reason
 }
 
 func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited && r.stopped == "" }

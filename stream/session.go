@@ -191,9 +191,10 @@ var (
 // asks for (one at a time: a newer one cancels it), and on every tick moves
 // the race on and sends a frame when the writer's queue is empty.
 func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
-	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log}
+	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log, diagnosed: make(chan *race.Diagnosis, 1)}
 	e.jobs = newJobs(ctx, func(v any) { e.send(v) })
 	defer e.jobs.stop()
+	defer e.diagnosing.Wait()
 	ticker := time.NewTicker(FrameInterval)
 	defer ticker.Stop()
 	last := time.Now()
@@ -212,6 +213,8 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
 			if !e.tick(dt) {
 				return
 			}
+		case d := <-e.diagnosed:
+			e.race.Diagnosed(d)
 		}
 	}
 }
@@ -223,6 +226,10 @@ type engine struct {
 	out  chan<- []byte
 	ctx  context.Context
 	log  *slog.Logger
+	// A network racer's diagnosis runs in a goroutine of its own, one at a
+	// time, and comes back on diagnosed.
+	diagnosed  chan *race.Diagnosis
+	diagnosing sync.WaitGroup
 }
 
 // send encodes a message and queues it for the writer; false means the
@@ -289,6 +296,17 @@ func (e *engine) tick(dt time.Duration) bool {
 	}
 	if r.State != nil { // play stopped by itself
 		e.send(*r.State)
+	}
+	if d, ok := e.race.NextDiagnosis(); ok {
+		e.diagnosing.Add(1)
+		go func() {
+			defer e.diagnosing.Done()
+			d.Run(e.ctx)
+			select {
+			case e.diagnosed <- d:
+			case <-e.ctx.Done():
+			}
+		}()
 	}
 	return true
 }

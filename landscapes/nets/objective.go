@@ -150,3 +150,9 @@ func (o *Objective) EasyFirst() []int {
 	}
 	return o.easy
 }
+
+// Clone is the same objective with scratch space of its own, for work on
+// another goroutine (a frame's diagnostics) that must not wait for this one.
+func (o *Objective) Clone() *Objective {
+	return &Objective{Model: o.Model.Clone(), Train: o.Train, Val: o.Val, Batch: o.Batch}
+}

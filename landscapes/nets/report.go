@@ -1,6 +1,7 @@
 package nets
 
 import (
+	"context"
 	"encoding/base64"
 	"math"
 )
@@ -69,59 +70,90 @@ func (o *Objective) box() [4]float64 {
 	return [4]float64{b[0] - mx, b[1] + mx, b[2] - my, b[3] + my}
 }
 
-// Report computes the network's state at θ.
-func (o *Objective) Report(theta []float64) Report {
+// Report computes the network's state at θ: a few passes over the data,
+// with ctx checked between them (an abandoned report stops).
+func (o *Objective) Report(ctx context.Context, theta []float64) (Report, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	var r Report
+	steps := []func(){}
 	if rnn, ok := o.Model.(*RNN); ok {
-		r := Report{}
-		r.TrainLoss = rnn.Grad(make([]float64, rnn.Dim()), theta, o.Train)
-		r.DhNorms = rnn.HiddenGradNorms()
-		te := rnn.Errors(theta, o.Train)
-		r.TrainErr = &te
+		steps = append(steps,
+			func() {
+				r.TrainLoss = rnn.Grad(make([]float64, rnn.Dim()), theta, o.Train)
+				r.DhNorms = rnn.HiddenGradNorms()
+			},
+			func() { te := rnn.Errors(theta, o.Train); r.TrainErr = &te })
 		if len(o.Val) > 0 {
-			vl, ve := rnn.Loss(theta, o.Val), rnn.Errors(theta, o.Val)
-			r.ValLoss, r.ValErr = &vl, &ve
+			steps = append(steps, func() { vl, ve := rnn.LossAndErrors(theta, o.Val); r.ValLoss, r.ValErr = &vl, &ve })
 		}
-		return r
+		return r, run(ctx, steps)
 	}
 	m := o.Model.(*MLP)
-	r := Report{TrainLoss: m.Loss(theta, o.Train)}
 	d := m.Data
-	if !d.Regression() {
-		te := m.Errors(theta, o.Train)
-		r.TrainErr = &te
-	}
-	if len(o.Val) > 0 {
-		vl := m.Loss(theta, o.Val)
-		r.ValLoss = &vl
+	steps = append(steps, func() {
+		loss, errRate := m.LossAndErrors(theta, o.Train)
+		r.TrainLoss = loss
 		if !d.Regression() {
-			ve := m.Errors(theta, o.Val)
-			r.ValErr = &ve
+			r.TrainErr = &errRate
 		}
-	}
-	r.ActStd, r.GradStd = m.LayerStats(theta, o.Train)
-	if d.Regression() {
-		return r
-	}
-	p := make([]float64, d.Classes)
-	if d.D == 2 {
-		r.Res, r.Box = RegionRes, o.box()
-		cells := make([]byte, 2*RegionRes*RegionRes)
-		x := make([]float64, 2)
-		for row := range RegionRes {
-			x[1] = r.Box[2] + (r.Box[3]-r.Box[2])*(float64(row)+0.5)/RegionRes
-			for col := range RegionRes {
-				x[0] = r.Box[0] + (r.Box[1]-r.Box[0])*(float64(col)+0.5)/RegionRes
-				m.Predict(p, theta, x)
-				best := argmax(p)
-				cells[2*(row*RegionRes+col)] = byte(best)
-				cells[2*(row*RegionRes+col)+1] = byte(math.Round(255 * p[best]))
+	})
+	if len(o.Val) > 0 {
+		steps = append(steps, func() {
+			loss, errRate := m.LossAndErrors(theta, o.Val)
+			r.ValLoss = &loss
+			if !d.Regression() {
+				r.ValErr = &errRate
 			}
-		}
-		r.Regions = base64.StdEncoding.EncodeToString(cells)
-		return r
+		})
 	}
+	steps = append(steps, func() { r.ActStd, r.GradStd = m.LayerStats(theta, o.Train) })
+	switch {
+	case d.Regression():
+	case d.D == 2:
+		steps = append(steps, func() { o.regions(&r, m, theta) })
+	default:
+		steps = append(steps, func() { o.confusion(&r, m, theta) })
+	}
+	return r, run(ctx, steps)
+}
+
+// run calls the steps in order until ctx is done.
+func run(ctx context.Context, steps []func()) error {
+	for _, step := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		step()
+	}
+	return ctx.Err()
+}
+
+// regions are the predicted class and its probability on a grid over the
+// data's box.
+func (o *Objective) regions(r *Report, m *MLP, theta []float64) {
+	p := make([]float64, m.Data.Classes)
+	r.Res, r.Box = RegionRes, o.box()
+	cells := make([]byte, 2*RegionRes*RegionRes)
+	x := make([]float64, 2)
+	for row := range RegionRes {
+		x[1] = r.Box[2] + (r.Box[3]-r.Box[2])*(float64(row)+0.5)/RegionRes
+		for col := range RegionRes {
+			x[0] = r.Box[0] + (r.Box[1]-r.Box[0])*(float64(col)+0.5)/RegionRes
+			m.Predict(p, theta, x)
+			best := argmax(p)
+			cells[2*(row*RegionRes+col)] = byte(best)
+			cells[2*(row*RegionRes+col)+1] = byte(math.Round(255 * p[best]))
+		}
+	}
+	r.Regions = base64.StdEncoding.EncodeToString(cells)
+}
+
+// confusion counts the validation examples (or the training examples,
+// without a validation set) by true and predicted class.
+func (o *Objective) confusion(r *Report, m *MLP, theta []float64) {
+	d := m.Data
+	p := make([]float64, d.Classes)
 	examples := o.Val
 	if len(examples) == 0 {
 		examples = o.Train
@@ -134,7 +166,6 @@ func (o *Objective) Report(theta []float64) Report {
 		m.Predict(p, theta, d.Row(i))
 		r.Confusion[d.Y[i]][argmax(p)]++
 	}
-	return r
 }
 
 func argmax(p []float64) int {
