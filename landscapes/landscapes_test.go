@@ -346,3 +346,15 @@ func FuzzSpec(f *testing.F) {
 		}
 	})
 }
+
+// The cache of data sets stays bounded whatever seeds are asked for.
+func TestDataCacheIsBounded(t *testing.T) {
+	for seed := range 3 * maxCachedData {
+		if _, err := Build(fmt.Sprintf("mlp:data=moons,n=20,data_seed=%d,h1=2,h2=0", seed)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(dataCache.sets); n > maxCachedData || len(dataCache.keys) != n {
+		t.Errorf("the cache holds %d data sets (%d keys); at most %d", n, len(dataCache.keys), maxCachedData)
+	}
+}

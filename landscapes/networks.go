@@ -36,33 +36,50 @@ var mlpParams = []spec.Param{
 	{Name: "batch", Kind: spec.Integer, Default: 32, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
 }
 
-var (
-	dataMu    sync.Mutex
-	dataCache = map[string]*nets.Dataset{}
-)
+// dataCache keeps the data sets built lately, so that a race, its resets
+// and its exports share one copy; it holds at most maxCachedData of them
+// (each at most 5,000 examples), the oldest dropped first, so that no
+// stream of new seeds can grow it.
+var dataCache = struct {
+	sync.Mutex
+	sets map[string]*nets.Dataset
+	keys []string // oldest first
+}{sets: map[string]*nets.Dataset{}}
+
+const maxCachedData = 32
+
+// cached returns the data set of a key, building it once.
+func cached(key string, build func() (*nets.Dataset, error)) (*nets.Dataset, error) {
+	dataCache.Lock()
+	defer dataCache.Unlock()
+	if d, ok := dataCache.sets[key]; ok {
+		return d, nil
+	}
+	d, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if len(dataCache.keys) == maxCachedData {
+		delete(dataCache.sets, dataCache.keys[0])
+		dataCache.keys = dataCache.keys[1:]
+	}
+	dataCache.sets[key] = d
+	dataCache.keys = append(dataCache.keys, key)
+	return d, nil
+}
 
 // dataset builds (once) the data set the values name.
 func dataset(v spec.Values) (*nets.Dataset, error) {
 	key := fmt.Sprintf("%s/%d/%g/%g/%d", v.String("data"), v.Int("n"), v.Float("spread"), v.Float("label_noise"), v.Int("data_seed"))
-	dataMu.Lock()
-	defer dataMu.Unlock()
-	if d, ok := dataCache[key]; ok {
-		return d, nil
-	}
-	var d *nets.Dataset
-	var err error
-	switch v.String("data") {
-	case "digits":
-		d, err = nets.Digits()
-	case "iris":
-		d, err = nets.Iris()
-	default:
-		d, err = nets.Generate(v.String("data"), v.Int("n"), v.Float("spread"), v.Float("label_noise"), uint64(v.Int("data_seed")))
-	}
-	if err == nil {
-		dataCache[key] = d
-	}
-	return d, err
+	return cached(key, func() (*nets.Dataset, error) {
+		switch v.String("data") {
+		case "digits":
+			return nets.Digits()
+		case "iris":
+			return nets.Iris()
+		}
+		return nets.Generate(v.String("data"), v.Int("n"), v.Float("spread"), v.Float("label_noise"), uint64(v.Int("data_seed")))
+	})
 }
 
 func mlpModel(v spec.Values) (*nets.Objective, error) {
@@ -144,13 +161,9 @@ func init() {
 
 func deepLinear(v spec.Values) *nets.Objective {
 	key := fmt.Sprintf("linear/%d/%d/%g/%d", v.Int("d"), v.Int("n"), v.Float("spread"), v.Int("data_seed"))
-	dataMu.Lock()
-	d, ok := dataCache[key]
-	if !ok {
-		d = nets.LinearTask(v.Int("d"), v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed")))
-		dataCache[key] = d
-	}
-	dataMu.Unlock()
+	d, _ := cached(key, func() (*nets.Dataset, error) {
+		return nets.LinearTask(v.Int("d"), v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed"))), nil
+	})
 	hidden := make([]int, v.Int("depth"))
 	for i := range hidden {
 		hidden[i] = v.Int("width")

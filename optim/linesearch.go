@@ -29,6 +29,9 @@ type lineSearch struct {
 	// prepare, if set, is called before each search with the gradient; true
 	// means there is nothing to search along and the iterate stays.
 	prepare func(g []float64) bool
+	// state, if set, refuses a dimension whose state (a dense inverse
+	// Hessian, many stored pairs) would not fit a racer's memory.
+	state func(n int) error
 
 	o        *Oracle
 	loc      optimize.Location
@@ -49,6 +52,11 @@ func (l *lineSearch) Needs() Needs { return Needs{Probes: true} }
 
 func (l *lineSearch) Init(o *Oracle, x0 []float64) error {
 	n := len(x0)
+	if l.state != nil {
+		if err := l.state(n); err != nil {
+			return err
+		}
+	}
 	l.o, l.started, l.inSearch = o, false, false
 	l.loc = optimize.Location{X: append([]float64(nil), x0...), Gradient: make([]float64, n)}
 	l.lastX = make([]float64, n)
@@ -125,6 +133,16 @@ func (l *lineSearch) Step() Report {
 	rep.LR = floats.Distance(l.prevX, l.acc, 2) / gn // the search moved, so gn > 0
 	return rep
 }
+
+// A racer's optimizer state is bounded (about 8 MB): BFGS's dense inverse
+// Hessian up to MaxBFGS parameters, L-BFGS's stored pairs up to
+// 2·MaxLBFGSNumbers numbers.
+const (
+	MaxBFGS         = 1000
+	MaxLBFGSNumbers = 500_000
+)
+
+func megabytes(bytes int) string { return fmt.Sprintf("%.0f MB", float64(bytes)/(1<<20)) }
 
 // strongWolfe is gonum's More–Thuente line search with the sufficient
 // decrease constant c₁ = 1e−4 and the curvature constant c₂ (0.9 for
@@ -216,7 +234,14 @@ func init() {
 	register(&Info{Name: "bfgs", Title: "BFGS", Family: "quasi-Newton",
 		Explain: "Builds an approximation of the inverse Hessian from the changes in gradient along the path, and searches along the quasi-Newton direction with a strong-Wolfe line search (ch. 8.6.3).",
 		build: func(spec.Values) (Optimizer, error) {
-			return lineSearchOf(&optimize.BFGS{}, 0.9), nil
+			ls := lineSearchOf(&optimize.BFGS{}, 0.9)
+			ls.state = func(n int) error {
+				if n > MaxBFGS {
+					return fmt.Errorf("bfgs keeps a dense %d×%d inverse Hessian (%s); at most %d parameters are accepted. Use lbfgs, which keeps a few vectors instead", n, n, megabytes(8*n*n), MaxBFGS)
+				}
+				return nil
+			}
+			return ls, nil
 		},
 	})
 	register(&Info{Name: "lbfgs", Title: "Limited-memory BFGS", Family: "quasi-Newton",
@@ -225,7 +250,15 @@ func init() {
 		},
 		Explain: "BFGS that keeps only the last few gradient changes instead of an n×n matrix: the method of choice when n is large (ch. 8.6.3).",
 		build: func(v spec.Values) (Optimizer, error) {
-			return lineSearchOf(&optimize.LBFGS{Store: v.Int("memory")}, 0.9), nil
+			m := v.Int("memory")
+			ls := lineSearchOf(&optimize.LBFGS{Store: m}, 0.9)
+			ls.state = func(n int) error {
+				if m*n > MaxLBFGSNumbers {
+					return fmt.Errorf("lbfgs:memory=%d keeps %d pairs of %d numbers (%s); at most %d numbers are accepted: lower memory to %d", m, m, n, megabytes(16*m*n), 2*MaxLBFGSNumbers, max(1, MaxLBFGSNumbers/n))
+				}
+				return nil
+			}
+			return ls, nil
 		},
 	})
 }

@@ -1032,3 +1032,21 @@ func TestClippingAppliesAfterTheNoise(t *testing.T) {
 		t.Errorf("the clipped step has length %g; with noise 100 and clip_norm 0.5 it must be 0.5", d)
 	}
 }
+
+// A racer's optimizer state is bounded: BFGS's dense inverse Hessian and
+// L-BFGS's stored pairs are refused beyond about 8 MB, with the remedy.
+func TestQuasiNewtonStateIsBounded(t *testing.T) {
+	big := build(t, "quadratic-nd:n=100")
+	for spec, want := range map[string]string{"bfgs": "", "lbfgs:memory=1000": ""} {
+		if r := start(t, big, spec, big.Start()); r.Status != Running || want != "" {
+			t.Errorf("%s on 100 parameters: %s (%s)", spec, r.Status, r.Reason)
+		}
+	}
+	net := build(t, "mlp:data=moons,h1=64,h2=64")
+	for spec, want := range map[string]string{"bfgs": "Use lbfgs", "lbfgs:memory=200": "lower memory to 111"} {
+		r := start(t, net, spec, net.Start())
+		if r.Status != Refused || !strings.Contains(r.Reason, want) {
+			t.Errorf("%s on %d parameters: %s (%s); want refused saying %q", spec, net.Dim(), r.Status, r.Reason, want)
+		}
+	}
+}

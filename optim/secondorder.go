@@ -110,11 +110,32 @@ func at(x []float64) string {
 // dense Hessian or Fisher; above it a step is no longer interactive.
 const MaxDense = 400
 
+// MaxHessianWork bounds the work of forming a network's dense Hessian in one
+// step (n Hessian-vector products over the training set), so that a step
+// stays within about a second.
+const MaxHessianWork = 1e9
+
+// hessianWorker is an objective whose dense Hessian costs more than its
+// size says: a network's, formed from Hessian-vector products over its data.
+type hessianWorker interface {
+	HessianWork() float64
+}
+
 func tooLarge(name string, n int) error {
 	if n <= MaxDense {
 		return nil
 	}
 	return fmt.Errorf("%s forms and factors the dense %d×%d curvature matrix; at most %d parameters are accepted. Use lbfgs, cg or a first-order method", name, n, n, MaxDense)
+}
+
+// tooCostly refuses a dense Hessian that would take more than a second to
+// form on every step.
+func tooCostly(name string, s any) error {
+	w, ok := s.(hessianWorker)
+	if !ok || w.HessianWork() <= MaxHessianWork {
+		return nil
+	}
+	return fmt.Errorf("%s forms the dense Hessian from one Hessian-vector product per parameter over the whole training set, about %.2g operations a step here; at most %.0g are accepted (about a second). Use fewer examples, a smaller network, lbfgs or a first-order method", name, w.HessianWork(), float64(MaxHessianWork))
 }
 
 // Needs: Newton's methods take the exact Hessian.
@@ -127,6 +148,9 @@ func (nt *newton) Init(o *Oracle, x0 []float64) error {
 		name = "saddle-free-newton"
 	}
 	if err := tooLarge(name, n); err != nil {
+		return err
+	}
+	if err := tooCostly(name, o.s); err != nil {
 		return err
 	}
 	nt.o, nt.cs, nt.haveEval = o, newCurvatureStep(n), false

@@ -39,9 +39,16 @@ type racer struct {
 
 func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited && r.stopped == "" }
 
-// maxSnapshots bounds a network racer's stored path (200 snapshots of its
-// weights: 3.9 MB for the digits MLP).
-const maxSnapshots = 200
+// maxSnapshots bounds a network racer's stored path: 200 snapshots of its
+// weights, or as many as fit in snapshotBytes (2 MB), at least 8.
+const (
+	maxSnapshots  = 200
+	snapshotBytes = 2 << 20
+)
+
+func (rc *Race) snapshotCap() int {
+	return max(8, min(maxSnapshots, snapshotBytes/(8*rc.land.Dim())))
+}
 
 // record appends the racer's current iterate to its pending rows.
 func (rc *Race) record(r *racer) {
@@ -55,7 +62,7 @@ func (rc *Race) record(r *racer) {
 	r.dirty = true
 	if net != nil && run.Iter%max(r.snapEvery, 1) == 0 {
 		r.snapshots = append(r.snapshots, append([]float64(nil), run.X...))
-		if len(r.snapshots) > maxSnapshots {
+		if len(r.snapshots) > rc.snapshotCap() {
 			// Keep every other one and snapshot half as often.
 			k := 0
 			for i := 0; i < len(r.snapshots); i += 2 {

@@ -156,3 +156,16 @@ func (o *Objective) EasyFirst() []int {
 func (o *Objective) Clone() *Objective {
 	return &Objective{Model: o.Model.Clone(), Train: o.Train, Val: o.Val, Batch: o.Batch}
 }
+
+// HessianWork estimates the multiply-adds of the dense Hessian: one
+// Hessian-vector product per parameter, each about six passes of the
+// parameters over every training example (and every time step of a
+// recurrent network's sequences).
+func (o *Objective) HessianWork() float64 {
+	n := float64(o.Dim())
+	steps := 1.0
+	if r, ok := o.Model.(*RNN); ok {
+		steps = float64(r.T)
+	}
+	return n * 6 * n * steps * float64(len(o.Train))
+}
