@@ -1,18 +1,24 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"image/png"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/coder/websocket"
 )
 
 // saddle runs the command line as a user would and returns its output and
@@ -298,4 +304,81 @@ func TestRunAndPlotANetwork(t *testing.T) {
 	if _, stderr, code := saddle(t, append([]string{"plot", "-o", name}, args[1:]...)...); code != 0 {
 		t.Fatalf("plot: exit %d: %s", code, stderr)
 	}
+}
+
+// TestShutdownStopsAllWork: SIGTERM (the context's end) while a session
+// tunes, another slices and an export runs: the server stops everything and
+// returns no error, which it does only if every session and request ended
+// within the shutdown's 5 s.
+func TestShutdownStopsAllWork(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	digits := `"surface":"mlp:data=digits,h1=32,h2=0","racers":[{"id":"a","opt":"adam:lr=0.01"},{"id":"b","opt":"sgd:lr=0.1"}]`
+	for _, job := range []string{
+		`{"type":"tune","tune":{"trials":30,"steps":5000,"target":"val"}}`,
+		`{"type":"slice","id":"a","slice":{"kind":"random","n":101,"range":1}}`,
+	} {
+		conn, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(url, "http")+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.CloseNow()
+		conn.SetReadLimit(1 << 26)
+		// The pause after the job is answered once the job is under way.
+		for _, m := range []string{`{"type":"configure",` + digits + `}`, `{"type":"play"}`, job, `{"type":"pause","req":"after"}`} {
+			if err := conn.Write(context.Background(), websocket.MessageText, []byte(m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for paused := false; !paused; {
+			_, data, err := conn.Read(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			paused = bytes.Contains(data, []byte(`"type":"state"`)) && bytes.Contains(data, []byte(`"playing":false`))
+		}
+		go func() {
+			for {
+				if _, _, err := conn.Read(context.Background()); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	// An export of about 200 s of work (it would stop at its 20 s budget).
+	exported := make(chan struct{})
+	go func() {
+		defer close(exported)
+		resp, err := http.Get(url + "/export?format=csv&surface=rnn:steps=100,n=5000,batch=0&opt=sgd&t=1000")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}()
+	for running := false; !running; {
+		resp, err := http.Get(url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h struct{ Sessions, Exports int }
+		json.NewDecoder(resp.Body).Decode(&h)
+		resp.Body.Close()
+		running = h.Sessions == 2 && h.Exports == 1
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("the server ended with %v; want no error (every session and request ended within the shutdown)", err)
+	}
+	<-exported
 }

@@ -48,7 +48,10 @@ type spectrumJob struct {
 }
 
 func (j *spectrumJob) Run(ctx context.Context, emit func(any)) {
-	sp := j.obj.Spectrum(j.theta, 30, 4, 30, 1)
+	sp, err := j.obj.Spectrum(ctx, j.theta, 30, 4, 30, 1)
+	if err != nil {
+		return // cancelled: a newer job, or the session's end
+	}
 	emit(SpectrumMessage{Type: "spectrum", ID: j.id, Dim: j.obj.Dim(), Nodes: nums(sp.Nodes), Weights: nums(sp.Weights),
 		Trace: Num(sp.Trace), TraceSE: Num(sp.TraceSE), Exact: nums(sp.Exact), LayerTop: nums(sp.LayerTop)})
 }

@@ -45,16 +45,22 @@ func NewHub(lim race.Limits, maxSessions int, origins []string, log *slog.Logger
 // Active is the number of open sessions.
 func (h *Hub) Active() int { return int(h.active.Load()) }
 
-// Shutdown closes every session with StatusGoingAway and waits for their
-// goroutines to end, or for ctx.
-func (h *Hub) Shutdown(ctx context.Context) error {
+// Closing tells every session that the server is shutting down: each
+// closes with StatusGoingAway, whatever else ends it meanwhile.
+func (h *Hub) Closing() {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	select {
 	case <-h.shutdown:
 	default:
 		close(h.shutdown)
 	}
-	h.mu.Unlock()
+}
+
+// Shutdown closes every session with StatusGoingAway and waits for their
+// goroutines to end, or for ctx.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.Closing()
 	done := make(chan struct{})
 	go func() { h.sessions.Wait(); close(done) }()
 	select {
@@ -165,8 +171,12 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 	select {
 	case <-ctx.Done():
 	case <-h.shutdown:
+	}
+	select {
+	case <-h.shutdown: // whichever came first, a shutdown says going away
 		closeCode, reason = websocket.StatusGoingAway, "the server is shutting down"
 		cancel(errors.New(reason))
+	default:
 	}
 	cause := context.Cause(ctx)
 	switch {

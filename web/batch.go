@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -50,6 +51,32 @@ type Prepared struct {
 	lim    race.Limits
 	names  Names
 	racers []race.RacerSpec
+	// MaxNumbers, if set, bounds the numbers the rows may hold (an export's
+	// budget); Run stops with ErrTooLarge beyond it.
+	MaxNumbers int
+}
+
+// ErrTooLarge is a batch whose rows would exceed its budget.
+var ErrTooLarge = errors.New("the export would exceed its budget")
+
+// Numbers bounds the numbers the batch's rows hold from above, when the
+// clock allows it: each iteration costs at least one unit of the iterations
+// and evaluations clocks, and at least a minibatch's share of an epoch. The
+// time clock gives no bound (ok is false).
+func (p *Prepared) Numbers() (n float64, ok bool) {
+	rows := p.To + 1
+	switch p.Clock {
+	case "epochs":
+		frac := 1.0
+		if st, isSum := p.Land.Surface.(optim.Stochastic); isSum && st.BatchSize() > 0 && st.BatchSize() < st.Examples() {
+			frac = float64(st.BatchSize()) / float64(st.Examples())
+		}
+		rows = p.To/frac + 1
+	case "time":
+		return 0, false
+	}
+	rows = min(rows, float64(p.lim.MaxSteps+1))
+	return float64(len(p.racers)) * rows * float64(5+p.Land.Dim()), true
 }
 
 // Prepare checks every part of the batch, as the engine checks a configure
@@ -151,6 +178,16 @@ type End struct {
 // iterate, the start included, and end when a racer's run is over; an error
 // from either, or ctx ending, stops it.
 func (p *Prepared) Run(ctx context.Context, row func(i int, r Row) error, end func(i int, e End) error) error {
+	if p.MaxNumbers > 0 {
+		numbers, each := 0, 5+p.Land.Dim()
+		inner := row
+		row = func(i int, r Row) error {
+			if numbers += each; numbers > p.MaxNumbers {
+				return ErrTooLarge
+			}
+			return inner(i, r)
+		}
+	}
 	for i := range p.racers {
 		e, err := p.runOne(ctx, i, row)
 		if err != nil {

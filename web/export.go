@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/saddle-viz/saddle/race"
 	"github.com/saddle-viz/saddle/spec"
@@ -141,12 +144,28 @@ var exportTypes = map[string]string{
 // queryNames are the export's names for the parts of a race.
 var queryNames = Names{Surface: "surface", Opt: "opt", Start: "start", Steps: "steps", Clock: "clock"}
 
+// ExportBudget bounds what one export may cost the server, which a class
+// shares: the numbers its rows hold, its computing time, and how many
+// exports run at once.
+type ExportBudget struct {
+	Numbers    int
+	Time       time.Duration
+	Concurrent int
+}
+
+// DefaultExportBudget: five million numbers (about 100 MB of CSV), 20 s of
+// computing, two exports at once.
+var DefaultExportBudget = ExportBudget{Numbers: 5_000_000, Time: 20 * time.Second, Concurrent: 2}
+
 // handleExport runs the race the query names to the clock value the page
 // shows and sends it as a download: GET /export?format=png|svg|pdf|csv|json
 // &surface=SPEC&opt=SPEC&opt=…&start=X,Y&seed=S&clock=C&t=T&size=WxH
 // (steps=N is clock=iterations&t=N). It drives the same engine as the page,
-// with the code of `saddle plot` and `saddle run`.
-func handleExport(lim race.Limits) http.Handler {
+// with the code of `saddle plot` and `saddle run`, within the budget: a
+// request over it is refused with what to change, a full server answers 503
+// with Retry-After, and the work stops when the client goes.
+func handleExport(lim race.Limits, budget ExportBudget, ex *exports) http.Handler {
+	running := make(chan struct{}, budget.Concurrent)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		format := r.URL.Query().Get("format")
 		ctype, ok := exportTypes[format]
@@ -159,28 +178,88 @@ func handleExport(lim race.Limits) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		p, err := b.Prepare(lim, float64(lim.MaxSteps), queryNames)
+		p, err := b.Prepare(lim, 1e12, queryNames) // the engine limits the iterations; the budget the rest
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		if n, known := p.Numbers(); known && n > float64(budget.Numbers) {
+			http.Error(w, fmt.Sprintf("this export would hold up to %.3g numbers; at most %d are accepted: export fewer steps or racers", n, budget.Numbers), http.StatusBadRequest)
+			return
+		}
+		select {
+		case running <- struct{}{}:
+			ex.running.Add(1)
+			defer func() { <-running; ex.running.Add(-1) }()
+		default:
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, fmt.Sprintf("the server is making %d exports already; try again in a few seconds", budget.Concurrent), http.StatusServiceUnavailable)
+			return
+		}
+		p.MaxNumbers = budget.Numbers
+		ctx, cancel := context.WithTimeout(r.Context(), budget.Time)
+		defer cancel()
+		// The first megabyte waits in a buffer, so that a failure before it
+		// is sent is an error the client can read; after it, a failure
+		// breaks the download off, never ends it as if it were whole.
+		sent := &countingWriter{w: w}
+		buf := bufio.NewWriterSize(sent, 1<<20)
 		w.Header().Set("Content-Type", ctype)
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", ExportName(p, format)))
 		switch format {
 		case "csv":
-			err = p.WriteCSV(r.Context(), w, nil)
+			err = p.WriteCSV(ctx, buf, nil)
 		case "json":
-			err = p.WriteJSON(r.Context(), w, nil)
+			err = p.WriteJSON(ctx, buf, nil)
 		default:
 			var fig *Figure
-			if fig, err = p.Figure(r.Context(), width, height, nil); err == nil {
-				err = fig.Render(w, format)
+			if fig, err = p.Figure(ctx, width, height, nil); err == nil {
+				err = fig.Render(buf, format)
 			}
 		}
-		if err != nil {
-			http.Error(w, "export failed: "+err.Error(), http.StatusInternalServerError)
+		if err == nil {
+			err = buf.Flush()
 		}
+		if err == nil {
+			return
+		}
+		if sent.n == 0 {
+			w.Header().Del("Content-Disposition")
+			http.Error(w, exportFailure(err, budget), exportStatus(err))
+			return
+		}
+		panic(http.ErrAbortHandler) // part of it is sent: break it off
 	})
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
+}
+
+// exportFailure says why an export failed, in words that say what to change.
+func exportFailure(err error, budget ExportBudget) string {
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		return fmt.Sprintf("this export holds more than %d numbers, its budget: export fewer steps or racers", budget.Numbers)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("this export takes more than %s of computing, its budget: export fewer steps, fewer racers or a smaller model", budget.Time)
+	}
+	return "export failed: " + err.Error()
+}
+
+func exportStatus(err error) int {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, context.DeadlineExceeded) {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
 }
 
 // exportQuery reads the race and the figure's size from an export's query,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/optim"
@@ -14,10 +15,13 @@ import (
 	pages "github.com/saddle-viz/saddle/templ"
 )
 
-func handleHealth(hub *stream.Hub) http.Handler {
+// exports counts the exports in progress, for /healthz.
+type exports struct{ running atomic.Int64 }
+
+func handleHealth(hub *stream.Hub, ex *exports) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "sessions": hub.Active()})
+		json.NewEncoder(w).Encode(map[string]any{"status": "ok", "sessions": hub.Active(), "exports": ex.running.Load()})
 	})
 }
 

@@ -30,10 +30,11 @@ type Trajectory struct {
 	Reason string      `json:"reason,omitempty"`
 }
 
-// Record appends an iterate of the racer with this spec.
+// Record appends an iterate of the racer with this spec: the coordinates a
+// figure draws (the first two) and its loss.
 func (t *Trajectory) Record(spec string, r Row) {
 	t.Spec = spec
-	t.X = append(t.X, append([]float64(nil), r.X...))
+	t.X = append(t.X, append([]float64(nil), r.X[:min(2, len(r.X))]...))
 	t.F = append(t.F, r.F)
 	t.Evals = append(t.Evals, r.Evals)
 }

@@ -21,7 +21,8 @@ func routes(hub *stream.Hub, log *slog.Logger, hosts []string) http.Handler {
 	r.Use(secureHeaders)
 	r.Use(allowHosts(hosts))
 
-	r.Method(http.MethodGet, "/healthz", handleHealth(hub))
+	ex := &exports{}
+	r.Method(http.MethodGet, "/healthz", handleHealth(hub, ex))
 	r.Method(http.MethodGet, "/static/*", handleStatic())
 	r.Method(http.MethodHead, "/static/*", handleStatic())
 	// The websocket stays out of Timeout and Throttle, which would cut or pin
@@ -33,7 +34,7 @@ func routes(hub *stream.Hub, log *slog.Logger, hosts []string) http.Handler {
 		r.Method(http.MethodGet, "/", handlePage())
 		r.Method(http.MethodGet, "/lessons", handleLessons())
 		r.Method(http.MethodGet, "/api/registry", handleRegistry())
-		r.With(sameOrigin(hub.OriginPatterns)).Method(http.MethodGet, "/export", handleExport(hub.Limits))
+		r.With(sameOrigin(hub.OriginPatterns)).Method(http.MethodGet, "/export", handleExport(hub.Limits, DefaultExportBudget, ex))
 	})
 	return r
 }

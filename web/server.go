@@ -31,15 +31,25 @@ type Options struct {
 	Ready func(addr string)
 }
 
+// ShutdownTimeout bounds a shutdown: sessions and requests stop their work
+// when it begins, and have this long to end.
+const ShutdownTimeout = 5 * time.Second
+
 // Serve runs the server until ctx is done, then closes every websocket with
-// 1001 (going away) and lets requests in flight finish.
+// 1001 (going away) and stops the work of every request in flight.
 func Serve(ctx context.Context, o Options, stdout io.Writer) error {
 	hub := stream.NewHub(o.Limits, o.MaxSessions, o.AllowOrigins, o.Log)
 	hosts := append([]string(nil), o.AllowHosts...)
 	if name, err := os.Hostname(); err == nil {
 		hosts = append(hosts, name, name+".local")
 	}
-	srv := &http.Server{Handler: routes(hub, o.Log, hosts), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn)}
+	// Every request's context ends when the shutdown begins, so that an
+	// export or a session in flight stops its work instead of holding the
+	// shutdown up.
+	base, stopRequests := context.WithCancel(context.Background())
+	defer stopRequests()
+	srv := &http.Server{Handler: routes(hub, o.Log, hosts), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return base }}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", o.Addr, err)
@@ -58,8 +68,10 @@ func Serve(ctx context.Context, o Options, stdout io.Writer) error {
 	case <-ctx.Done():
 	}
 	o.Log.Info("shutting down", "sessions", hub.Active())
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
+	hub.Closing()  // sessions close with 1001 …
+	stopRequests() // … and every request's work ends
 	hubErr := hub.Shutdown(sctx)
 	if err := srv.Shutdown(sctx); err != nil {
 		return err

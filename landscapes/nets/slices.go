@@ -300,14 +300,21 @@ type Spectrum struct {
 const maxExactSpectrum = 400
 
 // Spectrum computes the summary with m Lanczos steps, the given number of
-// probe vectors, and Hutchinson samples.
-func (o *Objective) Spectrum(theta []float64, m, probes, samples int, seed uint64) Spectrum {
+// probe vectors, and Hutchinson samples. It checks ctx before every
+// Hessian-vector product and returns its error if it ended.
+func (o *Objective) Spectrum(ctx context.Context, theta []float64, m, probes, samples int, seed uint64) (Spectrum, error) {
 	n := o.Dim()
-	mul := func(dst, v []float64) { o.HessVec(dst, theta, v) }
+	mul := func(dst, v []float64) {
+		if ctx.Err() != nil {
+			clear(dst) // every loop below then ends at once
+			return
+		}
+		o.HessVec(dst, theta, v)
+	}
 	d := SpectralDensity(n, m, probes, mul, seed)
 	tr, se := HutchinsonTrace(n, samples, mul, seed)
 	s := Spectrum{Nodes: d.Nodes, Weights: d.Weights, Trace: tr, TraceSE: se}
-	if n <= maxExactSpectrum {
+	if n <= maxExactSpectrum && ctx.Err() == nil {
 		h := mat.NewSymDense(n, nil)
 		o.Hess(h, theta)
 		var es mat.EigenSym
@@ -327,7 +334,7 @@ func (o *Objective) Spectrum(theta []float64, m, probes, samples int, seed uint6
 		}, seed)
 		s.LayerTop = append(s.LayerTop, eig[len(eig)-1])
 	}
-	return s
+	return s, ctx.Err()
 }
 
 // layerBlocks are the parameter ranges of each layer (the MLP's W_l and b_l;

@@ -195,7 +195,7 @@ func TestSpectrumSummary(t *testing.T) {
 	}
 	o := &Objective{Model: m, Train: all}
 	theta, _ := Init{Scheme: "glorot"}.Weights(m, 4)
-	s := o.Spectrum(theta, 30, 10, 200, 1)
+	s, _ := o.Spectrum(context.Background(), theta, 30, 10, 200, 1)
 	if len(s.Exact) != m.Dim() || len(s.LayerTop) != 2 {
 		t.Fatalf("exact %d eigenvalues, %d layer tops", len(s.Exact), len(s.LayerTop))
 	}

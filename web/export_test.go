@@ -1,0 +1,64 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/saddle-viz/saddle/race"
+)
+
+func export(h http.Handler, ctx context.Context, query string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/export?"+query, nil).WithContext(ctx))
+	return rec
+}
+
+// An export within its budget is the race; one over it is refused with what
+// to change, before or while it runs.
+func TestExportBudget(t *testing.T) {
+	budget := ExportBudget{Numbers: 10_000, Time: 20 * time.Second, Concurrent: 1}
+	h := handleExport(race.DefaultLimits, budget, &exports{})
+	bg := context.Background()
+	if rec := export(h, bg, "format=csv&surface=rosenbrock&opt=adam&t=100"); rec.Code != 200 || strings.Count(rec.Body.String(), "\n") != 102 {
+		t.Errorf("a small export: %d, %d lines", rec.Code, strings.Count(rec.Body.String(), "\n"))
+	}
+	// Known before it runs: 3 racers × 1001 rows × 7 numbers.
+	if rec := export(h, bg, "format=csv&surface=rosenbrock&opt=adam&opt=gd&opt=bfgs&t=1000"); rec.Code != 400 || !strings.Contains(rec.Body.String(), "at most 10000 are accepted") {
+		t.Errorf("an export over the budget: %d %q", rec.Code, rec.Body.String())
+	}
+	// Found while it runs: the time clock gives no bound beforehand.
+	if rec := export(h, bg, "format=png&surface=rosenbrock&opt=adam&clock=time&t=1e6"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "more than 10000 numbers") {
+		t.Errorf("a time-clock export over the budget: %d %.100q", rec.Code, rec.Body.String())
+	}
+	// Computing time.
+	slow := handleExport(race.DefaultLimits, ExportBudget{Numbers: 1e9, Time: 50 * time.Millisecond, Concurrent: 1}, &exports{})
+	if rec := export(slow, bg, "format=json&surface=mlp:data=digits,h1=32,h2=0,batch=0&opt=gd&t=100000"); rec.Code != 422 || !strings.Contains(rec.Body.String(), "takes more than 50ms of computing") {
+		t.Errorf("a slow export: %d %.100q", rec.Code, rec.Body.String())
+	}
+	// A full server answers 503 with Retry-After.
+	full := handleExport(race.DefaultLimits, ExportBudget{Numbers: 1e9, Time: time.Minute, Concurrent: 0}, &exports{})
+	if rec := export(full, bg, "format=csv&surface=rosenbrock&opt=adam&t=10"); rec.Code != 503 || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("a full server: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+}
+
+// When the client goes, the export's work stops with its request.
+func TestExportStopsWithItsRequest(t *testing.T) {
+	h := handleExport(race.DefaultLimits, ExportBudget{Numbers: 1e12, Time: time.Hour, Concurrent: 1}, &exports{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *httptest.ResponseRecorder)
+	go func() {
+		defer func() { recover() }() // an abort after the first megabyte breaks the response off
+		done <- export(h, ctx, "format=png&surface=mlp:data=digits,h1=32,h2=0,batch=0&opt=gd&t=100000")
+	}()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // the whole export would take many minutes
+		t.Fatal("the export went on after its client left")
+	}
+}
