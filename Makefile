@@ -34,6 +34,12 @@ build:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSpec -fuzztime 30s ./landscapes
+	$(GO) test -run '^$$' -fuzz FuzzMessage -fuzztime 60s ./stream
+
+# stress runs a bounded load and abuse scenario against a server of its own on
+# loopback and prints its peak memory and CPU (docs/performance.md).
+stress:
+	$(GO) run ./stress
 
 # artifacts runs the browser tests and keeps their screenshots in artifacts/.
 artifacts:

@@ -21,6 +21,7 @@ import (
 	"github.com/saddle-viz/saddle/optim"
 	"github.com/saddle-viz/saddle/race"
 	"github.com/saddle-viz/saddle/spec"
+	"github.com/saddle-viz/saddle/stream"
 	"github.com/saddle-viz/saddle/web"
 )
 
@@ -290,12 +291,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.Var(&hosts, "allow-host", "a `name` (or pattern, e.g. \"*.example.org\") besides IP addresses, localhost and this machine's name that the server may be reached by (repeat for more)")
 	fs.Var(&origins, "allow-origin", "a foreign `origin` pattern allowed to open the websocket, e.g. \"*.example.org\" (repeat for more; default: same origin only)")
 	maxSessions := fs.Int("max-sessions", 64, "most websocket sessions at once (`N`)")
+	perClient := fs.Int("max-sessions-per-client", stream.DefaultMaxPerClient, "most sessions of one client address (`N`; a class behind one NAT address needs more)")
+	idle := fs.Duration("idle-timeout", stream.DefaultIdleTimeout, "close a session that neither runs a race nor sends for this `long` (0: never)")
 	maxSteps := fs.Int("max-steps", race.DefaultLimits.MaxSteps, "most iterations of one racer in one race (`N`)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *maxSessions < 1 || *maxSessions > 100000 {
 		return usage("--max-sessions %d is out of range; accepted: 1 to 100000", *maxSessions)
+	}
+	if *perClient < 1 || *perClient > 100000 {
+		return usage("--max-sessions-per-client %d is out of range; accepted: 1 to 100000", *perClient)
+	}
+	if *idle < 0 {
+		return usage("--idle-timeout %s is not accepted; give a duration ≥ 0 such as 10m", *idle)
 	}
 	if *maxSteps < 1 || *maxSteps > 100_000_000 {
 		return usage("--max-steps %d is out of range; accepted: 1 to 100000000", *maxSteps)
@@ -306,7 +315,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	lim := race.DefaultLimits
 	lim.MaxSteps = *maxSteps
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return web.Serve(ctx, web.Options{Addr: *addr, AllowOrigins: splitList(origins), AllowHosts: splitList(hosts), MaxSessions: *maxSessions, Limits: lim, Log: log}, stdout)
+	return web.Serve(ctx, web.Options{Addr: *addr, AllowOrigins: splitList(origins), AllowHosts: splitList(hosts), MaxSessions: *maxSessions, MaxPerClient: *perClient, IdleTimeout: *idle, Limits: lim, Log: log}, stdout)
 }
 
 // splitList reads a repeated flag whose values may also be comma-separated.

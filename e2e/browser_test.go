@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/saddle-viz/saddle/race"
+	"github.com/saddle-viz/saddle/stream"
 	"github.com/saddle-viz/saddle/web"
 )
 
@@ -32,7 +33,7 @@ func startServer(t testing.TB) string {
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() {
-		done <- web.Serve(ctx, web.Options{Addr: "127.0.0.1:0", MaxSessions: 64, Limits: race.DefaultLimits, Log: log,
+		done <- web.Serve(ctx, web.Options{Addr: "127.0.0.1:0", MaxSessions: 64, MaxPerClient: stream.DefaultMaxPerClient, IdleTimeout: stream.DefaultIdleTimeout, Limits: race.DefaultLimits, Log: log,
 			Ready: func(addr string) { ready <- addr }}, io.Discard)
 	}()
 	var url string

@@ -322,6 +322,7 @@ func TestBrowserDigitsShowsConfusionMatrices(t *testing.T) {
 	url := startServer(t)
 	arrive(t, ctx, url+"/?surface=mlp:data=digits,h1=32,h2=0,batch=64&opt=adam:lr=0.01&opt=sgd:lr=0.5&t=60")
 	waitFor(t, ctx, "two tiles with errors", `document.querySelectorAll('#netview .net-tile').length === 2 && [...document.querySelectorAll('#netview figcaption')].every((c) => c.textContent.includes('error'))`)
+	waitFor(t, ctx, "the reports of iteration 60", `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.diag_iter === 60)`)
 	if errs := eval[float64](t, ctx, `window.saddle.racers.get('r1').diag.net.train_err`); errs > 0.5 {
 		t.Errorf("adam's training error after 60 steps on digits is %g", errs)
 	}

@@ -39,6 +39,17 @@ export class Connection {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       const why = ev.reason ? `: ${ev.reason}` : '';
+      if (ev.code === 4000) {
+        // Idle: the server freed the session. Connect again when someone
+        // uses the page.
+        this.onStatus('idle', `disconnected while idle${why}; it reconnects when you use the page`);
+        const wake = () => {
+          for (const t of ['pointerdown', 'keydown', 'focus']) window.removeEventListener(t, wake, true);
+          this.connect();
+        };
+        for (const t of ['pointerdown', 'keydown', 'focus']) window.addEventListener(t, wake, true);
+        return;
+      }
       // 1013: the server is full; 1001: it is shutting down. Try again later
       // either way, more slowly each time.
       this.onStatus('closed', `disconnected (${ev.code}${why}); trying again in ${Math.round(this.delay / 1000)} s`);

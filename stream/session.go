@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -19,7 +20,7 @@ const FrameInterval = time.Second / 60
 
 // DefaultWriteTimeout is how long one message may take to reach a client
 // before the session gives up on it.
-const DefaultWriteTimeout = 30 * time.Second
+const DefaultWriteTimeout = 10 * time.Second
 
 // Hub accepts websocket sessions, one race each, and keeps count of them.
 type Hub struct {
@@ -30,16 +31,51 @@ type Hub struct {
 	OriginPatterns []string
 	Log            *slog.Logger
 	WriteTimeout   time.Duration
+	// IdleTimeout closes a session whose race is not running and whose
+	// client has sent nothing for this long (0: never).
+	IdleTimeout time.Duration
+	// MaxPerClient bounds the sessions of one client address (0: none).
+	MaxPerClient int
 
 	active   atomic.Int64
 	sessions sync.WaitGroup
 	mu       sync.Mutex
 	shutdown chan struct{}
+	clients  map[string]int // sessions per client address
 }
 
 // NewHub returns a hub with the given limits.
 func NewHub(lim race.Limits, maxSessions int, origins []string, log *slog.Logger) *Hub {
-	return &Hub{Limits: lim, MaxSessions: maxSessions, OriginPatterns: origins, Log: log, WriteTimeout: DefaultWriteTimeout, shutdown: make(chan struct{})}
+	return &Hub{Limits: lim, MaxSessions: maxSessions, OriginPatterns: origins, Log: log, WriteTimeout: DefaultWriteTimeout,
+		IdleTimeout: DefaultIdleTimeout, MaxPerClient: DefaultMaxPerClient, shutdown: make(chan struct{}), clients: map[string]int{}}
+}
+
+// Defaults of a hub: an idle session closes after ten minutes; one client
+// address holds at most 16 sessions (a classroom behind one NAT address
+// needs --max-sessions-per-client raised).
+const (
+	DefaultIdleTimeout  = 10 * time.Minute
+	DefaultMaxPerClient = 16
+)
+
+// take counts a session of a client address; false means the client has its
+// maximum already.
+func (h *Hub) take(addr string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.MaxPerClient > 0 && h.clients[addr] >= h.MaxPerClient {
+		return false
+	}
+	h.clients[addr]++
+	return true
+}
+
+func (h *Hub) release(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.clients[addr]--; h.clients[addr] <= 0 {
+		delete(h.clients, addr)
+	}
 }
 
 // Active is the number of open sessions.
@@ -93,6 +129,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		conn.Close(websocket.StatusTryAgainLater, fmt.Sprintf("the server has its maximum of %d sessions (--max-sessions); try again later", h.MaxSessions))
 		return
 	}
+	client, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if !h.take(client) {
+		conn.Close(websocket.StatusTryAgainLater, fmt.Sprintf("this address has its maximum of %d sessions (--max-sessions-per-client); close a tab", h.MaxPerClient))
+		return
+	}
+	defer h.release(client)
 	h.sessions.Add(1)
 	defer h.sessions.Done()
 	conn.SetReadLimit(race.MaxMessage)
@@ -163,7 +205,9 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 				cancel(fmt.Errorf("%w: %v", errInternal, p))
 			}
 		}()
-		h.engine(ctx, in, out)
+		if err := h.engine(ctx, in, out); err != nil {
+			cancel(err)
+		}
 	}()
 
 	var closeCode websocket.StatusCode = websocket.StatusNormalClosure
@@ -184,6 +228,8 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 		closeCode, reason = websocket.StatusInternalError, cause.Error()
 	case errors.Is(cause, errBinary):
 		closeCode, reason = websocket.StatusUnsupportedData, cause.Error()
+	case errors.Is(cause, errIdle):
+		closeCode, reason = StatusIdle, fmt.Sprintf("closed after %s without a message or a running race", h.IdleTimeout)
 	}
 	wg.Wait()
 	conn.Close(closeCode, reason) // the reader takes the peer's close frame
@@ -191,7 +237,12 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 	return cause
 }
 
+// StatusIdle closes a session that was idle for the hub's IdleTimeout: the
+// page reconnects when someone uses it again.
+const StatusIdle websocket.StatusCode = 4000
+
 var (
+	errIdle     = errors.New("idle")
 	errInternal = errors.New("internal error")
 	errBinary   = errors.New("binary messages are not accepted; send JSON text messages")
 )
@@ -200,28 +251,33 @@ var (
 // the race, sends what the race answers, runs the background job a message
 // asks for (one at a time: a newer one cancels it), and on every tick moves
 // the race on and sends a frame when the writer's queue is empty.
-func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) {
+func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) error {
 	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log, diagnosed: make(chan *race.Diagnosis, 1)}
 	e.jobs = newJobs(ctx, func(v any) { e.send(v) })
 	defer e.jobs.stop()
 	defer e.diagnosing.Wait()
 	ticker := time.NewTicker(FrameInterval)
 	defer ticker.Stop()
-	last := time.Now()
+	last, heard := time.Now(), time.Now()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case data, ok := <-in:
 			if !ok {
-				return
+				return nil
 			}
+			heard = time.Now()
 			e.message(data)
 		case now := <-ticker.C:
 			dt := min(now.Sub(last), 100*time.Millisecond)
 			last = now
+			e.handleQueued()
 			if !e.tick(dt) {
-				return
+				return nil
+			}
+			if h.IdleTimeout > 0 && !e.race.Playing() && now.Sub(heard) > h.IdleTimeout {
+				return errIdle
 			}
 		case d := <-e.diagnosed:
 			e.race.Diagnosed(d)
@@ -236,6 +292,10 @@ type engine struct {
 	out  chan<- []byte
 	ctx  context.Context
 	log  *slog.Logger
+	// Messages wait here, in order, while the session's budget for
+	// expensive messages is spent (see handleQueued).
+	queue  []race.Message
+	nextAt time.Time // when the next message may be handled
 	// A network racer's diagnosis runs in a goroutine of its own, one at a
 	// time, and comes back on diagnosed.
 	diagnosed  chan *race.Diagnosis
@@ -258,25 +318,61 @@ func (e *engine) send(v any) bool {
 	}
 }
 
-// message decodes one client message, hands it to the race and sends the
-// reply (or the error), starting or cancelling a job as the reply says.
+// message decodes one client message and queues it; a malformed one is
+// answered at once.
 func (e *engine) message(data []byte) {
 	m, perr := decode(data)
-	var reply race.Reply
-	if perr == nil {
-		reply, perr = e.race.Handle(m)
-	}
 	if perr != nil {
-		e.send(race.ErrorMessage{Type: "error", Req: m.Req, Message: perr.Error(), Problems: perr.Problems})
+		e.refuse(m, perr)
 		return
 	}
-	if reply.Cancel {
-		e.jobs.cancel() // the job ends with its own message, marked cancelled
+	if n := len(e.queue); n > 0 && e.queue[n-1].Type == m.Type && coalesce[m.Type] {
+		e.queue[n-1] = m // a burst of views (or starts) comes down to the last
+		return
 	}
-	if reply.Job != nil {
-		e.jobs.start(reply.Job)
+	if len(e.queue) == MaxQueued {
+		e.refuse(m, race.Problem("type", "%d messages are waiting already; send fewer, the page's state is the last one sent", MaxQueued))
+		return
 	}
-	e.reply(reply)
+	e.queue = append(e.queue, m)
+	e.handleQueued()
+}
+
+// coalesce are the messages of which only the last of a burst counts.
+var coalesce = map[string]bool{"view": true, "start": true, "speed": true}
+
+// MaxQueued bounds the messages that wait for the budget.
+const MaxQueued = 64
+
+// handleQueued hands the waiting messages to the race, in order, within the
+// session's budget: a message whose handling took long (a configure, a view
+// of a costly surface) makes the next one wait three times as long, so that
+// messages cost a quarter of a core at most however fast they come.
+func (e *engine) handleQueued() {
+	for len(e.queue) > 0 && !time.Now().Before(e.nextAt) {
+		m := e.queue[0]
+		e.queue = e.queue[1:]
+		t0 := time.Now()
+		reply, perr := e.race.Handle(m)
+		if cost := time.Since(t0); cost > time.Millisecond {
+			e.nextAt = time.Now().Add(3 * cost)
+		}
+		if perr != nil {
+			e.refuse(m, perr)
+			continue
+		}
+		if reply.Cancel {
+			e.jobs.cancel() // the job ends with its own message, marked cancelled
+		}
+		if reply.Job != nil {
+			e.jobs.start(reply.Job)
+		}
+		e.reply(reply)
+	}
+}
+
+func (e *engine) refuse(m race.Message, perr *race.ProblemError) {
+	e.send(race.ErrorMessage{Type: "error", Req: m.Req, Message: perr.Error(), Problems: perr.Problems})
 }
 
 func (e *engine) reply(r race.Reply) {

@@ -84,6 +84,21 @@ func (c *client) send(v any) {
 	}
 }
 
+// nextAny returns the next message.
+func (c *client) nextAny() map[string]json.RawMessage {
+	c.t.Helper()
+	select {
+	case m, ok := <-c.msgs:
+		if !ok {
+			c.t.Fatalf("connection closed: %v", <-c.err)
+		}
+		return m
+	case <-time.After(60 * time.Second):
+		c.t.Fatal("no message within 60 s")
+	}
+	return nil
+}
+
 // next returns the next message of the given type, skipping others.
 func (c *client) next(typ string) map[string]json.RawMessage {
 	c.t.Helper()
@@ -411,5 +426,69 @@ func TestBinaryMessagesCloseTheSession(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("a binary message did not close the session")
+	}
+}
+
+// A session that neither runs a race nor hears from its client closes with
+// 4000, and one client address holds at most MaxPerClient sessions.
+func TestIdleSessionsCloseAndClientsAreCapped(t *testing.T) {
+	h := newHub()
+	h.IdleTimeout = 300 * time.Millisecond
+	c := dial(t, serve(t, h), true)
+	c.send(race.Message{Type: "configure", Surface: "quadratic", Racers: []race.RacerSpec{{Opt: "gd"}}})
+	select {
+	case err := <-c.err:
+		if websocket.CloseStatus(err) != StatusIdle || !strings.Contains(err.Error(), "without a message or a running race") {
+			t.Errorf("closed with %v, want 4000 and a reason", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the idle session was not closed")
+	}
+	h2 := newHub()
+	h2.MaxPerClient = 1
+	srv := serve(t, h2)
+	first := dial(t, srv, true)
+	first.send(race.Message{Type: "configure", Surface: "quadratic", Racers: []race.RacerSpec{{Opt: "gd"}}})
+	first.next("state") // the first session is open and counted
+	second := dial(t, srv, true)
+	select {
+	case err := <-second.err:
+		if websocket.CloseStatus(err) != websocket.StatusTryAgainLater || !strings.Contains(err.Error(), "--max-sessions-per-client") {
+			t.Errorf("the second session closed with %v, want 1013 naming the flag", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the second session of one address was not refused")
+	}
+}
+
+// A burst of views on a costly surface comes down to few surfaces, the last
+// one the last view, and messages behind them keep their order.
+func TestBurstsOfViewsAreCoalesced(t *testing.T) {
+	c := dial(t, serve(t, newHub()), true)
+	c.send(race.Message{Type: "configure", Surface: "quadratic-nd:n=100", Racers: []race.RacerSpec{{Opt: "gd"}}})
+	c.next("state")
+	const n = 40
+	for i := range n {
+		w := 1 + float64(i)/n
+		c.send(race.Message{Type: "view", View: []float64{-w, w, -w, w}})
+	}
+	c.send(race.Message{Type: "pause", Req: "end"})
+	surfaces := 0
+	var last race.SurfaceMessage
+	for {
+		m := c.nextAny()
+		var typ string
+		json.Unmarshal(m["type"], &typ)
+		if typ == "surface" {
+			surfaces++
+			b, _ := json.Marshal(m)
+			json.Unmarshal(b, &last)
+		}
+		if typ == "state" && surfaces > 0 && last.Box[1] == 1+float64(n-1)/n {
+			break
+		}
+	}
+	if surfaces > n/4 {
+		t.Errorf("%d views gave %d surfaces; a burst must come down to few", n, surfaces)
 	}
 }

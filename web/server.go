@@ -23,10 +23,12 @@ type Options struct {
 	AllowOrigins []string // foreign origins allowed to open a websocket and export
 	// AllowHosts are the names (patterns) besides IP addresses, localhost
 	// and the machine's own name that requests may be addressed to.
-	AllowHosts  []string
-	MaxSessions int
-	Limits      race.Limits
-	Log         *slog.Logger
+	AllowHosts   []string
+	MaxSessions  int
+	MaxPerClient int           // sessions of one client address (0: none)
+	IdleTimeout  time.Duration // an idle session closes after it (0: never)
+	Limits       race.Limits
+	Log          *slog.Logger
 	// Ready, if set, is told the address the server listens on.
 	Ready func(addr string)
 }
@@ -39,6 +41,7 @@ const ShutdownTimeout = 5 * time.Second
 // 1001 (going away) and stops the work of every request in flight.
 func Serve(ctx context.Context, o Options, stdout io.Writer) error {
 	hub := stream.NewHub(o.Limits, o.MaxSessions, o.AllowOrigins, o.Log)
+	hub.MaxPerClient, hub.IdleTimeout = o.MaxPerClient, o.IdleTimeout
 	hosts := append([]string(nil), o.AllowHosts...)
 	if name, err := os.Hostname(); err == nil {
 		hosts = append(hosts, name, name+".local")
