@@ -3,14 +3,17 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -455,4 +458,97 @@ func TestBrowserNaturalGradientRefusedOnAPlainSurface(t *testing.T) {
 	if n := eval[int](t, ctx, `window.saddle.racers.get('r1').iter.length`); n < 6 {
 		t.Errorf("adam has %d rows; the refusal must not stop the other racers", n)
 	}
+}
+
+// TestExportsAreTheSameFigure: one race exported as PNG, SVG and PDF,
+// rasterized (Chromium for the SVG, pdftoppm for the PDF), shows the same
+// map, and the PDF's text reads back as written (pdftotext).
+func TestExportsAreTheSameFigure(t *testing.T) {
+	for _, tool := range []string{"pdftoppm", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("SADDLE_E2E") == "1" {
+				t.Fatalf("SADDLE_E2E=1 but %s is missing: install Debian's poppler-utils", tool)
+			}
+			t.Skipf("%s is missing (apt-get install poppler-utils)", tool)
+		}
+	}
+	ctx := browser(t)
+	url := startServer(t)
+	dir := t.TempDir()
+	query := "/export?surface=beale&opt=adam:lr=0.05&opt=rmsprop:lr=0.01&t=120&size=1200x600&format="
+	files := map[string]string{}
+	for _, f := range []string{"png", "svg", "pdf"} {
+		_, body := httpGet(t, url+query+f)
+		files[f] = filepath.Join(dir, "race."+f)
+		if err := os.WriteFile(files[f], body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("pdftoppm", "-png", "-r", "144", "-singlefile", files["pdf"], filepath.Join(dir, "pdf")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	text, err := exec.Command("pdftotext", files["pdf"], "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Beale's function (beale)", "f – f* against iteration, f* = 0", "adam:lr=0.05 [completed]", "rmsprop:lr=0.01 [completed]", "colour and contours: log10 of f above its minimum"} {
+		if !strings.Contains(strings.Join(strings.Fields(string(text)), " "), want) {
+			t.Errorf("the PDF's text does not read back %q:\n%s", want, text)
+		}
+	}
+	// The SVG, drawn by the browser at the PNG's size.
+	svg, _ := os.ReadFile(files["svg"])
+	do(t, ctx, chromedp.Navigate(url+"/lessons"))
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(tctx, chromedp.Evaluate[any](`window.svgData = '`+base64.StdEncoding.EncodeToString(svg)+`'; 0`)); err != nil {
+		t.Fatal(err)
+	}
+	svgPNG, err := chromedp.Run(tctx, chromedp.Evaluate[string](`(async () => {
+		const img = new Image(1200, 600);
+		img.src = 'data:image/svg+xml;base64,' + window.svgData;
+		await img.decode();
+		const c = document.createElement('canvas'); c.width = 1200; c.height = 600;
+		const cx = c.getContext('2d'); cx.fillStyle = '#fff'; cx.fillRect(0, 0, 1200, 600); cx.drawImage(img, 0, 0, 1200, 600);
+		return c.toDataURL('image/png');
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("drawing the SVG: %v", err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(svgPNG, "data:image/png;base64,"))
+	decode := func(name string, data []byte) image.Image {
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil || img.Bounds().Dx() != 1200 || img.Bounds().Dy() != 600 {
+			t.Fatalf("%s: %v, %v", name, err, img.Bounds())
+		}
+		return img
+	}
+	pngData, _ := os.ReadFile(files["png"])
+	pdfData, _ := os.ReadFile(filepath.Join(dir, "pdf.png"))
+	ref := decode("png", pngData)
+	for name, img := range map[string]image.Image{"svg": decode("svg", raw), "pdf": decode("pdf", pdfData)} {
+		// Inside the map (its axes run from about x = 112 to 600, y = 50 to 500).
+		same, all := 0, 0
+		for y := 80; y < 470; y += 2 {
+			for x := 140; x < 580; x += 2 {
+				r1, g1, b1, _ := ref.At(x, y).RGBA()
+				r2, g2, b2, _ := img.At(x, y).RGBA()
+				d := max(absDiff(r1, r2), absDiff(g1, g2), absDiff(b1, b2)) >> 8
+				if d <= 40 {
+					same++
+				}
+				all++
+			}
+		}
+		if share := float64(same) / float64(all); share < 0.97 {
+			t.Errorf("the %s map matches the PNG's in %.1f%% of its pixels; want at least 97%%", name, 100*share)
+		}
+	}
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
 }

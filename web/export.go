@@ -262,11 +262,20 @@ func exportStatus(err error) int {
 	return http.StatusInternalServerError
 }
 
+// exportKeys are the parameters an export's query may have.
+var exportKeys = []string{"format", "surface", "opt", "start", "seed", "clock", "steps", "t", "size"}
+
 // exportQuery reads the race and the figure's size from an export's query,
 // every mistake at once.
 func exportQuery(q url.Values) (b Batch, width, height int, err error) {
 	b = Batch{Surface: q.Get("surface"), Opts: q["opt"], Start: q.Get("start"), Seed: 1, Clock: q.Get("clock"), To: 100}
 	var bad []string
+	for key := range q {
+		if !slices.Contains(exportKeys, key) {
+			bad = append(bad, fmt.Sprintf("%q is not a parameter of an export; accepted: %s", key, strings.Join(exportKeys, ", ")))
+		}
+	}
+	slices.Sort(bad) // a map's order is not the query's
 	for _, key := range []string{"steps", "t"} { // t, the clock value, wins
 		if s := q.Get(key); s != "" {
 			v, err := strconv.ParseFloat(s, 64)

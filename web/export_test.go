@@ -62,3 +62,16 @@ func TestExportStopsWithItsRequest(t *testing.T) {
 		t.Fatal("the export went on after its client left")
 	}
 }
+
+// A mistaken query is refused with every mistake named, an unknown parameter
+// included, rather than drawn as something else.
+func TestExportQueryMistakes(t *testing.T) {
+	h := handleExport(race.DefaultLimits, DefaultExportBudget, &exports{})
+	rec := export(h, context.Background(), "format=png&surface=rosenbrock&opt=adam&to=300&steps=x&clock=hours")
+	body := rec.Body.String()
+	for _, want := range []string{`"to" is not a parameter of an export; accepted: format, surface, opt`, `steps "x" is not a number`, `clock "hours" is not accepted`} {
+		if rec.Code != 400 || !strings.Contains(body, want) {
+			t.Errorf("%d %q: want %q", rec.Code, body, want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
+	"image"
 	"image/color"
 	"io"
 	"math"
@@ -9,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 
+	"codeberg.org/go-pdf/fpdf"
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/spec"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -144,9 +148,9 @@ func (fig *Figure) Render(w io.Writer, format string) error {
 	case "png":
 		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(DPI))}
 	case "svg":
-		canvas = vgsvg.New(width, height)
+		canvas = svgCanvas{vgsvg.New(width, height)}
 	case "pdf":
-		canvas = vgpdf.New(width, height)
+		canvas = newPDFCanvas(width, height)
 	default:
 		return fmt.Errorf("format %q is not accepted; accepted: png, svg, pdf", format)
 	}
@@ -198,7 +202,7 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = "x0", "x1"
 	if g.Log {
-		p.X.Label.Text += "    (colour and contours: log10(f − min + δ), log-spaced)"
+		p.X.Label.Text += "    (colour and contours: log10 of f above its minimum)"
 	}
 
 	heat := plotter.NewHeatMap(gridXYZ{g}, viridisPalette(256))
@@ -222,7 +226,8 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 		levels[i] = heat.Min + (heat.Max-heat.Min)*float64(i+1)/(nLevels+1)
 	}
 	contour := plotter.NewContour(gridXYZ{g}, levels, nil)
-	contour.LineStyles = []draw.LineStyle{{Color: color.NRGBA{255, 255, 255, 140}, Width: vg.Points(0.8)}}
+	// Opaque colours only: the PDF canvas draws no transparency.
+	contour.LineStyles = []draw.LineStyle{{Color: color.White, Width: vg.Points(0.5)}}
 	contour.Min, contour.Max = heat.Min, heat.Max
 	p.Add(contour)
 
@@ -241,7 +246,7 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		halo.LineStyle = draw.LineStyle{Color: color.NRGBA{255, 255, 255, 230}, Width: vg.Points(4.2)}
+		halo.LineStyle = draw.LineStyle{Color: color.White, Width: vg.Points(4.2)}
 		line, _ := plotter.NewLine(pts)
 		line.LineStyle = racerStyle(i)
 		p.Add(halo, line)
@@ -293,7 +298,8 @@ func racerStyle(i int) draw.LineStyle {
 	return s
 }
 
-// lossPlot draws f − f* against iteration on a log axis, f* the lowest value
+// lossPlot draws f − f* against iteration on a log axis, f* as the page
+// takes it: 0 for a network (its loss is at least 0), else the lowest value
 // known (the surface's minima or the best point reached).
 func (fig *Figure) lossPlot() *plot.Plot {
 	p := plot.New()
@@ -310,9 +316,12 @@ func (fig *Figure) lossPlot() *plot.Plot {
 			top = math.Max(top, f)
 		}
 	}
+	if fig.Land.Network() != nil {
+		fstar = 0
+	}
 	floor := math.Max(1e-16*math.Max(1, math.Abs(top-fstar)), 1e-300)
-	p.Title.Text = "f − f* against iteration, f* = " + strconv.FormatFloat(fstar, 'g', 6, 64)
-	p.X.Label.Text, p.Y.Label.Text = "iteration", "f − f*"
+	p.Title.Text = "f – f* against iteration, f* = " + strconv.FormatFloat(fstar, 'g', 6, 64)
+	p.X.Label.Text, p.Y.Label.Text = "iteration", "f – f*"
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, decades{}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
@@ -370,4 +379,50 @@ func (decades) Ticks(lo, hi float64) []plot.Tick {
 		ticks = append(ticks, plot.Tick{Value: v, Label: label})
 	}
 	return ticks
+}
+
+// svgCanvas is gonum/plot's SVG canvas with its images stretched to the
+// rectangles they are drawn in: vgsvg leaves SVG's default
+// preserveAspectRatio, which letterboxes a heat map whose grid is square in
+// a plot area that is not, inside its axes.
+type svgCanvas struct{ *vgsvg.Canvas }
+
+func (c svgCanvas) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	if _, err := c.Canvas.WriteTo(&buf); err != nil {
+		return 0, err
+	}
+	n, err := w.Write(bytes.ReplaceAll(buf.Bytes(), []byte("<image "), []byte(`<image preserveAspectRatio="none" `)))
+	return int64(n), err
+}
+
+// pdfCanvas is gonum/plot's PDF canvas with its fonts embedded, its text
+// written in the code page those fonts are embedded with (vgpdf passes UTF-8
+// bytes through, which garbles every character beyond ASCII: the figures'
+// texts keep to code page 1252, en dash for minus), and its images the right
+// way up (vgpdf draws them upside down in its y-up coordinates).
+type pdfCanvas struct {
+	*vgpdf.Canvas
+	text func(string) string
+}
+
+func newPDFCanvas(w, h vg.Length) pdfCanvas {
+	c := vgpdf.New(w, h)
+	c.EmbedFonts(true)
+	return pdfCanvas{Canvas: c, text: fpdf.New("P", "pt", "A4", "").UnicodeTranslatorFromDescriptor("cp1252")}
+}
+
+func (c pdfCanvas) FillString(f font.Face, pt vg.Point, s string) {
+	c.Canvas.FillString(f, pt, c.text(s))
+}
+
+func (c pdfCanvas) DrawImage(rect vg.Rectangle, img image.Image) {
+	b := img.Bounds()
+	flipped := image.NewRGBA(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			flipped.Set(x, b.Max.Y-1-(y-b.Min.Y), img.At(x, y))
+		}
+	}
+	c.Canvas.DrawImage(rect, flipped)
 }

@@ -76,8 +76,14 @@ func Serve(ctx context.Context, o Options, stdout io.Writer) error {
 	hub.Closing()  // sessions close with 1001 …
 	stopRequests() // … and every request's work ends
 	hubErr := hub.Shutdown(sctx)
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
+	// Every handler's work has been stopped, so what Shutdown can still wait
+	// on is a connection that never sent a request (a browser's preconnect,
+	// which net/http counts as idle only after five seconds): close those.
+	hctx, hcancel := context.WithTimeout(sctx, time.Second)
+	defer hcancel()
+	if err := srv.Shutdown(hctx); err != nil {
+		o.Log.Info("closing connections that sent no request", "err", err)
+		srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
