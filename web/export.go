@@ -275,7 +275,8 @@ func exportQuery(q url.Values) (b Batch, width, height int, err error) {
 			bad = append(bad, fmt.Sprintf("%q is not a parameter of an export; accepted: %s", key, strings.Join(exportKeys, ", ")))
 		}
 	}
-	slices.Sort(bad) // a map's order is not the query's
+	// A map's order is not the query's.
+	slices.Sort(bad)
 	for _, key := range []string{"steps", "t"} { // t, the clock value, wins
 		if s := q.Get(key); s != "" {
 			v, err := strconv.ParseFloat(s, 64)
