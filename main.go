@@ -64,8 +64,19 @@ const help = `saddle: watch optimizers for deep learning at work.
 A SPEC is NAME or NAME:key=value,key=value, for example rosenbrock:b=100 or adam:lr=0.05,beta1=0.8.
 `
 
-// run is the whole program; main only calls it, and tests call it too.
+// run is the whole program; main only calls it, and tests call it too. A
+// command asked for its --help prints its flags and does nothing else.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if err := command(ctx, args, getenv, stdout, stderr); !errors.Is(err, errHelp) {
+		return err
+	}
+	return nil
+}
+
+// errHelp is a command's --help: its usage is printed, and it stops there.
+var errHelp = errors.New("help was asked for")
+
+func command(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return serve(ctx, nil, getenv, stdout, stderr)
 	}
@@ -137,7 +148,7 @@ func asUsage(err error) error {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return usageError{err}
 	}

@@ -218,6 +218,20 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// A command's --help prints its flags and stops there: serve does not start
+// serving, run does not complain of a missing --surface.
+func TestHelpStopsThere(t *testing.T) {
+	for _, cmd := range []string{"serve", "run", "eval", "plot"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // a serve that started anyway would stop at once, and say it served
+		var out, errOut bytes.Buffer
+		err := run(ctx, []string{cmd, "--help"}, func(string) string { return "" }, &out, &errOut)
+		if err != nil || exitCode(err) != 0 || !strings.Contains(errOut.String(), "Usage of saddle "+cmd) || strings.Contains(out.String(), "serving") {
+			t.Errorf("saddle %s --help: %v (exit %d), stdout %q, stderr %.80q", cmd, err, exitCode(err), out.String(), errOut.String())
+		}
+	}
+}
+
 func TestPlotWritesEveryFormat(t *testing.T) {
 	dir := t.TempDir()
 	for _, ext := range []string{"png", "svg", "pdf"} {

@@ -19,8 +19,8 @@ func init() {
 			"a learning rate small enough for the steep direction crawls along the shallow one, " +
 			"so gradient descent zig-zags (ch. 8.2.1, ill-conditioning). Momentum and Newton's method cure it.",
 		Params: []spec.Param{
-			{Name: "kappa", Kind: spec.Real, Default: 25, Min: 1, Max: 1e6, Log: true, Doc: "condition number: the larger eigenvalue of A (the smaller is 1)"},
-			{Name: "angle", Kind: spec.Real, Default: 30, Min: -180, Max: 180, Doc: "rotation of the eigenvectors, degrees counter-clockwise"},
+			{Name: "kappa", Label: "condition number κ", Kind: spec.Real, Default: 25, Min: 1, Max: 1e6, Log: true, Doc: "condition number: the larger eigenvalue of A (the smaller is 1)"},
+			{Name: "angle", Label: "rotation (degrees)", Kind: spec.Real, Default: 30, Min: -180, Max: 180, Doc: "rotation of the eigenvectors, degrees counter-clockwise"},
 		},
 		View: [4]float64{-3, 3, -3, 3}, Start: pt(-2.5, 1.5),
 		build: func(v spec.Values) Surface {
@@ -149,8 +149,8 @@ func init() {
 			"one gradient step throws the iterate far away, like the exploding gradients of recurrent networks. " +
 			"Gradient clipping bounds the step and keeps it in view (ch. 8.2.4).",
 		Params: []spec.Param{
-			{Name: "h", Kind: spec.Real, Default: 1, Min: 0, Max: 100, Doc: "height of the wall"},
-			{Name: "k", Kind: spec.Real, Default: 40, Min: 0, Max: 1e3, Log: true, Doc: "steepness of the wall"},
+			{Name: "h", Label: "wall height", Kind: spec.Real, Default: 1, Min: 0, Max: 100, Doc: "height of the wall"},
+			{Name: "k", Label: "wall steepness", Kind: spec.Real, Default: 40, Min: 0, Max: 1e3, Log: true, Doc: "steepness of the wall"},
 		},
 		View: [4]float64{-6, 6, -3, 3}, Start: pt(-3, 2),
 		build: func(v spec.Values) Surface {
@@ -164,9 +164,7 @@ func init() {
 				return f, [2]float64{0.1*(x-4) + h*k*d1, 0.5 * y}, [3]float64{0.1 + h*k*k*d2, 0, 0.5}
 			})
 		},
-		critical: func(v spec.Values) []Critical {
-			return []Critical{{X: pt(1.8694, 0), Kind: "minimum"}, {X: pt(4, 0), Kind: "minimum"}}
-		},
+		critical: func(v spec.Values) []Critical { return cliffCritical(v.Float("h"), v.Float("k")) },
 	})
 
 	register(&Info{
@@ -236,7 +234,7 @@ func init() {
 			"so every (αx, y/α) is equally good and the minima form a whole hyperbola, with a saddle at the origin (ch. 8.2.2). " +
 			"Weight decay (lambda > 0) breaks the symmetry and leaves two minima.",
 		Params: []spec.Param{
-			{Name: "lambda", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "weight decay: adds (lambda/2)(x² + y²)"},
+			{Name: "lambda", Label: "weight decay λ", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "weight decay: adds (lambda/2)(x² + y²)"},
 		},
 		View: [4]float64{-3, 3, -3, 3}, Start: pt(0.2, 2.5),
 		build: func(v spec.Values) Surface {
@@ -270,4 +268,44 @@ var wellTable = [4]struct{ mx, my, a, s float64 }{
 	{1.5, 2, 1.5, 0.5},
 	{2.5, -2, 0.8, 0.8},
 	{-1.5, 2.5, 2.0, 0.4},
+}
+
+// cliffCritical finds the cliff's critical points for its h and k: all lie
+// on y = 0, where ∂f/∂x = 0.1 (x − 4) + h k σ′(k (x − 2)) changes sign. The
+// roots are bracketed on a fine scan and bisected (gonum has no 1-D root
+// finder; Critical polishes them by Newton's method afterwards). Where
+// ∂²f/∂x² > 0 the point is a minimum (at the wall's foot, and on the terrace
+// near x = 4); where it is negative, a saddle on the wall's face.
+func cliffCritical(h, k float64) []Critical {
+	dfdx := func(x float64) (g, c float64) {
+		s, sm := logistic(k * (x - 2))
+		return 0.1*(x-4) + h*k*s*sm, 0.1 + h*k*k*s*sm*(sm-s)
+	}
+	const lo, hi, steps = -20.0, 20.0, 40000
+	var out []Critical
+	a := lo
+	ga, _ := dfdx(a)
+	for i := 1; i <= steps; i++ {
+		b := lo + (hi-lo)*float64(i)/steps
+		gb, _ := dfdx(b)
+		if ga == 0 || (ga < 0) != (gb < 0) {
+			l, r := a, b
+			for range 100 {
+				m := (l + r) / 2
+				if gm, _ := dfdx(m); (gm < 0) == (ga < 0) {
+					l = m
+				} else {
+					r = m
+				}
+			}
+			x := (l + r) / 2
+			kind := "minimum"
+			if _, c := dfdx(x); c < 0 {
+				kind = "saddle"
+			}
+			out = append(out, Critical{X: pt(x, 0), Kind: kind})
+		}
+		a, ga = b, gb
+	}
+	return out
 }

@@ -15,10 +15,10 @@ import (
 
 // regressionParams are the data and minibatch parameters of linreg and logreg.
 var regressionParams = []spec.Param{
-	{Name: "n", Kind: spec.Integer, Default: 100, Min: 4, Max: 5000, Doc: "number of samples"},
-	{Name: "spread", Kind: spec.Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the samples' targets"},
-	{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the samples"},
-	{Name: "batch", Kind: spec.Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch), dealt from the run's seed"},
+	{Name: "n", Label: "examples", Kind: spec.Integer, Default: 100, Min: 4, Max: 5000, Doc: "number of samples"},
+	{Name: "spread", Label: "target noise", Kind: spec.Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the samples' targets"},
+	dataSeedParam("seed of the samples"),
+	{Name: "batch", Label: "minibatch size", Kind: spec.Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch), dealt from the run's seed"},
 }
 
 func regression(logistic bool) func(v spec.Values) Surface {
@@ -66,10 +66,10 @@ func init() {
 			"in a random orthonormal basis. Conjugate gradients with exact line searches reaches the minimum in at most as many " +
 			"iterations as A has distinct eigenvalues, whatever n is (ch. 8.6.2).",
 		Params: []spec.Param{
-			{Name: "n", Kind: spec.Integer, Default: 10, Min: 2, Max: 100, Doc: "dimension"},
-			{Name: "distinct", Kind: spec.Integer, Default: 3, Min: 1, Max: 100, Doc: "number of distinct eigenvalues (at most n)"},
-			{Name: "kappa", Kind: spec.Real, Default: 100, Min: 1, Max: 1e6, Log: true, Doc: "largest eigenvalue (the smallest is 1)"},
-			{Name: "basis", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the random rotation; 0 keeps the eigenvectors on the axes"},
+			{Name: "n", Label: "dimension", Kind: spec.Integer, Default: 10, Min: 2, Max: 100, Doc: "dimension"},
+			{Name: "distinct", Label: "distinct eigenvalues", Kind: spec.Integer, Default: 3, Min: 1, Max: 100, Doc: "number of distinct eigenvalues (at most n)"},
+			{Name: "kappa", Label: "largest eigenvalue", Kind: spec.Real, Default: 100, Min: 1, Max: 1e6, Log: true, Doc: "largest eigenvalue (the smallest is 1)"},
+			{Name: "basis", Label: "rotation seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the random rotation; 0 keeps the eigenvectors on the axes"},
 		},
 		View: [4]float64{-2, 2, -2, 2}, ExactBlur: true,
 		startFor: func(v spec.Values) []float64 {
@@ -94,7 +94,7 @@ func init() {
 		Explain: "The banana valley chained through n coordinates: Σ b(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)², least at (1, …, 1). " +
 			"Its Hessian is tridiagonal; limited-memory methods (L-BFGS, ch. 8.6.3) handle it in high dimension.",
 		Params: []spec.Param{
-			{Name: "n", Kind: spec.Integer, Default: 4, Min: 2, Max: 100, Doc: "dimension"},
+			{Name: "n", Label: "dimension", Kind: spec.Integer, Default: 4, Min: 2, Max: 100, Doc: "dimension"},
 			{Name: "b", Kind: spec.Real, Default: 100, Min: 0, Max: 1e4, Doc: "steepness of the valley walls"},
 		},
 		View: [4]float64{-2, 2, -1, 3},

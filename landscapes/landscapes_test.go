@@ -27,6 +27,8 @@ func specsUnderTest() []string {
 		"quadratic:kappa=1000,angle=-75,blur=0.7",
 		"rosenbrock:a=-1,b=10",
 		"cliff:h=3,k=100",
+		"cliff:h=20,k=10",
+		"cliff:h=0",
 		"rastrigin:blur=0.3",
 		"wells:blur=1.2",
 		"symmetry:lambda=0.5",
@@ -109,7 +111,7 @@ func TestGradientAndHessianAgainstFiniteDifferences(t *testing.T) {
 func TestCriticalPointsAreStationaryOfTheirKind(t *testing.T) {
 	wantCount := map[string]int{
 		"quadratic": 1, "rosenbrock": 1, "beale": 1, "himmelblau": 9, "saddle": 3, "plateau": 1,
-		"cliff": 2, "rastrigin": 1, "wells": 5, "symmetry": 3, "six-hump-camel": 6, "styblinski-tang": 9,
+		"cliff": 3, "cliff:h=20,k=10": 3, "cliff:h=0": 1, "rastrigin": 1, "wells": 5, "symmetry": 3, "six-hump-camel": 6, "styblinski-tang": 9,
 		"linreg": 1, "logreg": 1, "linreg:batch=10": 1, "logreg:n=50,spread=1": 1,
 	}
 	for _, spec := range specsUnderTest() {
@@ -137,6 +139,8 @@ func TestCriticalPointsMatchTheSpec(t *testing.T) {
 	}{
 		{"cliff", pt(1.8694, 0), 0.232, 1e-3},
 		{"cliff", pt(4, 0), 1, 1e-3},
+		// The cliffs lesson's wall: its foot's minimum moves with h and k.
+		{"cliff:h=20,k=10", pt(1.3381, 0), 0.3809, 1e-3},
 		{"wells", pt(-0.085, -0.053), -0.0015, 1e-3},
 		{"rosenbrock:a=2", pt(2, 4), 0, 1e-12},
 		{"saddle", pt(0, 1), -0.25, 1e-12},

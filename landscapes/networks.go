@@ -14,26 +14,41 @@ import (
 
 var dataSets = append(append([]string(nil), "spirals", "moons", "circles", "xor", "blobs"), "digits", "iris")
 
+// The parameters every network has, each with its own default and words.
+var valParam = spec.Param{Name: "val", Label: "validation share", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction of examples held out for validation"}
+
+func dataSeedParam(doc string) spec.Param {
+	return spec.Param{Name: "data_seed", Label: "data seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: doc}
+}
+
+func weightSeedParam(doc string) spec.Param {
+	return spec.Param{Name: "init_seed", Label: "weight seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: doc}
+}
+
+func batchParam(def float64) spec.Param {
+	return spec.Param{Name: "batch", Label: "minibatch size", Kind: spec.Integer, Default: def, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"}
+}
+
 var mlpParams = []spec.Param{
-	{Name: "data", Kind: spec.Choice, Choices: dataSets, Doc: "the data set: generated 2-D (seeded) or the real digits and iris"},
-	{Name: "n", Kind: spec.Integer, Default: 200, Min: 20, Max: 5000, Doc: "examples of a generated data set"},
-	{Name: "spread", Kind: spec.Real, Default: 0.1, Min: 0, Max: 2, Doc: "input noise of a generated data set"},
-	{Name: "label_noise", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "fraction of labels replaced at random"},
-	{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the data and of the train/validation split"},
-	{Name: "val", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction of examples held out for validation"},
-	{Name: "h1", Kind: spec.Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 1 (0 = none)"},
-	{Name: "h2", Kind: spec.Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 2 (0 = none)"},
-	{Name: "h3", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 3 (0 = none)"},
-	{Name: "h4", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 4 (0 = none)"},
-	{Name: "act", Kind: spec.Choice, Choices: nets.Activations, Doc: "hidden units"},
-	{Name: "l2", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
-	{Name: "init", Kind: spec.Choice, Choices: nets.Inits, Doc: "weight initialization: glorot (PyTorch's xavier_uniform_), he (kaiming_normal_), normal, uniform, orthogonal, sparse (Martens 2010: a few non-zero weights per unit, not PyTorch's sparse_), zeros, constant"},
-	{Name: "init_scale", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "normal: std; uniform: half-width; constant: value; orthogonal: gain"},
-	{Name: "init_gain", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "glorot and he: the gain; 0 = PyTorch's calculate_gain for each layer's activation (tanh 5/3, relu √2, otherwise 1; 1 for the output layer)"},
-	{Name: "init_sparse", Kind: spec.Integer, Default: 2, Min: 1, Max: 64, Doc: "sparse (Martens 2010, not PyTorch's sparse_): non-zero N(0, 1) incoming weights per unit"},
-	{Name: "bias", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "initial value of every bias (small and positive helps ReLU)"},
-	{Name: "init_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights: every racer starts from them"},
-	{Name: "batch", Kind: spec.Integer, Default: 32, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+	{Name: "data", Label: "data set", Kind: spec.Choice, Choices: dataSets, Doc: "the data set: generated 2-D (seeded) or the real digits and iris"},
+	{Name: "n", Label: "examples", Kind: spec.Integer, Default: 200, Min: 20, Max: 5000, Doc: "examples of a generated data set"},
+	{Name: "spread", Label: "input noise", Kind: spec.Real, Default: 0.1, Min: 0, Max: 2, Doc: "input noise of a generated data set"},
+	{Name: "label_noise", Label: "label noise", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "fraction of labels replaced at random"},
+	dataSeedParam("seed of the data and of the train/validation split"),
+	valParam,
+	{Name: "h1", Label: "layer 1 units", Kind: spec.Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 1 (0 = none)"},
+	{Name: "h2", Label: "layer 2 units", Kind: spec.Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 2 (0 = none)"},
+	{Name: "h3", Label: "layer 3 units", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 3 (0 = none)"},
+	{Name: "h4", Label: "layer 4 units", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 4 (0 = none)"},
+	{Name: "act", Label: "activation", Kind: spec.Choice, Choices: nets.Activations, Doc: "hidden units"},
+	{Name: "l2", Label: "L2 penalty", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
+	{Name: "init", Label: "initialization", Kind: spec.Choice, Choices: nets.Inits, Doc: "weight initialization: glorot (PyTorch's xavier_uniform_), he (kaiming_normal_), normal, uniform, orthogonal, sparse (Martens 2010: a few non-zero weights per unit, not PyTorch's sparse_), zeros, constant"},
+	{Name: "init_scale", Label: "init scale", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "normal: std; uniform: half-width; constant: value; orthogonal: gain"},
+	{Name: "init_gain", Label: "init gain", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "glorot and he: the gain; 0 = PyTorch's calculate_gain for each layer's activation (tanh 5/3, relu √2, otherwise 1; 1 for the output layer)"},
+	{Name: "init_sparse", Label: "non-zero weights per unit (sparse)", Kind: spec.Integer, Default: 2, Min: 1, Max: 64, Doc: "sparse (Martens 2010, not PyTorch's sparse_): non-zero N(0, 1) incoming weights per unit"},
+	{Name: "bias", Label: "initial bias", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "initial value of every bias (small and positive helps ReLU)"},
+	weightSeedParam("seed of the initial weights: every racer starts from them"),
+	batchParam(32),
 }
 
 // dataCache keeps the data sets built lately, so that a race, its resets
@@ -137,17 +152,17 @@ func init() {
 		Explain: "A stack of linear layers fitted to y = A x: the function is linear, yet the loss over the weights is not convex. " +
 			"From a small initialization training stalls on plateaus and escapes saddle points one singular value of A at a time (Saxe et al. 2014; ch. 8.2.3, 8.4).",
 		Params: []spec.Param{
-			{Name: "d", Kind: spec.Integer, Default: 4, Min: 2, Max: 16, Doc: "input and output dimension"},
-			{Name: "depth", Kind: spec.Integer, Default: 2, Min: 1, Max: 4, Doc: "hidden layers"},
-			{Name: "width", Kind: spec.Integer, Default: 4, Min: 1, Max: 32, Doc: "units per hidden layer"},
-			{Name: "n", Kind: spec.Integer, Default: 200, Min: 10, Max: 5000, Doc: "examples"},
-			{Name: "spread", Kind: spec.Real, Default: 0.1, Min: 0, Max: 5, Doc: "noise in the targets"},
-			{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the task and the split"},
-			{Name: "val", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
-			{Name: "init", Kind: spec.Choice, Choices: []string{"normal", "orthogonal", "glorot", "uniform", "zeros"}, Doc: "weight initialization"},
-			{Name: "init_scale", Kind: spec.Real, Default: 0.1, Min: 0, Max: 10, Log: true, Doc: "normal: std; uniform: half-width; orthogonal: gain. Small scales give long plateaus"},
-			{Name: "init_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
-			{Name: "batch", Kind: spec.Integer, Default: 0, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+			{Name: "d", Label: "input and output size", Kind: spec.Integer, Default: 4, Min: 2, Max: 16, Doc: "input and output dimension"},
+			{Name: "depth", Label: "hidden layers", Kind: spec.Integer, Default: 2, Min: 1, Max: 4, Doc: "hidden layers"},
+			{Name: "width", Label: "units per layer", Kind: spec.Integer, Default: 4, Min: 1, Max: 32, Doc: "units per hidden layer"},
+			{Name: "n", Label: "examples", Kind: spec.Integer, Default: 200, Min: 10, Max: 5000, Doc: "examples"},
+			{Name: "spread", Label: "target noise", Kind: spec.Real, Default: 0.1, Min: 0, Max: 5, Doc: "noise in the targets"},
+			dataSeedParam("seed of the task and the split"),
+			valParam,
+			{Name: "init", Label: "initialization", Kind: spec.Choice, Choices: []string{"normal", "orthogonal", "glorot", "uniform", "zeros"}, Doc: "weight initialization"},
+			{Name: "init_scale", Label: "init scale", Kind: spec.Real, Default: 0.1, Min: 0, Max: 10, Log: true, Doc: "normal: std; uniform: half-width; orthogonal: gain. Small scales give long plateaus"},
+			weightSeedParam("seed of the initial weights"),
+			batchParam(0),
 		},
 		View: [4]float64{-3, 3, -3, 3},
 		startFor: func(v spec.Values) []float64 {
@@ -179,15 +194,15 @@ func init() {
 		Explain: "A vanilla tanh RNN must report, after T steps of noise, the bit it saw first. The gradient reaches the first step through T products of the recurrent weights: " +
 			"with a small gain it vanishes, with a large one it explodes, and a single step can throw the weights away unless the gradient is clipped (ch. 8.2.4, 8.2.5, 10.7).",
 		Params: []spec.Param{
-			{Name: "steps", Kind: spec.Integer, Default: 20, Min: 5, Max: 100, Doc: "T: the steps between the bit and the answer"},
-			{Name: "hidden", Kind: spec.Integer, Default: 16, Min: 2, Max: 64, Doc: "units in the recurrent layer"},
-			{Name: "n", Kind: spec.Integer, Default: 200, Min: 10, Max: 5000, Doc: "sequences"},
-			{Name: "spread", Kind: spec.Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the inputs after the bit"},
-			{Name: "data_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the sequences and the split"},
-			{Name: "val", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction held out for validation"},
-			{Name: "gain", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "scale of the recurrent weights: about their spectral radius"},
-			{Name: "init_seed", Kind: spec.Integer, Default: 1, Min: 0, Max: 1 << 30, Doc: "seed of the initial weights"},
-			{Name: "batch", Kind: spec.Integer, Default: 20, Min: 0, Max: 5000, Doc: "minibatch size of first-order methods (0 = full batch)"},
+			{Name: "steps", Label: "time steps T", Kind: spec.Integer, Default: 20, Min: 5, Max: 100, Doc: "T: the steps between the bit and the answer"},
+			{Name: "hidden", Label: "hidden units", Kind: spec.Integer, Default: 16, Min: 2, Max: 64, Doc: "units in the recurrent layer"},
+			{Name: "n", Label: "examples", Kind: spec.Integer, Default: 200, Min: 10, Max: 5000, Doc: "sequences"},
+			{Name: "spread", Label: "input noise", Kind: spec.Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the inputs after the bit"},
+			dataSeedParam("seed of the sequences and the split"),
+			valParam,
+			{Name: "gain", Label: "recurrent gain", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "scale of the recurrent weights: about their spectral radius"},
+			weightSeedParam("seed of the initial weights"),
+			batchParam(20),
 		},
 		View: [4]float64{-3, 3, -3, 3},
 		startFor: func(v spec.Values) []float64 {

@@ -45,8 +45,8 @@ type Info struct {
 
 // Common parameters of every surface (docs/spec/surfaces.md, "Blur" and "Noise").
 var (
-	blurParam  = spec.Param{Name: "blur", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "standard deviation s of the Gaussian blur f_s(p) = E[f(p+z)], z ~ N(0, s²I)"}
-	noiseParam = spec.Param{Name: "noise", Kind: spec.Real, Default: 0, Min: 0, Max: 1e3, Doc: "standard deviation ν of the noise added to every gradient, seeded by the run's seed"}
+	blurParam  = spec.Param{Name: "blur", Label: "blur s", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "standard deviation s of the Gaussian blur f_s(p) = E[f(p+z)], z ~ N(0, s²I)"}
+	noiseParam = spec.Param{Name: "noise", Label: "gradient noise ν", Kind: spec.Real, Default: 0, Min: 0, Max: 1e3, Doc: "standard deviation ν of the noise added to every gradient, seeded by the run's seed"}
 )
 
 // AllParams is the surface's own parameters followed by blur and noise.

@@ -393,7 +393,7 @@ func init() {
 		Params: []spec.Param{lr(0.01),
 			{Name: "lr_decay", Kind: spec.Real, Default: 0, Min: 0, Max: 100, Doc: "γ = lr/(1 + (t−1)·lr_decay)"},
 			weightDecay,
-			{Name: "initial_accumulator_value", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "starting value of the sum of squared gradients"},
+			{Name: "initial_accumulator_value", Label: "initial accumulator", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "starting value of the sum of squared gradients"},
 			epsParam(1e-10)},
 		Explain: "Divides each coordinate's step by the root of the sum of all its past squared gradients: steep directions slow down, flat ones keep going, and every rate decays (ch. 8.5.1)."},
 		func(v spec.Values) (rule, error) {

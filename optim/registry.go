@@ -38,8 +38,8 @@ func (in *Info) AllParams() []spec.Param {
 // sees is blurred by s_t = blur_from·max(0, 1 − (t−1)/blur_steps) at step t,
 // from blur_from down to 0 (continuation, ch. 8.7.6).
 var continuationParams = []spec.Param{
-	{Name: "blur_from", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "continuation: the blur of the first step, lowered linearly to 0 (0 = off)"},
-	{Name: "blur_steps", Kind: spec.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "continuation: the steps over which the blur falls to 0"},
+	{Name: "blur_from", Label: "blur at the start", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "continuation: the blur of the first step, lowered linearly to 0 (0 = off)"},
+	{Name: "blur_steps", Label: "steps to blur 0", Kind: spec.Integer, Default: 100, Min: 1, Max: 1e6, Doc: "continuation: the steps over which the blur falls to 0"},
 }
 
 // ContinuationParams are the keys of the blur schedule, on every optimizer.
@@ -78,11 +78,11 @@ func fieldOf(err error) string {
 
 // Parameters shared by many optimizers.
 func lr(def float64) spec.Param {
-	return spec.Param{Name: "lr", Kind: spec.Real, Default: def, Min: 0, Max: 100, Log: true, Doc: "learning rate"}
+	return spec.Param{Name: "lr", Label: "learning rate", Kind: spec.Real, Default: def, Min: 0, Max: 100, Log: true, Doc: "learning rate"}
 }
 
 var (
-	weightDecay = spec.Param{Name: "weight_decay", Kind: spec.Real, Default: 0, Min: 0, Max: 100, Doc: "L2 penalty added to the gradient: g ← g + weight_decay·θ"}
+	weightDecay = spec.Param{Name: "weight_decay", Label: "weight decay", Kind: spec.Real, Default: 0, Min: 0, Max: 100, Doc: "L2 penalty added to the gradient: g ← g + weight_decay·θ"}
 	epsParam    = func(def float64) spec.Param {
 		return spec.Param{Name: "eps", Kind: spec.Real, Default: def, Min: 0, Max: 1, Log: true, Doc: "added to the denominator for numerical stability"}
 	}
@@ -99,10 +99,10 @@ var (
 
 // modifierParams are the keys of the clip and schedule modifiers.
 var modifierParams = []spec.Param{
-	{Name: "clip_norm", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "rescale the gradient to at most this norm (0 = off), as clip_grad_norm_"},
-	{Name: "clip_value", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "clamp each gradient coordinate to ±this (0 = off), as clip_grad_value_"},
-	{Name: "curriculum", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: for this many steps draw minibatches from the easiest examples first (20% growing to all; easy = far from every other class); 0 = off"},
-	{Name: "pretrain", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: greedy layer-wise pretraining, this many steps per hidden layer (each with a fresh output layer), then fine-tuning of the whole; 0 = off"},
+	{Name: "clip_norm", Label: "clip gradient norm", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "rescale the gradient to at most this norm (0 = off), as clip_grad_norm_"},
+	{Name: "clip_value", Label: "clip gradient value", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "clamp each gradient coordinate to ±this (0 = off), as clip_grad_value_"},
+	{Name: "curriculum", Label: "curriculum steps", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: for this many steps draw minibatches from the easiest examples first (20% growing to all; easy = far from every other class); 0 = off"},
+	{Name: "pretrain", Label: "pretraining steps per layer", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: greedy layer-wise pretraining, this many steps per hidden layer (each with a fresh output layer), then fine-tuning of the whole; 0 = off"},
 	{Name: "schedule", Kind: spec.Choice, Choices: scheduleNames, Doc: "learning-rate schedule, stepped after every optimizer step"},
 	{Name: "step_size", Kind: spec.Integer, Default: 50, Min: 1, Max: 1e6, Doc: "schedule=step: steps between decays"},
 	{Name: "gamma", Kind: spec.Real, Default: 0.5, Min: 0, Max: 1, Doc: "schedule=step or exponential: decay factor", DefaultText: "0.5 (step), 0.99 (exponential)"},

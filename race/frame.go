@@ -133,6 +133,8 @@ func (rc *Race) status(r *racer) RacerFrame {
 		rf.Status, rf.Reason = "limit", fmt.Sprintf("reached the limit of %d steps per race", rc.lim.MaxSteps)
 	case r.stopped != "":
 		rf.Status, rf.Reason = "stopped", r.stopped
+	case r.reached != nil && r.run.Status == optim.Running:
+		rf.Status, rf.Reason = "converged", fmt.Sprintf("‖g‖ = %.3g ≤ %g, the race's tolerance", r.run.GNorm, rc.tol)
 	}
 	return rf
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -250,7 +251,10 @@ func (job *tuneJob) Run(ctx context.Context, emit func(any)) {
 			if ctx.Err() != nil {
 				return
 			}
-			lr := math.Min(base*math.Pow(10, -2+3*float64(i)/float64(job.req.Trials-1)), 100)
+			// Three significant digits: the spec and the link read
+			// lr=0.0502, not lr=0.050237728630191596, and the trial runs
+			// the rate they say.
+			lr, _ := strconv.ParseFloat(strconv.FormatFloat(math.Min(base*math.Pow(10, -2+3*float64(i)/float64(job.req.Trials-1)), 100), 'g', 3, 64), 64)
 			trial := cfg.With("lr", lr)
 			value := job.trial(ctx, land, trial)
 			tr.Trials = append(tr.Trials, [2]Num{Num(lr), Num(value)})

@@ -34,7 +34,12 @@ type Message struct {
 	Speed   *float64    `json:"speed,omitempty"`
 	Tol     *float64    `json:"tol,omitempty"`
 	View    []float64   `json:"view,omitempty"` // [xmin, xmax, ymin, ymax]
-	To      *float64    `json:"to,omitempty"`   // seek: the race clock to run to
+	// MapBlur, in a view message, shows the map blurred by this s, for
+	// looking only (the racers' objective is unchanged); without it the map
+	// follows the racers: the first continuation racer's blur, else the
+	// surface's own.
+	MapBlur *float64 `json:"map_blur,omitempty"`
+	To      *float64 `json:"to,omitempty"` // seek: the race clock to run to
 	// Patience stops a network racer whose validation loss has not improved
 	// for this many epochs (0 = never).
 	Patience *float64 `json:"patience,omitempty"`
@@ -219,6 +224,16 @@ func checkView(v []float64) *ProblemError {
 	return nil
 }
 
+func checkMapBlur(s *float64) *ProblemError {
+	if s == nil {
+		return nil
+	}
+	if limit := landscapes.CommonParams()[0].Max; !(*s >= 0 && *s <= limit) {
+		return problem("map_blur", "map_blur %v is not accepted; it must be a number in [0, %g]", *s, limit)
+	}
+	return nil
+}
+
 func checkSpeed(s float64) *ProblemError {
 	if !(s > 0 && s <= MaxSpeed) {
 		return problem("speed", "speed %v is not accepted; it must be in (0, %g]", s, MaxSpeed)
@@ -341,24 +356,31 @@ type RacerState struct {
 // grid over its view box (a slice through the start in more than two
 // dimensions), with what the page needs to colour and annotate it.
 type SurfaceMessage struct {
-	Type     string                `json:"type"`   // "surface"
-	Reason   string                `json:"reason"` // configure, view, start or morph (a continuation racer's blur changed)
-	Spec     string                `json:"spec"`
-	Name     string                `json:"name"`
-	Title    string                `json:"title"`
-	Explain  string                `json:"explain"`
-	Dim      int                   `json:"dim"`
-	View     [4]float64            `json:"view"` // the surface's own view box
-	Box      [4]float64            `json:"box"`  // the box this grid covers
-	Blur     string                `json:"blur"`
-	BlurS    Num                   `json:"blur_s"`
-	N        int                   `json:"n"`
-	F        string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin; N = 0 for a network
-	Log      bool                  `json:"log"`
-	Floor    Num                   `json:"floor"`
-	Delta    Num                   `json:"delta"`
-	Critical []landscapes.Critical `json:"critical"`
-	Data     *nets.Points          `json:"data,omitempty"` // a network's 2-D data
+	Type    string     `json:"type"`   // "surface"
+	Reason  string     `json:"reason"` // configure, view, start or morph (a continuation racer's blur changed)
+	Spec    string     `json:"spec"`
+	Name    string     `json:"name"`
+	Title   string     `json:"title"`
+	Explain string     `json:"explain"`
+	Dim     int        `json:"dim"`
+	View    [4]float64 `json:"view"` // the surface's own view box
+	Box     [4]float64 `json:"box"`  // the box this grid covers
+	Blur    string     `json:"blur"`
+	BlurS   Num        `json:"blur_s"` // the blur of the map
+	// SurfaceBlur is the surface's own blur, the one every racer is scored
+	// on; Follows names the continuation racer whose blur the map shows,
+	// and MapBlur says the page chose the map's blur itself.
+	SurfaceBlur Num                   `json:"surface_blur"`
+	Follows     string                `json:"follows,omitempty"`
+	MapBlur     bool                  `json:"map_blur,omitempty"`
+	N           int                   `json:"n"`
+	F           string                `json:"f"` // base64 of N×N little-endian float32, row 0 at ymin; N = 0 for a network
+	Log         bool                  `json:"log"`
+	Floor       Num                   `json:"floor"`
+	Delta       Num                   `json:"delta"`
+	Critical    []landscapes.Critical `json:"critical"`
+	Data        *nets.Points          `json:"data,omitempty"`    // a network's 2-D data
+	Classes     []string              `json:"classes,omitempty"` // a classifier's class names, in the order of its outputs
 	// Singular: a deep linear network's task, the singular values its mode
 	// strengths rise to. Each point row then ends with the mode strengths
 	// uᵢᵀ W vᵢ at that iterate (Saxe et al. 2014), one per singular value.
@@ -379,6 +401,7 @@ func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64)
 			Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: Num(l.Blur), Floor: Num(math.NaN()), Delta: Num(math.NaN())}
 		if net != nil {
 			m.Data = net.Points()
+			m.Classes = net.ClassNames()
 			if modes := net.Modes(); modes != nil {
 				m.Singular = modes.S
 			}

@@ -82,9 +82,10 @@ type Race struct {
 	racers   []*racer
 	nextID   int
 	stride   int
-	message  string  // a note for the next state (why play stopped)
-	seekTo   float64 // ≥ 0 while running to a clock value (seek); -1 otherwise
-	shown    float64 // the blur of the surface the page shows
+	message  string   // a note for the next state (why play stopped)
+	seekTo   float64  // ≥ 0 while running to a clock value (seek); -1 otherwise
+	shown    float64  // the blur of the surface the page shows
+	mapBlur  *float64 // the blur the page asked the map to show; nil follows the racers
 
 	morphedAt time.Time
 	morphCost time.Duration
@@ -183,7 +184,14 @@ func (rc *Race) Handle(m Message) (Reply, *ProblemError) {
 		if p := checkView(m.View); p != nil {
 			return Reply{}, p
 		}
+		if p := checkMapBlur(m.MapBlur); p != nil {
+			return Reply{}, p
+		}
 		copy(rc.view[:], m.View)
+		rc.mapBlur = nil
+		if m.MapBlur != nil {
+			rc.mapBlur = new(*m.MapBlur)
+		}
 		return rc.reply("view"), nil
 	case "retune":
 		i := rc.find(m.ID)
@@ -424,7 +432,7 @@ func (rc *Race) State() State {
 // the first continuation racer sees it (so the surface on screen morphs
 // with it), or as configured.
 func (rc *Race) Surface(reason string) SurfaceMessage {
-	s := rc.displayBlur()
+	s, follows := rc.displayBlur()
 	rc.shown = s
 	land := rc.land
 	if s != land.Blur && land.Network() == nil {
@@ -432,16 +440,22 @@ func (rc *Race) Surface(reason string) SurfaceMessage {
 	}
 	m := surfaceMessage(land, rc.start, rc.view)
 	m.Reason = reason
+	m.SurfaceBlur, m.Follows, m.MapBlur = Num(rc.land.Blur), follows, rc.mapBlur != nil
 	return m
 }
 
-func (rc *Race) displayBlur() float64 {
+// displayBlur is the blur the map shows: the page's choice, else the first
+// continuation racer's (whose id it returns), else the surface's own.
+func (rc *Race) displayBlur() (float64, string) {
+	if rc.mapBlur != nil {
+		return *rc.mapBlur, ""
+	}
 	for _, r := range rc.racers {
 		if r.run.Blur != rc.land.Blur {
-			return r.run.Blur
+			return r.run.Blur, r.id
 		}
 	}
-	return rc.land.Blur
+	return rc.land.Blur, ""
 }
 
 // Morphed says whether the displayed blur has moved enough since the surface
@@ -450,6 +464,6 @@ func (rc *Race) Morphed() bool {
 	if rc.land.Network() != nil {
 		return false // a network has no map to morph
 	}
-	s := rc.displayBlur()
+	s, _ := rc.displayBlur()
 	return math.Abs(s-rc.shown) > 0.02*math.Max(s, rc.shown) || (s == 0) != (rc.shown == 0)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -274,9 +275,10 @@ func TestViewSendsASharperGrid(t *testing.T) {
 
 func TestSeekAndMorph(t *testing.T) {
 	d := newDriver(t)
-	d.handle(Message{Type: "configure", Surface: "rastrigin", Racers: []RacerSpec{{ID: "plain", Opt: "gd:lr=0.004"}, {ID: "cont", Opt: "gd:lr=0.004,blur_from=2,blur_steps=100"}}})
-	if s := d.surfaces[0]; s.Reason != "configure" || s.BlurS != 2 {
-		t.Errorf("the first surface shows blur %v (%s); want the continuation racer's 2", s.BlurS, s.Reason)
+	// tol 0: no racer stops at the race's tolerance on the way.
+	d.handle(Message{Type: "configure", Surface: "rastrigin", Tol: ptr(0.0), Racers: []RacerSpec{{ID: "plain", Opt: "gd:lr=0.004"}, {ID: "cont", Opt: "gd:lr=0.004,blur_from=2,blur_steps=100"}}})
+	if s := d.surfaces[0]; s.Reason != "configure" || s.BlurS != 2 || s.Follows != "cont" || s.SurfaceBlur != 0 || s.MapBlur {
+		t.Errorf("the first surface shows blur %v (%s, following %q, the surface's %v); want the continuation racer's 2", s.BlurS, s.Reason, s.Follows, s.SurfaceBlur)
 	}
 	d.surfaces = nil
 	d.handle(Message{Type: "seek", To: ptr(120.0)}) // the blur is 0 after step 101
@@ -302,6 +304,79 @@ func TestSeekAndMorph(t *testing.T) {
 	}
 	if !unblurred {
 		t.Errorf("the surface never morphed to blur 0: %d surfaces", len(d.surfaces))
+	}
+}
+
+// The time clock counts milliseconds of a racer's computing: a seek to 2
+// runs every racer until it has computed for 2 ms.
+func TestTimeClockIsMilliseconds(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "rosenbrock", Clock: "time", Tol: ptr(0.0), Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.001"}}})
+	d.handle(Message{Type: "seek", To: ptr(2.0)})
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	for n := -1; n != len(d.rows["a"]); { // the rows still pending
+		n = len(d.rows["a"])
+		d.tick()
+	}
+	rows := d.rows["a"]
+	last, before := rows[len(rows)-1][3], rows[len(rows)-2][3]
+	if !(last >= 2000 && before < 2000) {
+		t.Errorf("after a seek to 2 on the time clock the racer has computed %g µs (%g before its last step); want it to have just passed 2 ms", last, before)
+	}
+}
+
+// Every race ends: a racer that reaches the race's tolerance stops as
+// converged, and when no racer runs any more play stops and says how each
+// ended.
+func TestEveryRaceEnds(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "quadratic", Tol: ptr(1e-3), Racers: []RacerSpec{{ID: "a", Opt: "gd:lr=0.03"}, {ID: "b", Opt: "newton"}, {ID: "c", Opt: "gd:lr=0.5"}}})
+	d.handle(Message{Type: "play"})
+	d.until("the race to end", func() bool { return !d.rc.Playing() })
+	st := d.states[len(d.states)-1]
+	if st.Playing || st.Message != "the race is over: every racer has stopped (2 converged, 1 diverged)" {
+		t.Errorf("the last state says %q (playing %v)", st.Message, st.Playing)
+	}
+	a := d.last["a"]
+	if a.Status != "converged" || !strings.Contains(a.Reason, "≤ 0.001, the race's tolerance") || a.Reached == nil {
+		t.Errorf("racer a ended %s (%s), reached %v", a.Status, a.Reason, a.Reached)
+	}
+	if n := len(d.rows["a"]); n != a.Reached.Iter+1 {
+		t.Errorf("racer a has %d rows; it reached the tolerance at iteration %d and stopped there", n, a.Reached.Iter)
+	}
+	if b := d.last["b"]; b.Status != "converged" || len(d.rows["b"]) != 2 {
+		t.Errorf("Newton ended %s (%s) after %d rows; want converged after one step", b.Status, b.Reason, len(d.rows["b"]))
+	}
+}
+
+// The page can show the map at a blur of its own, for looking only: the
+// racers' objective stays the surface's, and a map blur out of range is
+// refused with what is accepted.
+func TestMapBlurIsForLookingOnly(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "rastrigin", Racers: []RacerSpec{{ID: "plain", Opt: "gd:lr=0.004"}, {ID: "cont", Opt: "gd:lr=0.004,blur_from=2,blur_steps=100"}}})
+	d.until("the start", func() bool { return len(d.rows["plain"]) >= 1 })
+	f0 := d.rows["plain"][0][4]
+	r := d.handle(Message{Type: "view", View: []float64{-5.12, 5.12, -5.12, 5.12}, MapBlur: ptr(0.5)})
+	if r.Surface == nil || r.Surface.BlurS != 0.5 || !r.Surface.MapBlur || r.Surface.Follows != "" || r.Surface.SurfaceBlur != 0 {
+		t.Fatalf("a view with map_blur 0.5 sent %+v", r.Surface)
+	}
+	d.handle(Message{Type: "step"})
+	d.until("a step", func() bool { return len(d.rows["plain"]) >= 2 })
+	// The racer is scored on the unblurred surface, and its step is the
+	// one `saddle run` takes (f = 19.256927258069467 after one step).
+	if got := d.rows["plain"][1][4]; got != 19.256927258069467 || f0 != 37.53 {
+		t.Errorf("with the map blurred the racer's f went from %v to %v; want 37.53 to 19.256927258069467", f0, got)
+	}
+	// Without map_blur the map follows the continuation racer again.
+	if r := d.handle(Message{Type: "view", View: []float64{-5.12, 5.12, -5.12, 5.12}}); r.Surface.Follows != "cont" || r.Surface.MapBlur {
+		t.Errorf("a view without map_blur sent %+v", r.Surface)
+	}
+	for _, bad := range []float64{-1, 11, math.NaN()} {
+		_, err := d.rc.Handle(Message{Type: "view", View: []float64{-1, 1, -1, 1}, MapBlur: ptr(bad)})
+		if err == nil || !strings.Contains(err.Error(), "map_blur") || !strings.Contains(err.Error(), "[0, 10]") {
+			t.Errorf("map_blur %v: %v", bad, err)
+		}
 	}
 }
 
@@ -445,6 +520,12 @@ func TestTuneGivesEveryRacerTheSameSearch(t *testing.T) {
 	slow := tu.Racers[0]
 	if len(slow.Trials) != 7 || float64(slow.LR) <= 0.0005 || !strings.HasPrefix(slow.Tuned, "gd:lr=") {
 		t.Errorf("gd's search: %+v", slow)
+	}
+	// The rates tried, and so the tuned spec, have three significant digits.
+	for _, tr := range slow.Trials {
+		if lr := float64(tr[0]); strconv.FormatFloat(lr, 'g', -1, 64) != strconv.FormatFloat(lr, 'g', 3, 64) {
+			t.Errorf("a trial's rate %v has more than three significant digits", lr)
+		}
 	}
 	// The tuned value is the best of the trials: rerunning it gives it.
 	land, _ := landscapes.Build("quadratic")

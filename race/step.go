@@ -1,7 +1,9 @@
 package race
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -37,7 +39,12 @@ type racer struct {
 	stopped string // early stopping's reason
 }
 
-func (r *racer) running() bool { return r.run.Status == optim.Running && !r.limited && r.stopped == "" }
+// running says whether the racer still steps: it has not converged (by its
+// own test or by reaching the race's tolerance), diverged, failed, reached
+// the step limit or been stopped early.
+func (r *racer) running() bool {
+	return r.run.Status == optim.Running && r.reached == nil && !r.limited && r.stopped == ""
+}
 
 // maxSnapshots bounds a network racer's stored path: 200 snapshots of its
 // weights, or as many as fit in snapshotBytes (2 MB), at least 8.
@@ -80,7 +87,8 @@ func (rc *Race) record(r *racer) {
 
 // clockOf is the racer's position on the race clock: its iterations, its
 // evaluations (a Hessian costs n, as n gradient evaluations would), its
-// epochs, or its computing time in microseconds.
+// epochs, or its computing time in milliseconds (a network's step takes
+// about one; a surface's, a microsecond or two).
 func (rc *Race) clockOf(r *racer) float64 {
 	switch rc.clock {
 	case "evaluations":
@@ -88,7 +96,7 @@ func (rc *Race) clockOf(r *racer) float64 {
 	case "epochs":
 		return r.run.Epochs()
 	case "time":
-		return r.micros
+		return r.micros / 1000
 	}
 	return float64(r.run.Iter)
 }
@@ -173,7 +181,7 @@ func (rc *Race) advance(dt time.Duration) {
 		rc.message = "arrived"
 	} else if !rc.anyRunning() {
 		rc.playing, rc.seekTo = false, -1
-		rc.message = "every racer has stopped"
+		rc.message = rc.over()
 	}
 }
 
@@ -188,6 +196,24 @@ func (rc *Race) StepOnce() {
 	for _, r := range rc.racers {
 		rc.target = math.Max(rc.target, rc.clockOf(r))
 	}
+}
+
+// over says why the race ended: every racer has stopped, and how.
+func (rc *Race) over() string {
+	count := map[string]int{}
+	var order []string
+	for _, r := range rc.racers {
+		st := rc.status(r).Status
+		if count[st] == 0 {
+			order = append(order, st)
+		}
+		count[st]++
+	}
+	parts := make([]string, len(order))
+	for i, st := range order {
+		parts[i] = fmt.Sprintf("%d %s", count[st], st)
+	}
+	return "the race is over: every racer has stopped (" + strings.Join(parts, ", ") + ")"
 }
 
 func (rc *Race) anyRunning() bool {

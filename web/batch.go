@@ -40,6 +40,9 @@ type Batch struct {
 	Seed    uint64
 	Clock   string  // empty for iterations
 	To      float64 // the clock value every racer runs to
+	// Tol stops a racer whose gradient norm reaches it, as the page's race
+	// does; 0 (the command line's) runs every racer to To.
+	Tol float64
 }
 
 // Prepared is a batch whose every part has been checked.
@@ -130,7 +133,7 @@ func (b Batch) Prepare(lim race.Limits, maxTo float64, names Names) (*Prepared, 
 }
 
 func (p *Prepared) configure(racers []race.RacerSpec) race.Message {
-	return race.Message{Type: "configure", Surface: p.Surface, Start: p.X0, Seed: &p.Seed, Clock: p.Clock, Racers: racers}
+	return race.Message{Type: "configure", Surface: p.Surface, Start: p.X0, Seed: &p.Seed, Clock: p.Clock, Tol: &p.Tol, Racers: racers}
 }
 
 // describe writes the engine's problems in the driver's names, one line per

@@ -263,7 +263,7 @@ func exportStatus(err error) int {
 }
 
 // exportKeys are the parameters an export's query may have.
-var exportKeys = []string{"format", "surface", "opt", "start", "seed", "clock", "steps", "t", "size"}
+var exportKeys = []string{"format", "surface", "opt", "start", "seed", "clock", "steps", "t", "tol", "size"}
 
 // exportQuery reads the race and the figure's size from an export's query,
 // every mistake at once.
@@ -285,6 +285,13 @@ func exportQuery(q url.Values) (b Batch, width, height int, err error) {
 			}
 			b.To = v
 		}
+	}
+	if s := q.Get("tol"); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v >= 0 && v <= 1e3) {
+			bad = append(bad, fmt.Sprintf("tol %q is not accepted; it must be a number in [0, 1000]", s))
+		}
+		b.Tol = v
 	}
 	if s := q.Get("seed"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)

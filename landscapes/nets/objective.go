@@ -127,6 +127,16 @@ func (o *Objective) Modes() *Modes {
 	return nil
 }
 
+// ClassNames are the names of a classifier's classes, in the order of its
+// outputs (iris's species, say), or nil for a regression or a recurrent
+// network.
+func (o *Objective) ClassNames() []string {
+	if m, ok := o.Model.(*MLP); ok && !m.Data.Regression() {
+		return m.Data.ClassNames
+	}
+	return nil
+}
+
 // ModeStrengths are Saxe et al.'s mode strengths uᵢᵀ W vᵢ of the map a deep
 // linear network computes at θ (nil for any other model).
 func (o *Objective) ModeStrengths(theta []float64) []float64 {
