@@ -209,9 +209,27 @@ func TestBrowserRace(t *testing.T) {
 	waitFor(t, ctx, "the new start", fmt.Sprintf(`window.saddle.state.start && Math.abs(window.saddle.state.start[0] - %g) < 1e-9 && Math.abs(window.saddle.state.start[1] - %g) < 1e-9`, want[0], want[1]))
 	waitFor(t, ctx, "the racers at the new start", fmt.Sprintf(`window.saddle.racers.get('r1')?.xs[0] === %g`, want[0]))
 
-	// A bad value gets a message beside the racer, and the race goes on.
-	do(t, ctx, chromedp.SetValue(chromedp.CSS(`.racer[data-id="r1"] .param[data-param="lr"] .param-value`), "-3"))
-	waitFor(t, ctx, "the error beside the racer", `document.querySelector('[data-error-for="racer:r1"]').textContent.includes('lr takes a number in [0, 100]')`)
+	// A bad value typed into a box is refused beside it, in a student's
+	// words; the race and the address keep the last good value.
+	spec := eval[string](t, ctx, `window.saddle.state.racers.find((r) => r.id === 'r1').spec`)
+	for typed, want := range map[string]string{
+		"-3":    "-3 is too small: learning rate takes a number from 0 to 100.",
+		"abc":   "“abc” is not a number: learning rate takes a number from 0 to 100.",
+		"":      "learning rate needs a value: type a number from 0 to 100.",
+		"1e400": "1e400 is too large: learning rate takes a number from 0 to 100.",
+	} {
+		eval[any](t, ctx, fmt.Sprintf(`(() => {
+			const box = document.querySelector('.racer[data-id="r1"] .param[data-param="lr"] .param-value');
+			box.value = %q;
+			box.dispatchEvent(new Event('change'));
+		})()`, typed))
+		if got := eval[string](t, ctx, `document.querySelector('.racer[data-id="r1"] .param[data-param="lr"] .param-note').textContent`); got != want {
+			t.Errorf("typing %q: the note says %q, want %q", typed, got, want)
+		}
+		if got := eval[string](t, ctx, `window.saddle.state.racers.find((r) => r.id === 'r1').spec + ' ' + new URLSearchParams(location.search).getAll('opt')[0]`); got != spec+" "+spec {
+			t.Errorf("typing %q changed the race or the address: %s", typed, got)
+		}
+	}
 	screenshot(t, ctx, "race-error")
 
 	// The page loaded nothing from the network and broke no CSP rule.

@@ -30,7 +30,7 @@ import (
 func arrive(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	do(t, ctx, chromedp.Navigate(url))
-	waitFor(t, ctx, "the race to arrive", `window.saddle && window.saddle.surface && !window.saddle.playing && document.getElementById('connection').textContent === 'arrived'`)
+	waitFor(t, ctx, "the race to arrive", `window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`)
 }
 
 // lessonOutcomes holds, for every lesson, how far to run it and the outcome
@@ -40,15 +40,15 @@ var lessonOutcomes = map[string]struct {
 	t       int
 	promise string
 }{
-	"ill-conditioning":         {200, `r2.reached && r3.reached && r2.reached.iter < 150 && r3.reached.iter < 150 && !r1.reached`},
+	"ill-conditioning":         {200, `r2.reached && r3.reached && r2.reached.iter < 170 && r3.reached.iter < r2.reached.iter && !r1.reached && length(r3) < length(r2) && 3 * length(r2) < length(r1)`},
 	"saddle-points":            {30, `Math.hypot(last(r2)[0], last(r2)[1]) < 1e-8 && Math.abs(Math.abs(last(r3)[1]) - 1) < 1e-6 && Math.abs(last(r3)[0]) < 1e-6 && Math.abs(Math.abs(last(r1)[1]) - 1) < 0.05`},
 	"plateaus":                 {100, `Math.hypot(last(r1)[0] - 3.5, last(r1)[1] - 2.5) < 1e-3 && Math.hypot(last(r2)[0] - 3.5, last(r2)[1] - 2.5) > 1`},
-	"cliffs":                   {60, `anyOut(r1) && !anyOut(r2)`},
+	"cliffs":                   {60, `anyOut(r1) && r1.xs[2] < -20 && !anyOut(r2) && r2.reached && r2.reached.iter < 60 && Math.hypot(last(r2)[0] - 1.3381, last(r2)[1]) < 1e-3 && window.saddle.surface.critical.some((c) => c.kind === 'minimum' && Math.abs(c.x[0] - 1.3381) < 1e-3)`},
 	"continuation-rastrigin":   {700, `fin(r1) > 10 && fin(r2) < 1e-6`},
 	"continuation-wells":       {400, `fin(r1) > -0.01 && fin(r2) < -0.7`},
 	"weight-space-symmetry":    {400, `Math.abs(last(r1)[0] * last(r1)[1] - 1) < 1e-3 && Math.abs(last(r1)[0] - last(r1)[1]) > 1 && Math.abs(last(r2)[0] - last(r2)[1]) < 0.01`},
 	"adaptive-methods":         {500, `[r1, r2, r3, r4].every((r) => fin(r) < 0.2)`},
-	"second-order":             {60, `Math.hypot(last(r1)[0], last(r1)[1] - 1) < 1e-8 && r1.status === 'converged' && r1.diag.eig[0] < -27 && [r2, r3].every((r) => Math.hypot(last(r)[0] - 3, last(r)[1] - 0.5) < 1e-6 && r.diag.eig[0] > 0)`},
+	"second-order":             {60, `Math.hypot(last(r1)[0], last(r1)[1] - 1) < 1e-8 && r1.status === 'converged' && r1.diag.eig[0] < -27 && [r2, r3].every((r) => r.status === 'converged' && Math.hypot(last(r)[0] - 3, last(r)[1] - 0.5) < 1e-5 && r.diag.eig[0] > 0)`},
 	"quasi-newton":             {200, `[r1, r2, r3, r4].every((r) => r.reached) && r1.reached.clock < r3.reached.clock && r3.reached.clock < r2.reached.clock && [...document.querySelectorAll('#leaderboard tbody tr')].find((tr) => tr.dataset.id === 'r1').cells[5].textContent === String(r1.cost.at(-1))`},
 	"natural-gradient":         {40, `r3.status === 'refused' && r2.reached && r2.reached.iter < 25 && !r1.reached`},
 	"natural-gradient-network": {40, `fin(r2) < 1e-6 && fin(r1) > 0.05 && fin(r3) > 10 * fin(r2)`},
@@ -95,6 +95,7 @@ func TestBrowserLessons(t *testing.T) {
 				const R = window.saddle.racers, ids = window.saddle.state.racers.map((x) => x.id);
 				const [r1, r2, r3, r4] = ids.map((id) => R.get(id));
 				const last = (r) => r.xs.slice(-2), fin = (r) => r.f[r.f.length - 1];
+				const length = (r) => { let L = 0; for (let i = 2; i < r.xs.length; i += 2) L += Math.hypot(r.xs[i] - r.xs[i - 2], r.xs[i + 1] - r.xs[i - 1]); return L; };
 				const anyOut = (r) => { const b = window.saddle.surface.view; for (let i = 0; i < r.xs.length; i += 2) if (r.xs[i] < b[0] || r.xs[i] > b[1] || r.xs[i + 1] < b[2] || r.xs[i + 1] > b[3]) return true; return false; };
 				return !!(`+o.promise+`);
 			})()`)
@@ -284,8 +285,7 @@ func TestBrowser3D(t *testing.T) {
 		t.Fatal("no WebGL in this Chromium: the 3-D view cannot be tested")
 	}
 	do(t, ctx, chromedp.Click(chromedp.ID("toggle-3d")))
-	waitFor(t, ctx, "the 3-D view", `!document.getElementById('view3d').hidden && document.getElementById('landscape').hidden`)
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, ctx, "the 3-D view drawn", `!document.getElementById('view3d').hidden && document.getElementById('landscape').hidden && window.saddle.view3d.frames > 0`)
 	// Pixels of the mesh, not just the white background.
 	coloured := eval[int](t, ctx, pixels("view3d", 0, 1, "r < 200 || g < 200"))
 	if coloured < 1000 {
@@ -416,8 +416,14 @@ func TestBrowserSlices(t *testing.T) {
 	waitFor(t, ctx, "the line between solutions", `document.getElementById('slice-caption').textContent.includes("other racer's") && document.getElementById('slice-progress').hidden`)
 	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "eigmap"), chromedp.SetValue(chromedp.ID("slice-n"), "7"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the eigenvalue map", `document.getElementById('slice-caption').textContent.includes('of the points have a negative eigenvalue') && document.getElementById('slice-caption').textContent.includes('the largest eigenvalue, on the right')`)
-	// The right half is the λmax map in viridis: no grey background left there.
-	if grey := eval[int](t, ctx, pixels("slice-map", 0.52, 0.46, "r === 238 && g === 238 && b === 238")); grey > 0 {
+	// The second map is the λmax map in viridis: no grey background left in it.
+	if grey := eval[int](t, ctx, `(() => {
+		const c = document.getElementById('slice-map'), a = window.saddle.sliceView.areas[1], k = c.width / parseFloat(c.style.width);
+		const d = c.getContext('2d').getImageData(Math.ceil(a.x * k), Math.ceil(a.y * k), Math.floor(a.w * k), Math.floor(a.h * k)).data;
+		let n = 0;
+		for (let i = 0; i < d.length; i += 4) if (d[i] === 238 && d[i + 1] === 238 && d[i + 2] === 238) n++;
+		return n;
+	})()`); grey > 0 {
 		t.Errorf("the largest-eigenvalue map left %d pixels unpainted", grey)
 	}
 	screenshot(t, ctx, "slice-eigmap")

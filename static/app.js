@@ -2,21 +2,21 @@
 // racer cards, the charts and the leaderboard together.
 
 import { Connection } from './socket.js';
-import { specOf, parseSpec, fromURL, toURL } from './state.js';
+import { specOf, parseSpec, fromURL, toURL, defaultState } from './state.js';
 import { Landscape } from './landscape.js';
 import { View3D } from './view3d.js';
 import { NetView } from './netview.js';
 import { SliceView, drawSpectrum } from './sliceview.js';
 import { Chart } from './charts.js';
-import { RacerCard, surfaceParams } from './controls.js';
-import { racerColor, setPalettes } from './colors.js';
+import { RacerCard, surfaceParams, guardBox } from './controls.js';
+import { racerColor, racerMarker, setPalettes } from './colors.js';
 
 const reg = JSON.parse(document.getElementById('registry').textContent);
 setPalettes(reg);
 const $ = (id) => document.getElementById(id);
 
 // The state comes from the address: a permalink or a lesson reproduces a race.
-const state = fromURL(location.search, reg.lessons);
+const state = fromURL(location.search, reg);
 let seekPending = state.t; // run to this clock once the race is configured
 let lastSeek = 0; // the seek that went with the last configure
 let viewPending = state.view; // show this box once the surface has come
@@ -30,12 +30,40 @@ let dirty = true;
 
 // --- the socket -------------------------------------------------------------
 
-const conn = new Connection(onMessage, onStatus, configure);
+const conn = new Connection(onMessage, onStatus, onOpen);
+
+// A reconnection (a server restart, an idle timeout) restores the race as it
+// was: configured again, run to the clock it showed, and playing again if
+// it was playing, or if Play was pressed while disconnected.
+let opened = false, resume = false, wantPlay = null;
+function onOpen() {
+  if (opened) {
+    seekPending = Math.max(seekPending, raceClock, state.t || 0);
+    resume = wantPlay ?? playing;
+    wantPlay = null;
+    gen = -1; // a new session: whatever generation it starts at, start afresh
+  }
+  opened = true;
+  configure();
+  if (resume && lastSeek === 0) {
+    resume = false;
+    send({ type: 'play', req: 'transport' });
+  }
+}
 
 function onStatus(status, detail) {
   const el = $('connection');
   el.textContent = detail;
   el.dataset.status = status;
+  if (status !== 'open') showPlay();
+}
+
+/** showPlay labels the play button with what pressing it will do: while
+ * disconnected, with what the race will do when the page reconnects. */
+function showPlay() {
+  const on = conn && !conn.open && wantPlay !== null ? wantPlay : playing;
+  $('play').textContent = on ? 'Pause' : 'Play';
+  $('play').setAttribute('aria-pressed', String(on));
 }
 
 function send(msg) {
@@ -44,6 +72,7 @@ function send(msg) {
 
 /** configure sends the whole race: on connecting, and when the surface changes. */
 function configure() {
+  viewPending = state.view;
   send({
     type: 'configure', req: 'surface', surface: surfaceSpec(), start: state.start || undefined,
     seed: state.seed, clock: state.clock, speed: state.speed, tol: state.tol, patience: state.patience,
@@ -70,7 +99,7 @@ function remember(push) {
 }
 
 window.addEventListener('popstate', () => {
-  const st = fromURL(location.search, reg.lessons);
+  const st = fromURL(location.search, reg);
   Object.assign(state, st);
   lastURL = location.search;
   seekPending = st.t;
@@ -79,6 +108,9 @@ window.addEventListener('popstate', () => {
   surfaceSelect.value = state.surface.name;
   buildSurfaceParams();
   showLesson();
+  showCurvature();
+  showPresent();
+  noteLink();
   configure();
 });
 
@@ -115,21 +147,28 @@ function onState(s) {
   }
   playing = s.playing;
   if (!playing) lastBoard = 0; // the board shows where the race stopped
+  if (resume && !playing && s.message === 'arrived') {
+    resume = false;
+    send({ type: 'play', req: 'transport' });
+  }
   state.start = s.start;
   state.clock = s.clock;
   state.speed = s.speed;
   state.tol = s.tol;
   state.seed = s.seed;
   state.racers = s.racers.map((r) => ({ id: r.id, spec: r.opt }));
-  $('play').textContent = playing ? 'Pause' : 'Play';
-  $('play').setAttribute('aria-pressed', String(playing));
+  showPlay();
   $('clock').value = s.clock;
   $('speed').value = String(Math.log10(s.speed));
-  $('tol').value = String(s.tol);
+  $('tol').value = s.tol > 0 && s.tol < 1e-3 ? s.tol.toExponential() : String(s.tol);
   state.patience = s.patience || 0;
   $('patience').value = String(state.patience);
   showSpeed();
-  if (s.message) $('connection').textContent = s.message;
+  // Why play stopped by itself: a link's race arrived where it was left,
+  // or every racer has stopped.
+  const why = $('race-status');
+  why.dataset.message = playing ? '' : s.message || '';
+  why.textContent = playing || !s.message ? '' : s.message === 'arrived' ? 'Arrived where the link left the race.' : s.message.charAt(0).toUpperCase() + s.message.slice(1) + '.';
   syncCards();
   for (const id of ['slice-racer', 'slice-other']) {
     const pick = $(id), was = pick.value;
@@ -138,9 +177,9 @@ function onState(s) {
     else if (id === 'slice-other' && state.racers.length > 1) pick.value = state.racers[1].id;
   }
   landscape.setStart(s.start);
-  // Paused: the address says how far the race has run, so that the link
+  // The address says how far the race has run, so that the link
   // reproduces what is on the screen.
-  state.t = playing ? state.t : raceClock;
+  state.t = raceClock;
   remember(false);
   dirty = true;
 }
@@ -151,24 +190,33 @@ function onSurface(msg) {
   // matrices) take the map's place, and the error chart appears.
   const network = !msg.n;
   $('netview').hidden = !network;
+  if (network) {
+    // No surface to show in 3-D either.
+    $('view3d').hidden = $('view3d-labels').hidden = true;
+    $('toggle-3d').setAttribute('aria-pressed', 'false');
+  }
   $('landscape').hidden = network || !$('view3d').hidden;
   // A regression (the deep linear network) has no 0-1 error to chart.
   $('error-figure').hidden = !network || !!msg.singular;
   $('slices').hidden = !network;
-  for (const id of ['zoom-in', 'zoom-out', 'zoom-fit', 'toggle-3d']) $(id).hidden = network;
-  if (network && msg.reason === 'configure') netview.setData(msg.data || null, msg.title, msg.singular || null);
+  for (const id of ['zoom-in', 'zoom-out', 'zoom-fit', 'toggle-curvature', 'toggle-3d']) $(id).hidden = network;
+  if (network && msg.reason === 'configure') netview.setData(msg.data || null, msg.title, msg.singular || null, msg.classes || null);
   // A new configuration shows the whole view box; a zoom, a new start or a
   // continuation racer's changing blur keep the view.
   landscape.setSurface(msg, msg.reason !== 'configure');
   view3d.setSurface(landscape.surface);
-  if (viewPending && msg.reason === 'configure') {
-    landscape.box = viewPending.slice();
-    landscape.viewChanged();
-    viewPending = null;
+  if (msg.reason === 'configure') {
+    // The view of the address (or of the race before a reconnection), with
+    // the map's own blur if one was chosen.
+    if (viewPending) {
+      landscape.box = viewPending.slice();
+      landscape.viewChanged();
+      viewPending = null;
+    } else if (state.mapBlur !== null && !msg.map_blur && msg.n) sendView();
   }
   $('surface-title').textContent = msg.title;
   $('surface-explain').textContent = msg.explain;
-  $('surface-blur').textContent = msg.blur === 'none' ? '' : `Blur s = ${+msg.blur_s.toPrecision(3)}: ${msg.blur}${msg.reason === 'morph' ? ', following the continuation racer' : ''}.`;
+  showMapBlur(msg);
   dirty = true;
 }
 
@@ -181,12 +229,15 @@ function racerData(id) {
   return r;
 }
 
+let lastT = 0;
 function onFrame(f) {
   if (f.gen !== gen) return;
   if (f.clock !== null) raceClock = f.clock;
-  if (!playing && state.t !== raceClock) {
-    // Paused (a step, a seek's last frames): the address keeps up.
+  if (state.t !== raceClock && (!playing || performance.now() - lastT > 1000)) {
+    // The address keeps up with the race: at once when paused (a step, a
+    // seek's last frames), once a second while it plays.
     state.t = raceClock;
+    lastT = performance.now();
     remember(false);
   }
   const dim = surfaceMsg ? surfaceMsg.dim : 2;
@@ -250,16 +301,33 @@ function clockOf(r, i) {
 // address has been accepted.
 let leftOut = null, fromLink = true;
 const raceKey = (specs) => `${surfaceSpec()} ${specs.join(' ')}`;
+noteLink();
+
+// The settings a link may get wrong, each back to its default when the
+// server refuses it.
+const SETTINGS = { start: 'the start', clock: 'the clock', speed: 'the speed', tol: 'the tolerance', patience: 'the patience' };
+
+/** noteLink keeps what fromURL found wrong with the address, to be shown
+ * with the race it left. */
+function noteLink() {
+  fromLink = true;
+  leftOut = state.notes && state.notes.length
+    ? { message: state.notes.join('; ') + '.', key: raceKey(state.racers.map((r) => r.spec)) }
+    : null;
+}
 
 function onError(e) {
   if (e.req === 'tune') $('tune-go').disabled = false;
   // A race from a link (hand-edited, say) whose only problems are some
-  // racers' specs or surface parameters goes on without those racers and
-  // with those parameters at their defaults, and says so.
+  // racers' specs, surface parameters or settings goes on without those
+  // racers and with those parameters and settings at their defaults, and
+  // says so.
   const fixes = (e.problems || []).map((p) => {
-    const r = /^racers\[(\d+)\]/.exec(p.field || ''), q = /^surface\.(\w+)$/.exec(p.field || '');
+    const f = p.field || '', r = /^racers\[(\d+)\]/.exec(f), q = /^surface\.(\w+)$/.exec(f);
     if (r) return { racer: Number(r[1]) };
     if (q && fromLink && q[1] in state.surface.values) return { param: q[1] };
+    if (fromLink && f in SETTINGS) return { setting: f };
+    if (fromLink && f === 'surface' && state.surface.name !== 'rosenbrock') return { surface: true };
     return null;
   });
   if (e.req === 'surface' && fixes.length && fixes.every(Boolean)) {
@@ -268,9 +336,20 @@ function onError(e) {
     const said = [];
     if (drop.size) said.push(`Left out ${state.racers.filter((_, i) => drop.has(i)).map((r) => `“${r.spec}”`).join(', ')}`);
     if (reset.length) said.push(`${reset.join(', ')} back to the default`);
+    const defaults = defaultState();
+    for (const f of fixes.filter((x) => x.setting)) {
+      state[f.setting] = f.setting === 'start' ? null : defaults[f.setting];
+      said.push(`${SETTINGS[f.setting]} back to the default`);
+    }
+    if (fixes.some((f) => f.surface)) {
+      state.surface = defaults.surface;
+      state.start = null;
+      surfaceSelect.value = state.surface.name;
+      said.push('the default surface instead');
+    }
     state.racers = state.racers.filter((_, i) => !drop.has(i));
     for (const k of reset) delete state.surface.values[k];
-    if (reset.length) buildSurfaceParams();
+    if (reset.length || fixes.some((f) => f.surface)) buildSurfaceParams();
     // The server may find the racers' problems only once the surface is
     // good: the notes of one link add up.
     const before = leftOut && fromLink ? leftOut.message.replace(/ the race goes on\.$/, ' ') : '';
@@ -302,8 +381,8 @@ const landscape = new Landscape($('landscape'), {
     remember(true);
   },
   onView: (box) => {
-    send({ type: 'view', req: 'transport', view: box });
     state.view = box;
+    sendView();
     remember(false);
   },
   onHover: (text) => { $('hover-info').textContent = text; },
@@ -311,9 +390,60 @@ const landscape = new Landscape($('landscape'), {
 $('zoom-in').addEventListener('click', () => landscape.zoom(1 / 1.25));
 $('zoom-out').addEventListener('click', () => landscape.zoom(1.25));
 $('zoom-fit').addEventListener('click', () => landscape.fit());
+function showCurvature() {
+  landscape.curvature = state.curvature;
+  landscape.invalidate();
+  $('toggle-curvature').setAttribute('aria-pressed', String(state.curvature));
+}
+$('toggle-curvature').addEventListener('click', () => {
+  state.curvature = !state.curvature;
+  showCurvature();
+  remember(false);
+});
+showCurvature();
+
+/** sendView sends what the map shows: its box and, if chosen, its own blur. */
+function sendView() {
+  send({ type: 'view', req: 'transport', view: landscape.box.slice(), map_blur: state.mapBlur ?? undefined });
+}
+
+// The map's blur: what the racers see (a continuation racer's current blur,
+// else the surface's), or any blur a student wants to look at.
+function showMapBlur(msg) {
+  const fixed = state.mapBlur !== null;
+  const continuation = state.racers.some((r) => Number(parseSpec(r.spec).values.blur_from) > 0);
+  $('map-blur-row').hidden = !msg.n || !(fixed || continuation || msg.surface_blur > 0);
+  $('map-blur-mode').value = fixed ? 'fixed' : 'follow';
+  $('map-blur').disabled = !fixed;
+  if (fixed) $('map-blur').value = String(state.mapBlur);
+  $('map-blur-value').textContent = fixed ? String(state.mapBlur) : '';
+  const s = +msg.blur_s.toPrecision(3), own = +msg.surface_blur.toPrecision(3);
+  const scored = own
+    ? `Every racer is scored on the surface blurred by s = ${own}, the surface's “blur s” setting above.`
+    : 'Every racer is scored on the surface itself (its “blur s” setting above is 0): that is the f of the leaderboard.';
+  let text = '';
+  if (msg.map_blur) text = `The map shows the surface blurred by s = ${s}, for looking only. ${scored}`;
+  else if (msg.follows) {
+    const r = state.racers.find((x) => x.id === msg.follows);
+    text = `The map shows the surface as ${r ? r.spec : msg.follows} sees it at its current step: blurred by s = ${s}, where its continuation schedule is now. ${scored}`;
+  } else if (own) text = `Every racer descends the surface blurred by s = ${own} (${msg.blur}), the “blur s” setting above; the map shows it.`;
+  $('surface-blur').textContent = text;
+}
+$('map-blur-mode').addEventListener('change', () => {
+  state.mapBlur = $('map-blur-mode').value === 'fixed' ? Number($('map-blur').value) : null;
+  sendView();
+  remember(true);
+});
+$('map-blur').addEventListener('input', () => {
+  state.mapBlur = Number($('map-blur').value);
+  $('map-blur-value').textContent = String(state.mapBlur);
+  clearTimeout(mapBlurTimer);
+  mapBlurTimer = setTimeout(() => { sendView(); remember(false); }, 150);
+});
+let mapBlurTimer = 0;
 
 // The 3-D view shares the landscape's place.
-const view3d = new View3D($('view3d'));
+const view3d = new View3D($('view3d'), $('view3d-labels'));
 $('toggle-3d').addEventListener('click', () => {
   const on = $('view3d').hidden;
   if (on && !view3d.ok) {
@@ -321,6 +451,7 @@ $('toggle-3d').addEventListener('click', () => {
     return;
   }
   $('view3d').hidden = !on;
+  $('view3d-labels').hidden = !on;
   $('landscape').hidden = on;
   $('toggle-3d').setAttribute('aria-pressed', String(on));
   view3d.resize(landscape.size);
@@ -335,6 +466,12 @@ $('slice-kind').addEventListener('change', () => { $('slice-other-label').hidden
 $('slice-cancel').addEventListener('click', () => send({ type: 'cancel', req: 'slice' }));
 $('spectrum-go').addEventListener('click', () => send({ type: 'spectrum', req: 'slice', id: $('slice-racer').value }));
 $('slice-go').addEventListener('click', () => {
+  const note = document.querySelector('[data-error-for="slice"]');
+  if (!guardBox($('slice-n'), note, { name: 'points', min: 3, max: 101, integer: true }) ||
+      !guardBox($('slice-range'), note, { name: 'range', min: 0.01, max: 100 })) {
+    note.classList.add('shown');
+    return;
+  }
   send({
     type: 'slice', req: 'slice', id: $('slice-racer').value,
     slice: { kind: $('slice-kind').value, n: Number($('slice-n').value), range: Number($('slice-range').value), ignore_bias: $('slice-bias').checked, other: $('slice-other').value },
@@ -353,6 +490,26 @@ function showLesson() {
 }
 showLesson();
 
+// --- presentation mode ----------------------------------------------------------
+
+/** showPresent puts the page in presentation mode (large type; the map, the
+ * lesson, the controls, the leaderboard and the loss chart) or takes it out. */
+function showPresent() {
+  document.documentElement.classList.toggle('present', state.present);
+  $('present').setAttribute('aria-pressed', String(state.present));
+  $('present').textContent = state.present ? 'Leave presentation' : 'Present';
+  // The canvases' type follows the page's.
+  for (const c of Object.values(charts)) c.dirty = true;
+  landscape.resize();
+  dirty = true;
+}
+function togglePresent() {
+  state.present = !state.present;
+  showPresent();
+  remember(false);
+}
+$('present').addEventListener('click', togglePresent);
+
 // --- export -------------------------------------------------------------------
 
 /** exportURL names the race on the screen for the export endpoint: the same
@@ -364,6 +521,7 @@ function exportURL(format) {
   // The export runs the same race to the clock the screen shows.
   q.set('clock', state.clock);
   q.set('t', String(raceClock));
+  q.set('tol', String(state.tol));
   return '/export?' + q.toString();
 }
 for (const a of document.querySelectorAll('#export a[data-format]')) {
@@ -373,6 +531,7 @@ for (const a of document.querySelectorAll('#export a[data-format]')) {
   a.addEventListener('click', update);
 }
 $('copy-link').addEventListener('click', async () => {
+  state.t = raceClock;
   remember(false);
   const where = document.querySelector('[data-error-for="export"]');
   try {
@@ -412,11 +571,17 @@ buildSurfaceParams();
 
 // --- the transport ------------------------------------------------------------
 
-const UNITS = { iterations: 'iterations/s', evaluations: 'evaluations/s', epochs: 'epochs/s', time: 'µs of computing/s' };
+const UNITS = { iterations: 'iterations/s', evaluations: 'evaluations/s', epochs: 'epochs/s', time: 'ms of computing/s' };
 function showSpeed() {
   $('speed-value').textContent = `${+state.speed.toPrecision(2)} ${UNITS[state.clock]}`;
 }
 function togglePlay() {
+  if (!conn.open) {
+    // Kept until the page reconnects, and shown at once.
+    wantPlay = !(wantPlay ?? playing);
+    showPlay();
+    return;
+  }
   send({ type: playing ? 'pause' : 'play', req: 'transport' });
 }
 $('play').addEventListener('click', togglePlay);
@@ -435,11 +600,13 @@ $('clock').addEventListener('change', () => {
   remember(true);
 });
 $('patience').addEventListener('change', () => {
+  if (!guardBox($('patience'), $('patience-note'), { name: 'patience', min: 0, max: 1e6 })) return;
   state.patience = Number($('patience').value);
   configure();
   remember(true);
 });
 $('tol').addEventListener('change', () => {
+  if (!guardBox($('tol'), $('tol-note'), { name: 'the tolerance', min: 0, max: 1000 })) return;
   state.tol = Number($('tol').value);
   configure();
   remember(true);
@@ -453,6 +620,8 @@ document.addEventListener('keydown', (ev) => {
   if (ev.key === ' ' && !(t.closest && t.closest('button, a'))) { togglePlay(); ev.preventDefault(); }
   else if (ev.key === 'ArrowRight') { send({ type: 'step', req: 'transport' }); ev.preventDefault(); }
   else if (ev.key === 'r') send({ type: 'reset', req: 'transport' });
+  else if (ev.key === 'p') togglePresent();
+  else if (ev.key === 'Escape' && state.present) togglePresent();
 });
 // On the map, Enter puts the start at the middle of the view.
 $('landscape').addEventListener('keydown', (ev) => {
@@ -485,7 +654,9 @@ function syncCards() {
     card.setIndex(i);
     box.append(card.el); // keeps the order of the state
   });
-  $('add-racer').disabled = state.racers.length >= reg.maxRacers;
+  const full = state.racers.length >= reg.maxRacers;
+  $('add-racer').disabled = full;
+  $('add-racer-why').textContent = full ? `A race has at most ${reg.maxRacers} racers: remove one to add another.` : '';
 }
 
 function retune(id, spec) {
@@ -519,6 +690,12 @@ $('add-racer').addEventListener('click', () => {
 // --- a fair race ------------------------------------------------------------
 
 $('tune-go').addEventListener('click', () => {
+  const note = document.querySelector('[data-error-for="tune"]');
+  if (!guardBox($('tune-trials'), note, { name: 'trials', min: 2, max: 30, integer: true }) ||
+      !guardBox($('tune-steps'), note, { name: 'steps each', min: 1, max: 5000, integer: true })) {
+    note.classList.add('shown');
+    return;
+  }
   $('tune-go').disabled = true;
   $('tuned').tBodies[0].replaceChildren();
   send({ type: 'tune', req: 'tune', tune: { trials: Number($('tune-trials').value), steps: Number($('tune-steps').value), target: $('tune-target').value } });
@@ -656,14 +833,15 @@ function leaderboard(ordered) {
     const tr = document.createElement('tr');
     tr.dataset.id = r.id;
     const sw = document.createElement('span');
-    sw.className = 'swatch';
+    sw.className = `swatch ${racerMarker(reg.colors, r.index)}`;
     sw.style.background = racerColor(reg.colors, r.index);
     // Under the evaluations clock the evals column counts what the clock
     // counts: a Hessian (or Fisher) as n evaluations.
     const byCost = state.clock === 'evaluations';
     const reached = r.reached ? `it. ${r.reached.iter}, ${byCost ? r.reached.clock : r.reached.evals} ev.` : '—';
     const evals = byCost ? r.cost[r.last] : r.evals[r.last];
-    const cells = [String(i + 1), r.spec, r.status || '', reached, String(r.iter[r.last]), String(evals), r.f[r.last].toPrecision(5), r.gnorm[r.last].toPrecision(2)];
+    // A long spec may break after its colon and commas, not inside a word.
+    const cells = [String(i + 1), r.spec.replace(/([:,])/g, '$1\u200b'), r.status || '', reached, String(r.iter[r.last]), String(evals), r.f[r.last].toPrecision(5), r.gnorm[r.last].toPrecision(2)];
     cells.forEach((text, j) => {
       const td = document.createElement('td');
       if (j === 1) td.append(sw, ' ');
@@ -687,7 +865,7 @@ function frame() {
 
 // For tests and the curious: the page's live data.
 window.saddle = {
-  state, racers, landscape, view3d, netview, send, charts, updateViews,
+  state, racers, landscape, view3d, netview, sliceView, send, charts, updateViews,
   get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; },
   /** invalidate forces a full redraw of every view at the next animation frame. */
   invalidate() {
@@ -697,5 +875,6 @@ window.saddle = {
   },
 };
 
+showPresent();
 conn.connect();
 requestAnimationFrame(frame);

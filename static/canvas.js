@@ -10,3 +10,14 @@ export function fitCanvas(canvas, w, h = w) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;
 }
+
+/** font is a canvas font of size px at the page's type scale: larger in
+ * presentation mode, where the root font grows from 15 px. */
+export function font(px, weight = '') {
+  return `${weight ? weight + ' ' : ''}${Math.round(px * typeScale())}px system-ui, sans-serif`;
+}
+
+/** typeScale is the page's type size against the usual 15 px. */
+export function typeScale() {
+  return (parseFloat(getComputedStyle(document.documentElement).fontSize) || 15) / 15;
+}

@@ -2,10 +2,12 @@
 // clock, on a log or symmetric-log axis, each series thinned to about one
 // point per pixel column when drawn.
 
-import { niceTicks, formatTick } from './ticks.js';
+import { niceTicks, logTicks, formatTick } from './ticks.js';
 import { racerColor, racerDash } from './colors.js';
+import { font } from './canvas.js';
 
 const M = { left: 56, right: 10, top: 8, bottom: 26 };
+const MAX_DECADES = 24;
 
 export class Chart {
   /** @param {HTMLCanvasElement} canvas @param {'log'|'symlog'|'linear'} scale */
@@ -109,20 +111,26 @@ export class Chart {
     ctx.strokeRect(a.x, a.y, a.w, a.h);
     if (!(x1 >= x0) || !(y1 >= y0) || this.series.every((s) => s.x.length === 0)) {
       ctx.fillStyle = '#666';
-      ctx.font = '12px system-ui, sans-serif';
+      ctx.font = font(12);
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
       ctx.fillText('fills in while the race plays', a.x + a.w / 2, a.y + a.h / 2);
       return;
     }
-    if (x1 === x0) { x0 -= 0.5; x1 += 0.5; }
+    // One clock value (the race at its start): the axis runs from it to one
+    // more, never below zero.
+    if (x1 === x0) x1 = x0 + 1;
+    // A log axis spans at most MAX_DECADES below its top: a racer that
+    // reaches 1e-200 leaves through the bottom rather than squashing the
+    // rest of the race into a line.
+    if (this.scale === 'log') y0 = Math.max(y0, y1 - MAX_DECADES);
     if (!(y1 > y0)) { y0 -= 0.5; y1 += 0.5; }
     const pad = (y1 - y0) * 0.05;
     y0 -= pad; y1 += pad;
     const kx = a.w / (x1 - x0), ky = a.h / (y1 - y0);
     const px = (x) => a.x + (x - x0) * kx;
     const py = (t) => a.y + a.h - (t - y0) * ky;
-    ctx.font = '11px system-ui, sans-serif';
+    ctx.font = font(11);
     ctx.fillStyle = '#333';
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
@@ -189,13 +197,7 @@ export class Chart {
 
   yTicks(y0, y1) {
     if (this.scale === 'linear') return niceTicks(y0, y1, 4);
-    const lo = Math.ceil(y0), hi = Math.floor(y1);
-    if (this.scale === 'log') {
-      const every = Math.max(1, Math.ceil((hi - lo + 1) / 5));
-      const out = [];
-      for (let k = lo; k <= hi; k += every) out.push(k);
-      return out.length ? out : niceTicks(y0, y1, 3);
-    }
+    if (this.scale === 'log') return logTicks(y0, y1, 5);
     // Symmetric log: 0 and ±1, ±10, ±100, … where they fall in range.
     const out = [];
     for (let k = 0; k <= 12; k++) {

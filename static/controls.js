@@ -2,10 +2,38 @@
 // says so) with a number box, a check box or a menu for each parameter of a
 // surface or an optimizer, and a card per racer.
 
-import { racerColor } from './colors.js';
+import { racerColor, racerMarker } from './colors.js';
 import { formatValue, specOf, parseSpec } from './state.js';
 
 let uid = 0;
+
+/**
+ * checkNumber reads a typed number and says, in words a student reads, why
+ * it is not accepted (null when it is): it must be a number, within
+ * [min, max], and whole for an integer. name is what the box is called.
+ */
+export function checkNumber(text, { name, min, max, integer = false }) {
+  const t = String(text).trim();
+  const range = `${integer ? 'a whole number' : 'a number'} from ${fmt(min)} to ${fmt(max)}`;
+  if (t === '') return `${name} needs a value: type ${range}.`;
+  const v = Number(t);
+  if (Number.isNaN(v)) return `“${t.slice(0, 20)}” is not a number: ${name} takes ${range}.`;
+  if (!Number.isFinite(v) || v > max) return `${t.slice(0, 20)} is too large: ${name} takes ${range}.`;
+  if (v < min) return `${t.slice(0, 20)} is too small: ${name} takes ${range}.`;
+  if (integer && !Number.isInteger(v)) return `${name} takes ${range}, not ${t.slice(0, 20)}.`;
+  return null;
+}
+
+const fmt = (v) => (Math.abs(v) >= 1e6 ? v.toExponential().replace('e+', 'e') : String(v));
+
+/** guardBox shows checkNumber's verdict on a box beside it (and to screen
+ * readers) and says whether the value may be used. */
+export function guardBox(box, note, limits) {
+  const why = checkNumber(box.value, limits);
+  note.textContent = why || '';
+  box.setAttribute('aria-invalid', String(!!why));
+  return !why;
+}
 
 /** sliderRange gives the slider's ends for a parameter. */
 function sliderRange(p) {
@@ -28,8 +56,9 @@ export function paramControl(p, value, onChange) {
   wrap.dataset.param = p.name;
   const label = document.createElement('label');
   label.htmlFor = id;
-  label.textContent = p.name;
-  label.title = p.doc + (p.defaultText ? ` (default ${p.defaultText})` : ` (default ${p.default})`);
+  label.textContent = p.label || p.name;
+  // The tooltip names the key a spec (and PyTorch, for an optimizer) uses.
+  label.title = `${p.name}: ${p.doc}` + (p.defaultText ? ` (default ${p.defaultText})` : ` (default ${p.default})`);
   wrap.append(label);
   if (p.kind === 'bool') {
     const box = document.createElement('input');
@@ -55,12 +84,20 @@ export function paramControl(p, value, onChange) {
   slider.min = String(r.lo);
   slider.max = String(r.hi);
   slider.step = p.kind === 'integer' && !r.log ? '1' : String((r.hi - r.lo) / 1000);
-  slider.setAttribute('aria-label', `${p.name}${r.log ? ' (log scale)' : ''}`);
+  slider.setAttribute('aria-label', `${p.label || p.name}${r.log ? ' (log scale)' : ''}`);
   const box = document.createElement('input');
-  box.type = 'number';
-  box.step = 'any';
+  // A text box, not type=number: a number box empties itself on letters and
+  // says nothing; this one keeps what was typed and says what is wrong.
+  box.type = 'text';
+  box.inputMode = 'decimal';
   box.className = 'param-value';
-  box.setAttribute('aria-label', `${p.name} value`);
+  box.setAttribute('aria-label', `${p.label || p.name} value`);
+  const note = document.createElement('span');
+  note.className = 'field-error param-note';
+  note.id = `${id}-note`;
+  note.setAttribute('role', 'alert');
+  box.setAttribute('aria-describedby', note.id);
+  const limits = { name: p.label || p.name, min: p.min, max: p.max, integer: p.kind === 'integer' };
   const show = (v) => {
     box.value = v;
     const n = Number(v);
@@ -75,10 +112,18 @@ export function paramControl(p, value, onChange) {
     onChange(s);
   });
   box.addEventListener('change', () => {
-    show(box.value);
-    onChange(box.value.trim());
+    // A value that is not accepted stays in the box, marked, with the reason
+    // beside it; the race (and the address) keep the last good value.
+    if (!guardBox(box, note, limits)) return;
+    const v = formatValue(p, Number(box.value.trim()));
+    show(v);
+    onChange(v);
   });
-  wrap.append(slider, box);
+  slider.addEventListener('input', () => {
+    note.textContent = '';
+    box.setAttribute('aria-invalid', 'false');
+  });
+  wrap.append(slider, box, note);
   return wrap;
 }
 
@@ -89,16 +134,39 @@ export function defaults(params) {
   return v;
 }
 
-/** SurfaceParams fills the surface's parameter controls. */
+// MANY is the number of settings past which a surface's controls fold away
+// behind a summary (a network's twenty would fill a projector's screen).
+const MANY = 6;
+let unfolded = false;
+
+/** SurfaceParams fills the surface's parameter controls: in the open for a
+ * surface with a few, folded behind their spec for one with many. */
 export function surfaceParams(container, reg, name, values, onChange) {
   container.replaceChildren();
   const info = reg.surfaces.find((s) => s.name === name);
   if (!info) return;
   const all = [...info.params, ...reg.common];
   const current = { ...defaults(all), ...values };
+  let box = container, summary = null;
+  if (all.length > MANY) {
+    const fold = document.createElement('details');
+    fold.className = 'surface-settings';
+    fold.open = unfolded;
+    fold.addEventListener('toggle', () => { unfolded = fold.open; });
+    summary = document.createElement('summary');
+    box = document.createElement('div');
+    box.className = 'params';
+    fold.append(summary, box);
+    container.append(fold);
+  }
+  const sum = () => {
+    if (summary) summary.textContent = `Settings: ${specOf(name, values, all)}`;
+  };
+  sum();
   for (const p of all) {
-    container.append(paramControl(p, current[p.name], (v) => {
+    box.append(paramControl(p, current[p.name], (v) => {
       values[p.name] = v;
+      sum();
       onChange(specOf(name, values, all));
     }));
   }
@@ -179,6 +247,7 @@ export class RacerCard {
   setIndex(index) {
     this.index = index;
     this.swatch.style.background = racerColor(this.reg.colors, index);
+    this.swatch.className = `swatch ${racerMarker(this.reg.colors, index)}`;
     this.el.style.borderLeftColor = racerColor(this.reg.colors, index);
   }
 

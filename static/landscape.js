@@ -4,10 +4,12 @@
 // point the Hessian's eigenvectors scaled by their eigenvalues (negative
 // curvature dashed, so a saddle shows) and the descent direction −∇f.
 
-import { viridis, racerColor, racerDash } from './colors.js';
-import { niceTicks, formatTick } from './ticks.js';
+import { viridis, racerColor, racerDash, racerMarker, marker } from './colors.js';
+import { formatTick } from './ticks.js';
+import { frameAxes, colorBar, COLORBAR } from './axes.js';
+import { font, typeScale } from './canvas.js';
 
-const MARGIN = { left: 54, right: 12, top: 12, bottom: 38 };
+const MARGIN = { left: 54, right: 12 + COLORBAR, top: 12, bottom: 52 };
 const CONTOUR_LEVELS = 14;
 const NEGATIVE = '#D55E00'; // vermillion: negative curvature
 
@@ -27,6 +29,9 @@ export class Landscape {
     this.colors = [];
     this.focus = null; // the hovered racer's id
     this.ghost = null; // the start being dragged
+    // The leader's curvature (eigen-axes, −∇f) is drawn when this is on;
+    // the hovered racer's always is.
+    this.curvature = true;
     this.dirty = true;
     this.bindPointer();
     new ResizeObserver(() => this.resize()).observe(canvas.parentElement);
@@ -41,6 +46,10 @@ export class Landscape {
     this.canvas.style.width = this.canvas.style.height = this.size + 'px';
     this.canvas.width = this.canvas.height = Math.floor(this.size * dpr);
     this.dpr = dpr;
+    // The view's buttons sit in the map's top right corner, left of the
+    // colour bar.
+    parent.style.setProperty('--map-inset-right', `${parent.clientWidth - this.size + MARGIN.right + 6}px`);
+    parent.style.setProperty('--map-inset-top', `${MARGIN.top + 6}px`);
     this.invalidate();
   }
 
@@ -239,14 +248,15 @@ export class Landscape {
     this.hooks.onHover(text);
   }
 
-  /** focused is the racer whose curvature is drawn: the hovered one, else the leader (lowest f). */
+  /** focused is the racer whose curvature is drawn: the hovered one, else,
+   * with the curvature shown, the leader (lowest f). */
   focused() {
     let leader = null;
     for (const r of this.racers) {
       if (r.id === this.focus) return r;
       if (r.diag && r.f !== undefined && (!leader || r.f < leader.f)) leader = r;
     }
-    return leader;
+    return this.curvature ? leader : null;
   }
 
   // --- drawing -------------------------------------------------------------
@@ -261,7 +271,7 @@ export class Landscape {
     if (!this.surface) return;
     if (!this.surface.grid) {
       ctx.fillStyle = '#444';
-      ctx.font = '15px system-ui, sans-serif';
+      ctx.font = font(15);
       ctx.textAlign = 'center';
       ctx.fillText(`This landscape has ${this.surface.dim} dimensions:`, this.size / 2, this.size / 2 - 12);
       ctx.fillText('follow the race in the charts and the leaderboard.', this.size / 2, this.size / 2 + 12);
@@ -276,10 +286,99 @@ export class Landscape {
     for (const r of this.racers) this.drawPath(ctx, r);
     this.drawCritical(ctx);
     this.drawStart(ctx);
+    // The racers' current points are what a lesson asks about: nothing is
+    // drawn over them, and the curvature's labels keep clear of them.
+    const ends = this.ends();
+    const legend = this.placeLegend(ctx, ends);
     const f = this.focused();
-    if (f) this.drawCurvature(ctx, f);
+    const marks = [...ends, ...(this.surface.critical || []).map((c) => this.toPx(c.x[0], c.x[1])).map(([x, y]) => ({ x, y }))];
+    if (this.start) marks.push({ x: this.toPx(...this.start)[0], y: this.toPx(...this.start)[1] });
+    if (f) this.drawCurvature(ctx, f, [...marks.map((e) => ({ x: e.x - 9, y: e.y - 9, w: 18, h: 18 })), legend].filter(Boolean));
+    for (const e of ends) this.drawEnd(ctx, e);
+    if (legend) this.drawLegend(ctx, legend);
     ctx.restore();
-    this.drawAxes(ctx);
+    frameAxes(ctx, a, this.box, { xLabel: 'x₀', yLabel: 'x₁' });
+    this.drawColorBar(ctx);
+  }
+
+  /** ends are the racers' current points on the screen, with their shapes. */
+  ends() {
+    const out = [];
+    for (const r of this.racers) {
+      const n = r.xs.length;
+      if (n < 2) continue;
+      const [x, y] = this.toPx(r.xs[n - 2], r.xs[n - 1]);
+      if (!(Math.abs(x) < 1e6 && Math.abs(y) < 1e6)) continue;
+      out.push({ r, x, y, color: racerColor(this.colors, r.index), shape: racerMarker(this.colors, r.index) });
+    }
+    return out;
+  }
+
+  drawEnd(ctx, e) {
+    marker(ctx, e.shape, e.x, e.y, 5.5, e.color);
+    if (e.r.status === 'diverged') cross(ctx, e.x, e.y, 7, NEGATIVE);
+  }
+
+  /**
+   * placeLegend finds the legend's place: the corner of the map that the
+   * paths cross least, never over a racer's current point if it can help
+   * it, and never the top right, where the view's buttons are.
+   */
+  placeLegend(ctx, ends) {
+    if (!this.racers.length) return null;
+    const a = this.area();
+    ctx.font = font(12);
+    const rowH = Math.round(16 * typeScale()), pad = 6;
+    const text = (r) => (r.spec.length > 30 ? r.spec.slice(0, 29) + '…' : r.spec) + (r.status === 'diverged' ? ' (diverged)' : '');
+    const w = Math.min(a.w - 20, 34 + Math.max(...this.racers.map((r) => ctx.measureText(text(r)).width)) + pad);
+    const h = this.racers.length * rowH + pad;
+    const corners = [[a.x + 6, a.y + a.h - h - 6], [a.x + a.w - w - 6, a.y + a.h - h - 6], [a.x + 6, a.y + 6]];
+    const inside = (x, y, c) => x >= c[0] - 8 && x <= c[0] + w + 8 && y >= c[1] - 8 && y <= c[1] + h + 8;
+    let best = corners[0], fewest = Infinity;
+    for (const c of corners) {
+      let n = 0;
+      for (const r of this.racers) {
+        // The current points count most; the paths' points too.
+        const xs = r.xs, step = Math.max(2, 2 * Math.floor(xs.length / 400));
+        for (let i = 0; i < xs.length; i += step) if (inside(...this.toPx(xs[i], xs[i + 1]), c)) n++;
+      }
+      for (const e of ends) if (inside(e.x, e.y, c)) n += 1000;
+      if (n < fewest) { best = c; fewest = n; }
+    }
+    return { x: best[0], y: best[1], w, h, rowH, pad, text };
+  }
+
+  /** drawLegend names each racer beside its line and marker. */
+  drawLegend(ctx, legend) {
+    const { x: x0, y: y0, w, h, rowH, pad, text } = legend;
+    this.legendBox = legend;
+    ctx.font = font(12);
+    ctx.fillStyle = 'rgba(255,255,255,0.88)';
+    ctx.strokeStyle = '#777';
+    ctx.lineWidth = 1;
+    ctx.fillRect(x0, y0, w, h);
+    ctx.strokeRect(x0, y0, w, h);
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    this.racers.forEach((r, i) => {
+      const y = y0 + pad / 2 + rowH * (i + 0.5), color = racerColor(this.colors, r.index);
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 2.2;
+      ctx.setLineDash(racerDash(this.colors, r.index));
+      ctx.beginPath(); ctx.moveTo(x0 + 5, y); ctx.lineTo(x0 + 27, y); ctx.stroke();
+      ctx.setLineDash([]);
+      marker(ctx, racerMarker(this.colors, r.index), x0 + 16, y, 4, color);
+      ctx.fillStyle = '#111';
+      ctx.fillText(text(r), x0 + 33, y);
+    });
+  }
+
+  /** drawColorBar says what the colours mean: f, or f above its minimum on a log scale. */
+  drawColorBar(ctx) {
+    const s = this.surface, a = this.area();
+    if (!s || !s.grid) return;
+    colorBar(ctx, { x: a.x + a.w + 10, y: a.y, w: 12, h: a.h }, viridis, s.zmin, s.zmax,
+      s.log ? { log: true, title: 'f − min f + δ (log scale)' } : { title: 'f' });
   }
 
   drawHeat(ctx) {
@@ -336,8 +435,15 @@ export class Landscape {
     };
     ctx.lineJoin = ctx.lineCap = 'round';
     ctx.setLineDash([]);
-    ctx.strokeStyle = 'rgba(255,255,255,0.85)';
-    ctx.lineWidth = r.id === this.focus ? 6 : 4.5;
+    // A double halo, dark outside and white inside, so that every colour
+    // (the yellow racer on viridis's yellow end, too) stands out.
+    const wide = r.id === this.focus ? 1.5 : 0;
+    ctx.strokeStyle = 'rgba(0,0,0,0.45)';
+    ctx.lineWidth = 6.5 + wide;
+    trace();
+    ctx.stroke();
+    ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+    ctx.lineWidth = 4.5 + wide;
     trace();
     ctx.stroke();
     ctx.strokeStyle = color;
@@ -351,9 +457,6 @@ export class Landscape {
       for (const p of d.probes) dot(ctx, ...this.toPx(p[0], p[1]), 2.6, color, '#000');
     }
     if (d && d.lookahead) ring(ctx, ...this.toPx(d.lookahead[0], d.lookahead[1]), 4, color);
-    const [cx, cy] = this.toPx(xs[2 * n - 2], xs[2 * n - 1]);
-    dot(ctx, cx, cy, 5.5, color, '#fff');
-    if (r.status === 'diverged') cross(ctx, cx, cy, 7, NEGATIVE);
   }
 
   drawCritical(ctx) {
@@ -381,14 +484,17 @@ export class Landscape {
   }
 
   /** drawCurvature draws the Hessian's eigenvectors as axes whose half-lengths
-   * grow with |λ| (dashed vermillion where λ < 0) and the arrow −∇f. */
-  drawCurvature(ctx, r) {
+   * grow with |λ| (dashed vermillion where λ < 0) and the arrow −∇f, with
+   * labels placed clear of the obstacles (the racers' current points, the
+   * legend) and of each other. */
+  drawCurvature(ctx, r, obstacles) {
     const d = r.diag, n = r.xs.length;
     if (!d || !d.eig || !d.vecs || d.vecs.length < 2 || n < 2) return;
     const [cx, cy] = this.toPx(r.xs[n - 2], r.xs[n - 1]);
     const lmax = Math.max(...d.eig.map((l) => Math.abs(l ?? 0)), 1e-300);
     const a = this.area();
     const pxPerX = a.w / (this.box[1] - this.box[0]), pxPerY = a.h / (this.box[3] - this.box[2]);
+    const labels = [];
     for (let k = 0; k < 2; k++) {
       const l = d.eig[k], v = d.vecs[k];
       if (l === null || !v) continue;
@@ -406,7 +512,8 @@ export class Landscape {
         ctx.stroke();
       }
       ctx.setLineDash([]);
-      label(ctx, cx + vx * 1.15, cy + vy * 1.15, `λ=${formatTick(l)}`);
+      // Either end of the axis will do for its label.
+      labels.push({ text: `λ${k === 0 ? '₁' : '₂'}=${formatTick(l)}`, at: [[cx + vx, cy + vy], [cx - vx, cy - vy]] });
     }
     if (d.grad && d.grad.length >= 2) {
       let gx = -d.grad[0] * pxPerX, gy = d.grad[1] * pxPerY;
@@ -414,47 +521,10 @@ export class Landscape {
       if (len > 0) {
         gx = (gx / len) * 46; gy = (gy / len) * 46;
         arrow(ctx, cx, cy, cx + gx, cy + gy);
-        label(ctx, cx + gx * 1.2, cy + gy * 1.2, '−∇f');
+        labels.push({ text: '−∇f', at: [[cx + gx, cy + gy]] });
       }
     }
-  }
-
-  drawAxes(ctx) {
-    const a = this.area(), b = this.box;
-    ctx.fillStyle = '#222';
-    ctx.strokeStyle = '#444';
-    ctx.lineWidth = 1;
-    ctx.font = '12px system-ui, sans-serif';
-    ctx.strokeRect(a.x, a.y, a.w, a.h);
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
-    for (const t of niceTicks(b[0], b[1], 6)) {
-      const [x] = this.toPx(t, b[2]);
-      ctx.beginPath(); ctx.moveTo(x, a.y + a.h); ctx.lineTo(x, a.y + a.h + 5); ctx.stroke();
-      ctx.fillText(formatTick(t), x, a.y + a.h + 7);
-    }
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const t of niceTicks(b[2], b[3], 6)) {
-      const [, y] = this.toPx(b[0], t);
-      ctx.beginPath(); ctx.moveTo(a.x - 5, y); ctx.lineTo(a.x, y); ctx.stroke();
-      ctx.fillText(formatTick(t), a.x - 7, y);
-    }
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'bottom';
-    ctx.fillText('x₀', a.x + a.w / 2, this.size - 2);
-    ctx.save();
-    ctx.translate(12, a.y + a.h / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = 'middle';
-    ctx.fillText('x₁', 0, 0);
-    ctx.restore();
-    if (this.surface && this.surface.log) {
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'bottom';
-      ctx.fillStyle = '#555';
-      ctx.fillText('colour and contours: log₁₀(f − min + δ)', a.x, this.size - 2);
-    }
+    this.labels = placeLabels(ctx, labels, obstacles, a);
   }
 }
 
@@ -522,15 +592,44 @@ function arrow(ctx, x0, y0, x1, y1) {
   }
 }
 
-function label(ctx, x, y, text) {
-  ctx.font = 'bold 12px system-ui, sans-serif';
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  ctx.lineWidth = 3;
-  ctx.strokeStyle = 'rgba(0,0,0,0.8)';
-  ctx.strokeText(text, x, y);
-  ctx.fillStyle = '#fff';
-  ctx.fillText(text, x, y);
+/**
+ * placeLabels writes each label {text, at: [[x, y], …]} near one of its
+ * anchors, trying eight positions around each, at the first place where it
+ * covers none of the obstacles (rectangles {x, y, w, h}), no label placed
+ * before it, and stays inside the area. A label with no such place is left
+ * out: a hidden end point would be worse than a missing label. It returns
+ * the labels placed, with their rectangles.
+ */
+export function placeLabels(ctx, labels, obstacles, area) {
+  ctx.font = font(12, 'bold');
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  const taken = obstacles.slice();
+  const overlaps = (p, q) => p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+  const placed = [];
+  for (const l of labels) {
+    const w = ctx.measureText(l.text).width + 4, h = Math.round(15 * typeScale());
+    let spot = null;
+    for (const [ax, ay] of l.at) {
+      for (const [dx, dy] of [[6, -h / 2], [-w - 6, -h / 2], [-w / 2, -h - 6], [-w / 2, 6], [6, -h - 4], [-w - 6, -h - 4], [6, 4], [-w - 6, 4]]) {
+        const box = { x: ax + dx, y: ay + dy, w, h };
+        if (box.x < area.x || box.y < area.y || box.x + w > area.x + area.w || box.y + h > area.y + area.h) continue;
+        if (taken.some((o) => overlaps(box, o))) continue;
+        spot = box;
+        break;
+      }
+      if (spot) break;
+    }
+    if (!spot) continue;
+    taken.push(spot);
+    placed.push({ ...spot, text: l.text });
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = 'rgba(0,0,0,0.8)';
+    ctx.strokeText(l.text, spot.x + 2, spot.y + 1);
+    ctx.fillStyle = '#fff';
+    ctx.fillText(l.text, spot.x + 2, spot.y + 1);
+  }
+  return placed;
 }
 
 /** traceContours runs marching squares over the n×n grid z (row 0 at ymin)

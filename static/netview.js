@@ -21,9 +21,11 @@ export class NetView {
   }
 
   /** setData takes the surface message's data (null beyond 2-D), its title
-   * and, for a deep linear network, its task's singular values. */
-  setData(data, title, singular) {
+   * and, for a deep linear network, its task's singular values; classes
+   * are the class names. */
+  setData(data, title, singular, classes) {
     this.data = data;
+    this.classes = classes;
     this.title = title;
     this.singular = singular;
     this.el.replaceChildren();
@@ -37,6 +39,7 @@ export class NetView {
       fig.className = 'net-tile';
       const canvas = document.createElement('canvas');
       canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', `${r.spec}: waiting for the network's first report`);
       const cap = document.createElement('figcaption');
       fig.append(canvas, cap);
       this.el.append(fig);
@@ -78,7 +81,7 @@ export class NetView {
       if (net.dh_norms) this.drawNorms(t.canvas, net.dh_norms);
       t.canvas.setAttribute('aria-label', t.cap.textContent);
       if (net.regions) this.drawRegions(t.canvas, net);
-      else if (net.confusion) this.drawConfusion(t.canvas, net.confusion);
+      else if (net.confusion) this.drawConfusion(t.canvas, net.confusion, this.classes);
     }
   }
 
@@ -194,27 +197,52 @@ export class NetView {
     ctx.fillText('uᵢᵀWvᵢ against the clock; sᵢ dashed', size / 2, size - 8);
   }
 
-  drawConfusion(canvas, m) {
-    const c = m.length, size = 220, cell = (size - 20) / c;
+  /** drawConfusion draws the validation confusion matrix: a row per true
+   * class, a column per predicted class, each cell coloured by its share
+   * of the row, with the classes' names. */
+  drawConfusion(canvas, m, names) {
+    const c = m.length, size = 220;
     const ctx = fitCanvas(canvas, size);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, size, size);
-    ctx.font = `${Math.max(8, Math.min(12, cell * 0.45))}px system-ui, sans-serif`;
+    const name = (i) => (names && names[i]) || String(i);
+    ctx.font = '10px system-ui, sans-serif';
+    const widest = Math.max(...m.map((_, i) => ctx.measureText(name(i)).width));
+    const left = Math.min(84, 18 + widest + 4), top = 30;
+    const cell = Math.min((size - left - 2) / c, (size - top - 2) / c);
+    // Names too wide for a column are cut short; the row labels keep them whole.
+    const fit = (text, w) => {
+      if (ctx.measureText(text).width <= w) return text;
+      while (text.length > 1 && ctx.measureText(text + '…').width > w) text = text.slice(0, -1);
+      return text + '…';
+    };
+    ctx.fillStyle = '#333';
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
+    ctx.fillText('predicted class →', left + (c * cell) / 2, 7);
+    ctx.save();
+    ctx.translate(7, top + (c * cell) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText('true class →', 0, 0);
+    ctx.restore();
+    for (let i = 0; i < c; i++) {
+      ctx.fillStyle = '#333';
+      ctx.textAlign = 'right';
+      ctx.fillText(fit(name(i), left - 20), left - 3, top + (i + 0.5) * cell);
+      ctx.textAlign = 'center';
+      ctx.fillText(fit(name(i), cell - 2), left + (i + 0.5) * cell, top - 8);
+    }
+    ctx.font = `${Math.max(8, Math.min(12, cell * 0.45))}px system-ui, sans-serif`;
     for (let i = 0; i < c; i++) {
       const total = m[i].reduce((a, b) => a + b, 0) || 1;
       for (let j = 0; j < c; j++) {
         const share = m[i][j] / total;
         const [R, G, B] = viridis(share);
         ctx.fillStyle = `rgb(${R},${G},${B})`;
-        ctx.fillRect(20 + j * cell, 20 + i * cell, cell - 1, cell - 1);
+        ctx.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
         ctx.fillStyle = share > 0.6 ? '#000' : '#fff';
-        if (m[i][j]) ctx.fillText(String(m[i][j]), 20 + (j + 0.5) * cell, 20 + (i + 0.5) * cell);
+        if (m[i][j]) ctx.fillText(String(m[i][j]), left + (j + 0.5) * cell, top + (i + 0.5) * cell);
       }
-      ctx.fillStyle = '#333';
-      ctx.fillText(String(i), 10, 20 + (i + 0.5) * cell);
-      ctx.fillText(String(i), 20 + (i + 0.5) * cell, 10);
     }
   }
 }

@@ -4,10 +4,14 @@
 // the interpolation from the initial weights as a line; for the plane, the
 // true loss along the path against the loss at its projections.
 
-import { viridis } from './colors.js';
+import { viridis, marker } from './colors.js';
+import { frameAxes, colorBar, COLORBAR } from './axes.js';
 import { fitCanvas } from './canvas.js';
 import { traceContours } from './landscape.js';
 import { Chart } from './charts.js';
+
+// A map's margins: its axes' ticks and titles, and its colour bar.
+const MAP = { left: 58, right: COLORBAR + 14, top: 10, bottom: 44 };
 
 export class SliceView {
   constructor(canvas, lineCanvas, errorCanvas, progress, caption) {
@@ -88,13 +92,38 @@ export class SliceView {
     this.error.draw();
   }
 
+  /**
+   * panels sizes the canvas for count maps, side by side where the page is
+   * wide enough and one above the other where it is not, each with room for
+   * its axes and colour bar, and returns the maps' areas.
+   */
+  panels(count) {
+    const avail = Math.max(240, this.canvas.parentElement.clientWidth || 0);
+    const side = MAP.left + MAP.right;
+    const across = count > 1 && avail >= count * (220 + side) ? count : 1;
+    const w = Math.min(380, Math.floor(avail / across) - side);
+    const ph = w + MAP.top + MAP.bottom, pw = w + side;
+    const ctx = fitCanvas(this.canvas, pw * across, ph * Math.ceil(count / across));
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, pw * across, ph * Math.ceil(count / across));
+    const areas = [];
+    for (let k = 0; k < count; k++) areas.push({ x: (k % across) * pw + MAP.left, y: Math.floor(k / across) * ph + MAP.top, w, h: w });
+    this.areas = areas; // for tests: where the maps are, in CSS pixels
+    return { ctx, areas };
+  }
+
+  axisLabels() {
+    return this.job.kind === 'plane'
+      ? { xLabel: '1st principal direction of the path', yLabel: '2nd principal direction' }
+      : { xLabel: 'α (along direction δ)', yLabel: 'β (along direction η)' };
+  }
+
   drawMap() {
     if (this.job.kind === 'eigmap') return this.drawEigMap();
-    const j = this.job, n = j.n, size = 300;
-    const c = this.canvas;
-    const ctx = fitCanvas(c, size);
+    const j = this.job, n = j.n;
+    const { ctx, areas: [a] } = this.panels(1);
     ctx.fillStyle = '#eee';
-    ctx.fillRect(0, 0, size, size);
+    ctx.fillRect(a.x, a.y, a.w, a.h);
     const z = new Float32Array(n * n).fill(NaN);
     let lo = Infinity, hi = -Infinity;
     j.rows.forEach((r, row) => {
@@ -119,9 +148,15 @@ export class SliceView {
     off.width = off.height = n;
     off.getContext('2d').putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(off, 0, 0, size, size);
+    // The grid's points are the pixels' centres.
+    const cell = a.w / (n - 1);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(a.x, a.y, a.w, a.h);
+    ctx.clip();
+    ctx.drawImage(off, a.x - cell / 2, a.y - cell / 2, a.w + cell, a.h + cell);
     const box = [j.lo, j.hi, j.lo, j.hi];
-    const px = (x) => ((x - j.lo) / (j.hi - j.lo)) * size, py = (y) => (1 - (y - j.lo) / (j.hi - j.lo)) * size;
+    const px = (x) => a.x + ((x - j.lo) / (j.hi - j.lo)) * a.w, py = (y) => a.y + (1 - (y - j.lo) / (j.hi - j.lo)) * a.h;
     if (j.got === j.rows.length) {
       const levels = [];
       for (let k = 1; k <= 10; k++) levels.push(lo + ((hi - lo) * k) / 11);
@@ -137,22 +172,19 @@ export class SliceView {
       ctx.stroke();
     }
     if (j.path) {
-      for (const [w, color] of [[4, '#fff'], [2, '#D55E00']]) {
+      for (const [w, color] of [[6, 'rgba(0,0,0,0.45)'], [4, '#fff'], [2, '#D55E00']]) {
         ctx.lineWidth = w;
         ctx.strokeStyle = color;
         ctx.beginPath();
-        j.path.forEach(([a, b], i) => (i ? ctx.lineTo(px(a), py(b)) : ctx.moveTo(px(a), py(b))));
+        j.path.forEach(([u, v], i) => (i ? ctx.lineTo(px(u), py(v)) : ctx.moveTo(px(u), py(v))));
         ctx.stroke();
       }
     }
     // The racer's weights sit at the centre (the slice's origin).
-    ctx.beginPath();
-    ctx.arc(px(0), py(0), 5, 0, 2 * Math.PI);
-    ctx.fillStyle = '#fff';
-    ctx.fill();
-    ctx.strokeStyle = '#000';
-    ctx.lineWidth = 1.5;
-    ctx.stroke();
+    marker(ctx, 'circle', px(0), py(0), 5, '#fff');
+    ctx.restore();
+    frameAxes(ctx, a, box, this.axisLabels());
+    colorBar(ctx, { x: a.x + a.w + 10, y: a.y, w: 12, h: a.h }, viridis, lo, hi, { log: true, title: 'training loss (log scale)' });
   }
 }
 
@@ -163,27 +195,37 @@ function diverging(t) {
   return a.map((c) => Math.round(255 + (c - 255) * s));
 }
 
+/** fillCell fills the cell (col, row) of a map's area on whole pixels, so
+ * that neighbouring cells meet without a seam. */
+function fillCell(ctx, a, cell, col, row) {
+  const x0 = Math.floor(a.x + col * cell), x1 = Math.ceil(a.x + (col + 1) * cell);
+  const y0 = Math.floor(a.y + row * cell), y1 = Math.ceil(a.y + (row + 1) * cell);
+  ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+}
+
 SliceView.prototype.drawEigMap = function () {
-  const j = this.job, n = j.n, size = 300, c = this.canvas;
-  // Two maps side by side: the smallest eigenvalue (diverging: negative is
-  // vermillion) and the largest (viridis, log scale).
-  const ctx = fitCanvas(c, 2 * size + 12, size);
-  ctx.fillStyle = '#eee';
-  ctx.fillRect(0, 0, 2 * size + 12, size);
+  const j = this.job, n = j.n;
+  // Two maps: the smallest eigenvalue (diverging: negative is vermillion)
+  // and the largest (viridis, log scale), each with its colour bar.
+  const { ctx, areas: [left, right] } = this.panels(2);
+  for (const a of [left, right]) {
+    ctx.fillStyle = '#eee';
+    ctx.fillRect(a.x, a.y, a.w, a.h);
+  }
   // The colour scale is the 90th percentile of |λ|, so one extreme point
   // does not wash out the rest.
   const mags = [];
   for (const r of j.rows) if (r) for (const v of r.eig_min) mags.push(Math.abs(v));
   mags.sort((a, b) => a - b);
   const scale = mags[Math.floor(0.9 * (mags.length - 1))] || 1;
-  const cell = size / n;
+  const cell = left.w / n;
   let negative = 0, total = 0;
   j.rows.forEach((r, row) => {
     if (!r) return;
     r.eig_min.forEach((v, col) => {
       const [R, G, B] = diverging(v / (scale || 1));
       ctx.fillStyle = `rgb(${R},${G},${B})`;
-      ctx.fillRect(col * cell, (n - 1 - row) * cell, cell + 0.5, cell + 0.5);
+      fillCell(ctx, left, cell, col, n - 1 - row);
       total++;
       if (v < 0) negative++;
     });
@@ -197,9 +239,16 @@ SliceView.prototype.drawEigMap = function () {
       const t = maxHi > maxLo ? (lg(v) - lg(maxLo)) / (lg(maxHi) - lg(maxLo) || 1) : 0.5;
       const [R, G, B] = viridis(t);
       ctx.fillStyle = `rgb(${R},${G},${B})`;
-      ctx.fillRect(size + 12 + col * cell, (n - 1 - row) * cell, cell + 0.5, cell + 0.5);
+      fillCell(ctx, right, cell, col, n - 1 - row);
     });
   });
+  // The cells are centred on the grid's points: the axes span half a cell more.
+  const half = (j.hi - j.lo) / (n - 1) / 2, box = [j.lo - half, j.hi + half, j.lo - half, j.hi + half];
+  const labels = this.axisLabels();
+  frameAxes(ctx, left, box, labels);
+  frameAxes(ctx, right, box, labels);
+  colorBar(ctx, { x: left.x + left.w + 10, y: left.y, w: 12, h: left.h }, (t) => diverging(2 * t - 1), -scale, scale, { title: 'smallest eigenvalue λmin' });
+  if (maxHi > maxLo) colorBar(ctx, { x: right.x + right.w + 10, y: right.y, w: 12, h: right.h }, viridis, lg(maxLo), lg(maxHi), { log: true, title: 'largest eigenvalue λmax (log)' });
   if (j.got === j.rows.length) {
     let lo = Infinity, hi = -Infinity;
     for (const r of j.rows) for (const v of r.eig_max) { lo = Math.min(lo, v); hi = Math.max(hi, v); }

@@ -49,6 +49,9 @@ export function defaultState() {
     speed: 30,
     tol: 1e-6,
     patience: 0,
+    curvature: true,
+    mapBlur: null, // the map's own blur, for looking only; null follows the racers
+    present: false, // presentation mode, for a projector
   };
 }
 
@@ -61,6 +64,8 @@ export function fromLesson(lesson) {
   st.start = lesson.start || null;
   st.clock = lesson.clock || 'iterations';
   st.speed = lesson.speed || 30;
+  // A lesson's map shows the racers; the curvature is a click away.
+  st.curvature = false;
   return st;
 }
 
@@ -72,26 +77,69 @@ const numbers = (text, n) => {
 
 /**
  * fromURL reads a permalink: ?lesson=…&surface=SPEC&opt=SPEC&opt=…&start=x,y
- * &seed=S&clock=…&speed=…&tol=…&view=x0,x1,y0,y1&t=CLOCK. A lesson gives the
- * defaults; the other parameters override them.
+ * &seed=S&clock=…&speed=…&tol=…&patience=…&view=x0,x1,y0,y1&t=CLOCK
+ * &map_blur=S&curvature=on|off&present=on|off. A lesson gives the defaults; the
+ * other parameters override them. A part that cannot be right (an unknown
+ * surface or clock, a number out of range) stays at its default, and
+ * st.notes says so in words; what only the server can judge (a racer's or a
+ * parameter's value) it judges when the race is configured.
  */
-export function fromURL(search, lessons) {
+export function fromURL(search, reg) {
   const q = new URLSearchParams(search);
-  const lesson = lessons.find((l) => l.slug === q.get('lesson'));
+  const notes = [];
+  const bad = (key, what) => notes.push(`${key}=${q.get(key).slice(0, 40)} is not accepted (${what}), so it is back to its default`);
+  let lesson = null;
+  if (q.has('lesson')) {
+    lesson = reg.lessons.find((l) => l.slug === q.get('lesson'));
+    if (!lesson) bad('lesson', 'no lesson has that name; the lessons are listed at /lessons');
+  }
   const st = lesson ? fromLesson(lesson) : defaultState();
   if (q.has('surface')) {
-    st.surface = parseSpec(q.get('surface'));
-    if (!q.has('start')) st.start = null;
+    const s = parseSpec(q.get('surface'));
+    if (reg.surfaces.some((x) => x.name === s.name)) {
+      st.surface = s;
+      if (!q.has('start')) st.start = null;
+    } else bad('surface', `accepted surfaces: ${reg.surfaces.map((x) => x.name).join(', ')}`);
   }
-  if (q.has('opt')) st.racers = q.getAll('opt').map((spec, i) => ({ id: `r${i + 1}`, spec }));
-  if (q.has('start')) st.start = (q.get('start') === '' ? null : q.get('start').split(',').map(Number));
-  if (q.has('seed') && /^\d+$/.test(q.get('seed'))) st.seed = Number(q.get('seed'));
-  if (q.has('clock')) st.clock = q.get('clock');
-  if (q.has('speed') && Number(q.get('speed')) > 0) st.speed = Number(q.get('speed'));
-  if (q.has('tol') && Number(q.get('tol')) >= 0) st.tol = Number(q.get('tol'));
-  if (q.has('patience') && Number(q.get('patience')) >= 0) st.patience = Number(q.get('patience'));
-  st.view = numbers(q.get('view'), 4);
-  st.t = q.has('t') && Number(q.get('t')) > 0 ? Number(q.get('t')) : 0;
+  if (q.has('opt')) st.racers = q.getAll('opt').slice(0, reg.maxRacers).map((spec, i) => ({ id: `r${i + 1}`, spec }));
+  if (q.getAll('opt').length > reg.maxRacers) notes.push(`a race has at most ${reg.maxRacers} racers, so the racers after the ${reg.maxRacers}th are left out`);
+  if (q.has('start')) {
+    const v = q.get('start') === '' ? [] : q.get('start').split(',').map(Number);
+    if (v.length === 0) st.start = null;
+    else if (v.every((x) => Number.isFinite(x) && Math.abs(x) <= reg.maxStart)) st.start = v;
+    else bad('start', `the start is numbers x,y,… each of magnitude at most ${reg.maxStart}`);
+  }
+  const number = (key, ok, what, set) => {
+    if (!q.has(key)) return;
+    const v = Number(q.get(key));
+    if (q.get(key) !== '' && ok(v)) set(v);
+    else bad(key, what);
+  };
+  number('seed', (v) => Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER, 'a whole number ≥ 0', (v) => { st.seed = v; });
+  if (q.has('clock')) {
+    if (reg.clocks.includes(q.get('clock'))) st.clock = q.get('clock');
+    else bad('clock', `accepted clocks: ${reg.clocks.join(', ')}`);
+  }
+  number('speed', (v) => v > 0 && v <= reg.maxSpeed, `a number in (0, ${reg.maxSpeed}]`, (v) => { st.speed = v; });
+  number('tol', (v) => v >= 0 && v <= 1000, 'a number in [0, 1000]', (v) => { st.tol = v; });
+  number('patience', (v) => v >= 0 && v <= 1e6, 'epochs in [0, 1e6]', (v) => { st.patience = v; });
+  number('map_blur', (v) => v >= 0 && v <= 10, 'a blur in [0, 10]', (v) => { st.mapBlur = v; });
+  number('t', (v) => v >= 0 && Number.isFinite(v), 'a clock value ≥ 0', (v) => { st.t = v; });
+  st.t ||= 0;
+  if (q.has('view')) {
+    const v = numbers(q.get('view'), 4);
+    if (v && v[1] > v[0] && v[3] > v[2] && v.every((x) => Math.abs(x) <= reg.maxStart)) st.view = v;
+    else bad('view', 'the view is xmin,xmax,ymin,ymax with each maximum above its minimum');
+  }
+  st.view ||= null;
+  for (const [key, set] of [['curvature', (on) => { st.curvature = on; }], ['present', (on) => { st.present = on; }]]) {
+    if (!q.has(key)) continue;
+    const v = q.get(key);
+    if (['on', '1', 'true'].includes(v)) set(true);
+    else if (['off', '0', 'false'].includes(v)) set(false);
+    else bad(key, 'on or off');
+  }
+  st.notes = notes;
   return st;
 }
 
@@ -107,6 +155,9 @@ export function toURL(st, surfaceSpec) {
   q.set('speed', String(+st.speed.toPrecision(4)));
   q.set('tol', String(st.tol));
   if (st.patience > 0) q.set('patience', String(st.patience));
+  if (st.mapBlur !== null) q.set('map_blur', String(st.mapBlur));
+  if (st.present) q.set('present', 'on');
+  if (st.curvature !== !st.lesson) q.set('curvature', st.curvature ? 'on' : 'off');
   if (st.view) q.set('view', st.view.map((v) => +v.toPrecision(6)).join(','));
   if (st.t > 0) q.set('t', String(st.t));
   return '?' + q.toString();

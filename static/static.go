@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the assets.
 //
-//go:embed *.js *.css
+//go:embed *.js *.css *.svg
 var FS embed.FS

@@ -11,6 +11,35 @@ export function niceTicks(lo, hi, count) {
   return out;
 }
 
+/** logTicks returns at most count whole exponents in [lo, hi] (log10 of the
+ * values), a round number of decades apart (1, 2, 5, 10, 20, 50, …), so
+ * that a wide axis reads 1e-50, 1e-100 rather than 1e-51, 1e-123. */
+export function logTicks(lo, hi, count) {
+  const a = Math.ceil(lo - 1e-9), b = Math.floor(hi + 1e-9);
+  if (b - a < 2) {
+    // Two decades or less: 1, 2 and 5 times the powers of ten, or, within
+    // a decade, round values; as log10.
+    const out = [];
+    for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+      for (const m of [1, 2, 5]) {
+        const t = k + Math.log10(m);
+        if (t >= lo - 1e-9 && t <= hi + 1e-9) out.push(t);
+      }
+    }
+    if (out.length >= 2 && out.length <= count) return out;
+    if (out.length > count) return out.filter((t) => Number.isInteger(Math.round(t * 1e9) / 1e9));
+    return niceTicks(Math.pow(10, lo), Math.pow(10, hi), Math.max(2, count - 1)).filter((v) => v > 0).map(Math.log10);
+  }
+  let every = 1;
+  for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500]) {
+    every = m;
+    if (Math.floor(b / m) - Math.ceil(a / m) + 1 <= count) break;
+  }
+  const out = [];
+  for (let k = Math.ceil(a / every) * every; k <= b; k += every) out.push(k);
+  return out;
+}
+
 /** formatTick writes a tick value briefly. */
 export function formatTick(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return String(v);

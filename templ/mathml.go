@@ -9,13 +9,41 @@ import (
 // MathML turns the small notation of the formulas into MathML: x^{…} and
 // x_{…} (or a single character), \frac{a}{b}, \sqrt{a}, \text{…} and \;
 // (a space); letters become <mi>, digits <mn>, the rest <mo>. It is enough
-// for update rules and nothing more.
+// for update rules and nothing more. A rule of several statements, written
+// "a;\; b" or "a,\; b" outside braces, becomes one <math> per statement, so
+// that a narrow card shows them one below the other instead of cutting
+// them off (MathML does not break lines).
 func MathML(src string) string {
-	if src == "" {
-		return ""
+	var b strings.Builder
+	for _, st := range statements(src) {
+		p := &texParser{src: []rune(st)}
+		b.WriteString(`<math display="block"><mrow>` + p.row(0) + `</mrow></math>`)
 	}
-	p := &texParser{src: []rune(src)}
-	return `<math display="block"><mrow>` + p.row(0) + `</mrow></math>`
+	return b.String()
+}
+
+// statements splits a rule at the top-level separators ";\;" and ",\;".
+func statements(src string) []string {
+	var out []string
+	depth, from := 0, 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		case ';', ',':
+			if depth == 0 && strings.HasPrefix(src[i+1:], `\;`) {
+				out = append(out, strings.TrimSpace(src[from:i]))
+				from = i + 3
+				i += 2
+			}
+		}
+	}
+	if rest := strings.TrimSpace(src[from:]); rest != "" {
+		out = append(out, rest)
+	}
+	return out
 }
 
 type texParser struct {

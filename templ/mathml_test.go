@@ -13,6 +13,12 @@ func TestMathML(t *testing.T) {
 	if got != want {
 		t.Errorf("MathML:\n got %s\nwant %s", got, want)
 	}
+	// Statements go one below the other: a <math> each; a separator inside
+	// braces or without \; stays.
+	got = MathML(`m ← β_1 m;\; v ← \frac{a;\; b}{c},\; ρ = 1, \; 2`)
+	if n := strings.Count(got, "<math "); n != 3 || strings.Contains(got, "<mo>;</mo><mo> </mo><mi>v") {
+		t.Errorf("statements: %d <math> in %s", n, got)
+	}
 	// Every optimizer's rule becomes well-formed MathML.
 	for _, in := range optim.Optimizers() {
 		m := MathML(in.Formula().Rule)

@@ -28,20 +28,20 @@ func Race(reg Registry) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>saddle: optimizers at work</title><link rel=\"stylesheet\" href=\"/static/style.css\"><script type=\"module\" src=\"/static/app.js\" nonce=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>saddle: optimizers at work</title><link rel=\"stylesheet\" href=\"/static/style.css\"><link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\"><script type=\"module\" src=\"/static/app.js\" nonce=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.GetNonce(ctx)).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 13, Col: 73}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 14, Col: 73}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\"></script></head><body><header><h1><a href=\"/\">saddle</a></h1><nav><a href=\"/lessons\">Lessons</a></nav>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\"></script></head><body><header><h1><a href=\"/\">saddle</a></h1><nav><a href=\"/lessons\">Lessons</a></nav><button type=\"button\" id=\"present\" aria-pressed=\"false\" aria-keyshortcuts=\"p\" title=\"Presentation mode for a projector: large type, only the map, the lesson, the controls, the leaderboard and the loss chart (p or Escape to leave)\">Present</button>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -49,7 +49,7 @@ func Race(reg Registry) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div id=\"surface-params\" class=\"params\" aria-label=\"Surface parameters\"></div><div id=\"connection\" role=\"status\" aria-live=\"polite\"></div></header><main><section id=\"landscape-panel\" aria-label=\"The landscape\"><div class=\"canvas-wrap\"><canvas id=\"landscape\" tabindex=\"0\" aria-label=\"Heat map of the surface with the racers' paths. Click or drag to set the start point; scroll to zoom; drag to pan; arrow keys pan, + and − zoom.\"></canvas><div id=\"netview\" hidden aria-label=\"Each racer's network: decision regions over the data, or its confusion matrix\"></div><section id=\"slices\" hidden aria-label=\"The network's loss landscape\"><h3>The loss landscape around a racer</h3><div class=\"row\"><label>Racer <select id=\"slice-racer\"></select></label> <label>View <select id=\"slice-kind\"><option value=\"random\">2-D slice, filter-normalized random directions</option> <option value=\"plane\">the plane of its trajectory</option> <option value=\"interpolate\">from the initial weights to its own</option> <option value=\"between\">from its solution to another racer's</option> <option value=\"eigmap\">smallest Hessian eigenvalue over a slice (coarse)</option></select></label> <label id=\"slice-other-label\" hidden>and <select id=\"slice-other\"></select></label> <label>points <input type=\"number\" id=\"slice-n\" value=\"31\" min=\"3\" max=\"101\" size=\"4\"></label> <label>range <input type=\"number\" id=\"slice-range\" value=\"1\" min=\"0.01\" max=\"100\" step=\"any\" size=\"4\"></label> <label><input type=\"checkbox\" id=\"slice-bias\" checked> biases left out</label> <button type=\"button\" id=\"slice-go\">Compute</button> <button type=\"button\" id=\"spectrum-go\" title=\"The Hessian's eigenvalue density at the racer's point\">Hessian spectrum</button> <progress id=\"slice-progress\" hidden></progress> <button type=\"button\" id=\"slice-cancel\" hidden>Cancel</button> <span class=\"field-error\" data-error-for=\"slice\"></span></div><canvas id=\"slice-map\" hidden role=\"img\" aria-label=\"Heat map of log10 training loss on the slice\"></canvas><figure hidden><canvas id=\"slice-line\" aria-label=\"Training (solid) and validation (dashed) loss along the line\"></canvas><canvas id=\"slice-error\" aria-label=\"Training (solid) and validation (dashed) 0-1 error along the line\"></canvas></figure><p id=\"slice-caption\" class=\"hint\"></p><figure id=\"spectrum-figure\" hidden><canvas id=\"spectrum\" role=\"img\" aria-label=\"The Hessian's eigenvalue density\"></canvas><figcaption id=\"spectrum-caption\"></figcaption></figure></section><canvas id=\"view3d\" hidden tabindex=\"0\" aria-label=\"The surface in 3-D with the racers' paths. Drag or use the arrow keys to turn it; scroll or + and − to zoom.\"></canvas><div class=\"view-buttons\"><button type=\"button\" id=\"zoom-in\" title=\"Zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"Zoom out\">−</button> <button type=\"button\" id=\"zoom-fit\" title=\"Back to the whole view box\">Fit</button> <button type=\"button\" id=\"toggle-3d\" aria-pressed=\"false\" title=\"Show the surface in 3-D\">3-D</button></div></div><div class=\"row\" id=\"export\" role=\"group\" aria-label=\"Export\"><span>Export:</span> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div id=\"surface-params\" class=\"params\" aria-label=\"Surface parameters\"></div><div id=\"connection\" role=\"status\" aria-live=\"polite\"></div></header><main><section id=\"landscape-panel\" aria-label=\"The landscape\"><div class=\"canvas-wrap\"><canvas id=\"landscape\" tabindex=\"0\" aria-label=\"Heat map of the surface with the racers' paths. Click or drag to set the start point; scroll to zoom; drag to pan; arrow keys pan, + and − zoom.\"></canvas><div id=\"netview\" hidden role=\"group\" aria-label=\"Each racer's network: decision regions over the data, or its confusion matrix\"></div><section id=\"slices\" hidden aria-label=\"The network's loss landscape\"><h2>The loss landscape around a racer</h2><div class=\"row\"><label>Racer <select id=\"slice-racer\"></select></label> <label>View <select id=\"slice-kind\"><option value=\"random\">2-D slice, filter-normalized random directions</option> <option value=\"plane\">the plane of its trajectory</option> <option value=\"interpolate\">from the initial weights to its own</option> <option value=\"between\">from its solution to another racer's</option> <option value=\"eigmap\">smallest Hessian eigenvalue over a slice (coarse)</option></select></label> <label id=\"slice-other-label\" hidden>and <select id=\"slice-other\"></select></label> <label>points <input type=\"number\" id=\"slice-n\" value=\"31\" min=\"3\" max=\"101\" size=\"4\"></label> <label>range <input type=\"number\" id=\"slice-range\" value=\"1\" min=\"0.01\" max=\"100\" step=\"any\" size=\"4\"></label> <label><input type=\"checkbox\" id=\"slice-bias\" checked> biases left out</label> <button type=\"button\" id=\"slice-go\">Compute</button> <button type=\"button\" id=\"spectrum-go\" title=\"The Hessian's eigenvalue density at the racer's point\">Hessian spectrum</button> <progress id=\"slice-progress\" hidden></progress> <button type=\"button\" id=\"slice-cancel\" hidden>Cancel</button> <span class=\"field-error\" data-error-for=\"slice\"></span></div><canvas id=\"slice-map\" hidden role=\"img\" aria-label=\"Heat map of log10 training loss on the slice\"></canvas><figure hidden><canvas id=\"slice-line\" aria-label=\"Training (solid) and validation (dashed) loss along the line\"></canvas><canvas id=\"slice-error\" aria-label=\"Training (solid) and validation (dashed) 0-1 error along the line\"></canvas></figure><p id=\"slice-caption\" class=\"hint\"></p><figure id=\"spectrum-figure\" hidden><canvas id=\"spectrum\" role=\"img\" aria-label=\"The Hessian's eigenvalue density\"></canvas><figcaption id=\"spectrum-caption\"></figcaption></figure></section><canvas id=\"view3d\" hidden tabindex=\"0\" aria-label=\"The surface in 3-D with the racers' paths. Drag or use the arrow keys to turn it; scroll or + and − to zoom.\"></canvas><canvas id=\"view3d-labels\" hidden aria-hidden=\"true\"></canvas><div class=\"view-buttons\"><button type=\"button\" id=\"zoom-in\" title=\"Zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"Zoom out\">−</button> <button type=\"button\" id=\"zoom-fit\" title=\"Back to the whole view box\">Fit</button> <button type=\"button\" id=\"toggle-curvature\" aria-pressed=\"true\" title=\"Draw the leader's curvature on the map: the Hessian's eigen-axes (dashed where λ &lt; 0) and −∇f. Hovering a racer's point draws its own.\">Curvature</button> <button type=\"button\" id=\"toggle-3d\" aria-pressed=\"false\" title=\"Show the surface in 3-D\">3-D</button></div></div><div class=\"row\" id=\"map-blur-row\" hidden><label>Map shows <select id=\"map-blur-mode\"><option value=\"follow\">what the racers see</option> <option value=\"fixed\">the surface blurred by s =</option></select></label> <input type=\"range\" id=\"map-blur\" min=\"0\" max=\"5\" step=\"0.05\" value=\"0.5\" aria-label=\"The map's blur s, for looking only\" disabled> <output id=\"map-blur-value\" for=\"map-blur\"></output></div><p id=\"surface-blur\" class=\"hint\"></p><div class=\"row\" id=\"export\" role=\"group\" aria-label=\"Export\"><span>Export:</span> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -61,7 +61,7 @@ func Race(reg Registry) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 68, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 84, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 			if templ_7745c5c3_Err != nil {
@@ -74,7 +74,7 @@ func Race(reg Registry) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(f)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 68, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 84, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -85,7 +85,7 @@ func Race(reg Registry) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<button type=\"button\" id=\"copy-link\" title=\"Copy a link that reproduces this race\">Copy link</button> <span class=\"field-error\" data-error-for=\"export\"></span></div><p id=\"hover-info\" class=\"hint\" aria-live=\"polite\">Click or drag on the map to move the start point.</p><h2 id=\"surface-title\"></h2><p id=\"surface-explain\"></p><p id=\"surface-blur\" class=\"hint\"></p></section><section id=\"side\" aria-label=\"Race controls and results\"><aside id=\"lesson\" hidden aria-live=\"polite\"><h2 id=\"lesson-title\"></h2><p id=\"lesson-text\"></p><p id=\"lesson-question\" class=\"question\"></p></aside>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<button type=\"button\" id=\"copy-link\" title=\"Copy a link that reproduces this race\">Copy link</button> <span class=\"field-error\" data-error-for=\"export\"></span></div><p id=\"hover-info\" class=\"hint\" aria-live=\"polite\">Click or drag on the map to move the start point.</p><h2 id=\"surface-title\"></h2><p id=\"surface-explain\"></p></section><section id=\"side\" aria-label=\"Race controls and results\"><aside id=\"lesson\" hidden aria-live=\"polite\"><h2 id=\"lesson-title\"></h2><p id=\"lesson-text\"></p><p id=\"lesson-question\" class=\"question\"></p></aside>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -93,7 +93,7 @@ func Race(reg Registry) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<details id=\"tuning\"><summary>A fair race: tune every racer's learning rate with the same budget</summary><div class=\"row\"><label>trials <input type=\"number\" id=\"tune-trials\" value=\"8\" min=\"2\" max=\"30\" size=\"3\"></label> <label>steps each <input type=\"number\" id=\"tune-steps\" value=\"100\" min=\"1\" max=\"5000\" size=\"5\"></label> <label>target <select id=\"tune-target\"><option value=\"train\">final training loss (f)</option> <option value=\"val\">final validation loss (networks)</option></select></label> <button type=\"button\" id=\"tune-go\">Tune</button> <span class=\"field-error\" data-error-for=\"tune\"></span></div><p class=\"hint\">Each racer runs the same number of trials from the race's start and seed, with learning rates log-spaced from 0.01 to 10 times its own, and keeps the one with the lowest target.</p><table id=\"tuned\"><tbody></tbody></table></details><h2>Leaderboard</h2><table id=\"leaderboard\"><thead><tr><th>#</th><th>racer</th><th>status</th><th>reached tol</th><th>iter.</th><th>evals</th><th>f</th><th>‖g‖</th></tr></thead> <tbody></tbody></table><h2>Charts</h2><div id=\"charts\"><figure><canvas id=\"chart-loss\" aria-label=\"Loss against the race clock, log scale\"></canvas><figcaption>f − f* against the clock (log)</figcaption></figure><figure><canvas id=\"chart-gnorm\" aria-label=\"Gradient norm against the race clock, log scale\"></canvas><figcaption>‖g‖ against the clock (log)</figcaption></figure><figure><canvas id=\"chart-eig\" aria-label=\"Hessian eigenvalues at each racer's point\"></canvas><figcaption>Hessian eigenvalues at each racer's point (symmetric log)</figcaption></figure><figure><canvas id=\"chart-curv\" aria-label=\"gTg and gTHg along each path\"></canvas><figcaption>gᵀg (solid), gᵀHg (dashed) and the change a gradient step predicts, −εgᵀg + ½ε²gᵀHg (dotted): ill-conditioning shows when it turns positive</figcaption></figure><figure id=\"error-figure\" hidden><canvas id=\"chart-error\" aria-label=\"0-1 error on the training set (solid) and the validation set (dashed)\"></canvas><figcaption>0-1 error: training (solid), validation (dashed)</figcaption></figure></div><h2>Racers</h2><div id=\"racers\"></div><div class=\"row\"><button type=\"button\" id=\"add-racer\">Add a racer</button> <span class=\"field-error\" data-error-for=\"racer\"></span></div></section></main>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<details id=\"tuning\"><summary>A fair race: tune every racer's learning rate with the same budget</summary><div class=\"row\"><label>trials <input type=\"number\" id=\"tune-trials\" value=\"8\" min=\"2\" max=\"30\" size=\"3\"></label> <label>steps each <input type=\"number\" id=\"tune-steps\" value=\"100\" min=\"1\" max=\"5000\" size=\"5\"></label> <label>target <select id=\"tune-target\"><option value=\"train\">final training loss (f)</option> <option value=\"val\">final validation loss (networks)</option></select></label> <button type=\"button\" id=\"tune-go\">Tune</button> <span class=\"field-error\" data-error-for=\"tune\"></span></div><p class=\"hint\">Each racer runs the same number of trials from the race's start and seed, with learning rates log-spaced from 0.01 to 10 times its own, and keeps the one with the lowest target.</p><table id=\"tuned\"><tbody></tbody></table></details><h2>Leaderboard</h2><table id=\"leaderboard\"><thead><tr><th>#</th><th>racer</th><th>status</th><th>reached tol</th><th>iter.</th><th>evals</th><th>f</th><th>‖g‖</th></tr></thead> <tbody></tbody></table><h2>Charts</h2><div id=\"charts\"><figure><canvas id=\"chart-loss\" aria-label=\"Loss against the race clock, log scale\"></canvas><figcaption>f − f* against the clock (log)</figcaption></figure><figure><canvas id=\"chart-gnorm\" aria-label=\"Gradient norm against the race clock, log scale\"></canvas><figcaption>‖g‖ against the clock (log)</figcaption></figure><figure><canvas id=\"chart-eig\" aria-label=\"Hessian eigenvalues at each racer's point\"></canvas><figcaption>Hessian eigenvalues at each racer's point (symmetric log)</figcaption></figure><figure><canvas id=\"chart-curv\" aria-label=\"gTg and gTHg along each path\"></canvas><figcaption>gᵀg (solid), gᵀHg (dashed) and the change a gradient step predicts, −εgᵀg + ½ε²gᵀHg (dotted): ill-conditioning shows when it turns positive</figcaption></figure><figure id=\"error-figure\" hidden><canvas id=\"chart-error\" aria-label=\"0-1 error on the training set (solid) and the validation set (dashed)\"></canvas><figcaption>0-1 error: training (solid), validation (dashed)</figcaption></figure></div><h2 id=\"racers-title\">Racers</h2><div id=\"racers\"></div><div class=\"row\"><button type=\"button\" id=\"add-racer\" aria-describedby=\"add-racer-why\">Add a racer</button> <span id=\"add-racer-why\" class=\"hint\"></span> <span class=\"field-error\" data-error-for=\"racer\"></span></div></section></main>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -146,7 +146,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Name).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 140, Col: 28}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 156, Col: 28}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 				if templ_7745c5c3_Err != nil {
@@ -159,7 +159,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(s.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 140, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 156, Col: 40}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -184,7 +184,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Name).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 147, Col: 28}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 163, Col: 28}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 				if templ_7745c5c3_Err != nil {
@@ -197,7 +197,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(s.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 147, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 163, Col: 40}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -247,7 +247,7 @@ func Transport(reg Registry) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(c).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 168, Col: 22}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 184, Col: 22}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var11)
 			if templ_7745c5c3_Err != nil {
@@ -260,7 +260,7 @@ func Transport(reg Registry) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(c)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 168, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 184, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 			if templ_7745c5c3_Err != nil {
@@ -271,7 +271,7 @@ func Transport(reg Registry) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</select></label> <label>tol <input type=\"number\" id=\"tol\" min=\"0\" max=\"1000\" step=\"any\" size=\"6\"></label> <label title=\"Networks: stop a racer whose validation loss has not improved for this many epochs (0 = never)\">patience <input type=\"number\" id=\"patience\" min=\"0\" max=\"1000000\" step=\"any\" size=\"4\"></label> <span class=\"field-error\" data-error-for=\"transport\"></span></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</select></label> <label title=\"A racer stops, converged, when its gradient norm ‖g‖ falls to this (0 = never)\">tol <input type=\"text\" inputmode=\"decimal\" id=\"tol\" size=\"6\" aria-describedby=\"tol-note\"></label> <span class=\"field-error\" id=\"tol-note\" role=\"alert\"></span> <label title=\"Networks: stop a racer whose validation loss has not improved for this many epochs (0 = never)\">patience <input type=\"text\" inputmode=\"decimal\" id=\"patience\" size=\"4\" aria-describedby=\"patience-note\"></label> <span class=\"field-error\" id=\"patience-note\" role=\"alert\"></span> <output id=\"race-status\" role=\"status\" aria-live=\"polite\"></output> <span class=\"field-error\" data-error-for=\"transport\"></span></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -305,7 +305,7 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var14 string
 		templ_7745c5c3_Var14, templ_7745c5c3_Err = templruntime.NewAttributeExpression("formula-" + o.Name).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 181, Col: 35}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 200, Col: 35}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var14)
 		if templ_7745c5c3_Err != nil {
@@ -318,13 +318,13 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var15 string
 		templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(ruleLabel(o))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 184, Col: 38}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 203, Col: 38}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</span>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</span><div class=\"statements\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -332,12 +332,12 @@ func Formula(o Optimizer) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if o.Textbook != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"rule textbook\"><span class=\"label\">Goodfellow et al.</span>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"rule textbook\"><span class=\"label\">Goodfellow et al.</span><div class=\"statements\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -345,7 +345,7 @@ func Formula(o Optimizer) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -358,7 +358,7 @@ func Formula(o Optimizer) templ.Component {
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(o.Note)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 194, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 217, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
@@ -402,7 +402,7 @@ func LessonList(lessons []Lesson) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>saddle: lessons</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head><body class=\"lessons\"><header><h1><a href=\"/\">saddle</a></h1><nav><a href=\"/lessons\" aria-current=\"page\">Lessons</a></nav></header><main class=\"lesson-list\"><h2>Lessons: Optimization for Training Deep Models (Goodfellow, Bengio and Courville, chapter 8)</h2><ol>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>saddle: lessons</title><link rel=\"stylesheet\" href=\"/static/style.css\"><link rel=\"icon\" href=\"/static/icon.svg\" type=\"image/svg+xml\"></head><body class=\"lessons\"><header><h1><a href=\"/\">saddle</a></h1><nav><a href=\"/lessons\" aria-current=\"page\">Lessons</a></nav></header><main class=\"lesson-list\"><h2>Lessons: Optimization for Training Deep Models (Goodfellow, Bengio and Courville, chapter 8)</h2><ol>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -414,7 +414,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var18 string
 			templ_7745c5c3_Var18, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/?lesson=" + l.Slug)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 227, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 251, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var18)
 			if templ_7745c5c3_Err != nil {
@@ -427,7 +427,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var19 string
 			templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(l.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 227, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 251, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 			if templ_7745c5c3_Err != nil {
@@ -440,7 +440,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var20 string
 			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(l.Section)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 227, Col: 110}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 251, Col: 110}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {
@@ -453,7 +453,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(l.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 228, Col: 18}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 252, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
@@ -466,7 +466,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(l.Question)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 229, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 253, Col: 39}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {

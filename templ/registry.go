@@ -17,6 +17,8 @@ type Registry struct {
 	MaxRacers    int                 `json:"maxRacers"`
 	DefaultSpeed float64             `json:"defaultSpeed"`
 	DefaultTol   float64             `json:"defaultTol"`
+	MaxSpeed     float64             `json:"maxSpeed"`
+	MaxStart     float64             `json:"maxStart"` // the largest magnitude of a start's coordinate
 	Lessons      []Lesson            `json:"lessons"`
 }
 
@@ -48,7 +50,8 @@ type Optimizer struct {
 // Param is one parameter: the page makes a slider, a check box or a menu.
 type Param struct {
 	Name        string   `json:"name"`
-	Kind        string   `json:"kind"` // real, integer, bool, choice
+	Label       string   `json:"label"` // what the page calls it; the name where that reads well
+	Kind        string   `json:"kind"`  // real, integer, bool, choice
 	Default     string   `json:"default"`
 	DefaultText string   `json:"defaultText,omitempty"`
 	Min         float64  `json:"min"`

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -40,6 +41,16 @@ func handleStatic() http.Handler {
 	})
 }
 
+// handleIcon serves the page's icon (static/icon.svg) at /favicon.ico.
+func handleIcon() http.Handler {
+	icon, _ := static.FS.ReadFile("icon.svg")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "max-age=86400")
+		w.Write(icon)
+	})
+}
+
 func handlePage() http.Handler {
 	reg := Registry()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +72,7 @@ func handleRegistry() http.Handler {
 // Registry describes every surface and optimizer for the page, which builds
 // its controls from it.
 func Registry() pages.Registry {
-	reg := pages.Registry{Clocks: race.Clocks, MaxRacers: race.MaxRacers, DefaultSpeed: race.DefaultSpeed, DefaultTol: race.DefaultTol}
+	reg := pages.Registry{Clocks: race.Clocks, MaxRacers: race.MaxRacers, DefaultSpeed: race.DefaultSpeed, DefaultTol: race.DefaultTol, MaxSpeed: race.MaxSpeed, MaxStart: race.MaxStartNorm}
 	for i := range trajectoryColors {
 		reg.Colors = append(reg.Colors, TrajectoryColor(i))
 	}
@@ -89,7 +100,7 @@ func Registry() pages.Registry {
 func params(ps []spec.Param) []pages.Param {
 	out := make([]pages.Param, 0, len(ps))
 	for _, p := range ps {
-		q := pages.Param{Name: p.Name, Min: p.Min, Max: p.Max, Log: p.Log, Doc: p.Doc, Choices: p.Choices, Default: p.DefaultString()}
+		q := pages.Param{Name: p.Name, Label: cmp.Or(p.Label, p.Name), Min: p.Min, Max: p.Max, Log: p.Log, Doc: p.Doc, Choices: p.Choices, Default: p.DefaultString()}
 		switch p.Kind {
 		case spec.Integer:
 			q.Kind = "integer"

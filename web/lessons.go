@@ -14,11 +14,13 @@ var Lessons = []pages.Lesson{
 	{
 		Slug: "ill-conditioning", Title: "Ill-conditioning", Section: "8.2.1",
 		Text: "This quadratic curves 50 times more steeply across its valley than along it. " +
-			"Gradient descent must keep its learning rate below 2/50 to stay stable across the valley, " +
-			"and so crawls along it, zig-zagging. Momentum and Nesterov's method accumulate speed along the valley floor. " +
+			"Gradient descent must keep its learning rate below 2/50 = 0.04 to stay stable across the valley; at 0.038 every step overshoots the valley's floor, " +
+			"so it zig-zags from wall to wall (its path is long) while it crawls along the floor. " +
+			"Momentum, with a smaller learning rate of 0.03, adds up successive steps: the across-valley parts, which alternate in sign, cancel, and the along-valley parts, which agree, build up speed. " +
+			"Its first swings die out and it runs along the floor. Nesterov's method evaluates the gradient where the momentum is about to carry it, so it brakes before it overshoots and swings least. " +
 			"The last chart shows the chapter's monitor: a gradient step changes f by −εgᵀg + ½ε²gᵀHg, so when gᵀHg grows against gᵀg, learning stalls even though the gradient is large.",
-		Question: "How many iterations does each racer need to reach the tolerance, and why does gradient descent's path zig-zag?",
-		Surface:  "quadratic:kappa=50", Racers: []string{"gd:lr=0.038", "momentum:lr=0.05,momentum=0.5", "nesterov:lr=0.015,momentum=0.8"}, Clock: "iterations", Speed: 20,
+		Question: "How many iterations does each racer need to reach the tolerance, and how much longer is gradient descent's zig-zag path than the others?",
+		Surface:  "quadratic:kappa=50", Racers: []string{"gd:lr=0.038", "momentum:lr=0.03,momentum=0.6", "nesterov:lr=0.02,momentum=0.8"}, Clock: "iterations", Speed: 20,
 	},
 	{
 		Slug: "saddle-points", Title: "Saddle points", Section: "8.2.3",
@@ -39,18 +41,21 @@ var Lessons = []pages.Lesson{
 	},
 	{
 		Slug: "cliffs", Title: "Cliffs and exploding gradients", Section: "8.2.4",
-		Text: "A gentle bowl ends at a steep wall. Where the gradient descends the wall it is huge, " +
-			"and one gradient step throws the iterate far away, out of the view, like the exploding gradients of a recurrent network. " +
-			"Clipping the gradient's norm keeps the direction and bounds the step.",
-		Question: "Which racer leaves the view box, and when?",
-		Surface:  "cliff:h=3,k=20", Racers: []string{"sgd:lr=2", "sgd:lr=2,clip_norm=0.5"}, Clock: "iterations", Speed: 10,
+		Text: "A gentle bowl ends at a steep wall 20 high, and both racers start on the wall's face, where the gradient is about 50. " +
+			"Plain SGD takes the step the gradient asks for and is thrown 25 units away, four times the width of the view, " +
+			"like the exploding gradients of a recurrent network; it has to walk all the way back. " +
+			"Clipping the gradient's norm to 1 keeps its direction and bounds the step to 0.5: the clipped racer steps off the wall and settles in the minimum at its foot. " +
+			"(Here the bowl is convex, so the thrown racer finds its way back; in a network it can land where learning stops, as the recurrent network's lesson shows.)",
+		Question: "How far is each racer thrown by its first step, and how many steps does the clipped racer need to settle at the foot of the wall?",
+		Surface:  "cliff:h=20,k=10", Start: []float64{2, 1.5}, Racers: []string{"sgd:lr=0.5", "sgd:lr=0.5,clip_norm=1"}, Clock: "iterations", Speed: 10,
 	},
 	{
 		Slug: "continuation-rastrigin", Title: "Local minima and continuation: Rastrigin", Section: "8.7.6",
 		Text: "Rastrigin's function has a local minimum near every integer point, and gradient descent stops in the nearest one. " +
-			"The second racer follows a continuation schedule: it descends the surface blurred by s = 2, which is nearly a smooth bowl, " +
-			"and the blur falls to 0 over 600 steps. The blur slider above shows what it sees.",
-		Question: "Which minimum does each racer end in, and what does the blurred surface look like at s = 0.5?",
+			"The second racer follows a continuation schedule (its card's “Continuation” settings): it descends the surface blurred by s = 2, which is nearly a smooth bowl, " +
+			"and its blur falls to 0 over 600 steps, so that it ends on the true surface. The surface itself is not blurred: both racers are scored on it. " +
+			"The map follows what the second racer sees, and its caption says the blur at each step; to look at the surface at a blur of your choosing, set “Map shows” under the map to “the surface blurred by s =”.",
+		Question: "Which minimum does each racer end in, and what does the surface look like blurred by s = 0.5?",
 		Surface:  "rastrigin", Racers: []string{"gd:lr=0.004", "gd:lr=0.004,blur_from=2,blur_steps=600"}, Clock: "iterations", Speed: 60,
 	},
 	{

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"os"
+	"regexp"
 	"testing"
 
 	"github.com/saddle-viz/saddle/landscapes"
@@ -38,5 +40,33 @@ func TestNaturalGradientHoldsOnEveryLessonModel(t *testing.T) {
 	}
 	if tried < 5 {
 		t.Errorf("natural gradient was tried on %d lesson models; the lessons have more", tried)
+	}
+}
+
+// The README says how many lessons there are, in words; it must keep up.
+func TestReadmeCountsTheLessons(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("\\(`/lessons`\\): ([a-z-]+) preset races").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README does not say how many lessons there are")
+	}
+	ones := []string{"", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+	teens := []string{"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
+	tens := []string{"", "", "twenty", "thirty", "forty"}
+	n := len(Lessons)
+	want := ones[n%10]
+	if n >= 10 && n < 20 {
+		want = teens[n-10]
+	} else if n >= 20 {
+		want = tens[n/10]
+		if n%10 > 0 {
+			want += "-" + ones[n%10]
+		}
+	}
+	if string(m[1]) != want {
+		t.Errorf("the README says %s lessons; there are %d (%s)", m[1], n, want)
 	}
 }

@@ -25,6 +25,8 @@ func routes(hub *stream.Hub, log *slog.Logger, hosts []string) http.Handler {
 	r.Method(http.MethodGet, "/healthz", handleHealth(hub, ex))
 	r.Method(http.MethodGet, "/static/*", handleStatic())
 	r.Method(http.MethodHead, "/static/*", handleStatic())
+	// Browsers ask for /favicon.ico whatever the page links: the same icon.
+	r.Method(http.MethodGet, "/favicon.ico", handleIcon())
 	// The websocket stays out of Timeout and Throttle, which would cut or pin
 	// a long-lived stream; the hub counts its sessions itself.
 	r.Handle("/ws", hub)

@@ -48,6 +48,8 @@ func TestRoutes(t *testing.T) {
 		{"/static/style.css", "text/css", 200, ":focus-visible"},
 		{"/static/nope.js", "", 404, ""},
 		{"/static/", "", 404, ""}, // no listing
+		{"/static/icon.svg", "image/svg+xml", 200, "<svg"},
+		{"/favicon.ico", "image/svg+xml", 200, "<svg"},
 		{"/api/registry", "application/json", 200, `"name":"rosenbrock"`},
 		{"/nope", "", 404, ""},
 	}
