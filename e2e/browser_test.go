@@ -88,7 +88,7 @@ func browser(t testing.TB) context.Context {
 // do runs browser actions with a time limit.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := chromedp.Do(tctx, steps...); err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 // waitFor polls a JavaScript predicate until it holds.
 func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		t.Fatalf("waiting for %s (%s): %v", what, expr, err)

@@ -30,7 +30,15 @@ import (
 func arrive(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	do(t, ctx, chromedp.Navigate(url))
-	waitFor(t, ctx, "the race to arrive", `window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`)
+	// A generous limit: a lesson's race of a recurrent network takes 7 s
+	// here alone, and four times that beside two busy processes.
+	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		// Say where the page is, to tell a slow race from a stuck one.
+		where := eval[string](t, ctx, `JSON.stringify(window.saddle ? { playing: window.saddle.playing, gen: window.saddle.gen, message: document.getElementById('race-status').dataset.message, connection: document.getElementById('connection').textContent, opens: window.saddle.opens, clocks: [...window.saddle.racers.values()].map((r) => r.iter.at(-1)) } : 'no page')`)
+		t.Fatalf("%s: the race did not arrive (%v): %s", url, err, where)
+	}
 }
 
 // lessonOutcomes holds, for every lesson, how far to run it and the outcome
@@ -135,11 +143,9 @@ func TestBrowserPermalinkReproducesTheRace(t *testing.T) {
 	do(t, ctx, chromedp.SetValue(chromedp.ID("surface"), "saddle"))
 	waitFor(t, ctx, "the saddle", `window.saddle.surface.name === 'saddle' && location.search.includes('surface=saddle')`)
 	eval[any](t, ctx, `history.back()`)
-	time.Sleep(500 * time.Millisecond) // a poll begun during the history step can miss it
-	waitFor(t, ctx, "rosenbrock again", `window.saddle.surface && window.saddle.surface.name === 'rosenbrock' && document.getElementById('surface').value === 'rosenbrock' && window.saddle.state.racers.length === 3`)
+	waitFor(t, ctx, "rosenbrock again", `window.saddle.pops === 1 && window.saddle.surface && window.saddle.surface.name === 'rosenbrock' && document.getElementById('surface').value === 'rosenbrock' && window.saddle.state.racers.length === 3`)
 	eval[any](t, ctx, `history.forward()`)
-	time.Sleep(500 * time.Millisecond)
-	waitFor(t, ctx, "the saddle again", `window.saddle.surface.name === 'saddle'`)
+	waitFor(t, ctx, "the saddle again", `window.saddle.pops === 2 && window.saddle.surface.name === 'saddle'`)
 }
 
 func TestBrowserExportDownloads(t *testing.T) {

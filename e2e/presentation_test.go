@@ -276,7 +276,7 @@ func TestBrowserReconnectRestoresTheRace(t *testing.T) {
 		t.Errorf("after Pause while disconnected the button says %q", got)
 	}
 	stop = serve()
-	defer stop()
+	defer func() { stop() }()
 	waitFor(t, ctx, "the race restored", fmt.Sprintf(`document.getElementById('connection').dataset.status === 'open' && document.getElementById('race-status').dataset.message === 'arrived' && [...window.saddle.racers.values()].every((r) => r.iter.at(-1) >= %g)`, clock))
 	if eval[bool](t, ctx, `window.saddle.playing`) {
 		t.Error("the race plays again although Pause was pressed while disconnected")
@@ -284,6 +284,15 @@ func TestBrowserReconnectRestoresTheRace(t *testing.T) {
 	if n := eval[int](t, ctx, `window.saddle.racers.get('r1').iter.filter((v, i, a) => i > 0 && v <= a[i - 1]).length`); n != 0 {
 		t.Errorf("the restored race has %d iterates out of order", n)
 	}
+
+	// A link's race cut off on its way to t goes on to t, and stops there:
+	// a seek is not play.
+	do(t, ctx, chromedp.Navigate("http://"+addr+"/?lesson=rnn-exploding-gradients&t=300"))
+	waitFor(t, ctx, "the seek under way", `window.saddle && window.saddle.playing && [...window.saddle.racers.values()].some((r) => r.iter.at(-1) >= 10)`)
+	stop()
+	waitFor(t, ctx, "the page to see the server gone", `document.getElementById('connection').dataset.status === 'closed'`)
+	stop = serve()
+	waitFor(t, ctx, "the link's race at 300", `document.getElementById('race-status').dataset.message === 'arrived' && !window.saddle.playing && [...window.saddle.racers.values()].every((r) => r.iter.at(-1) === 300)`)
 }
 
 // TestBrowserMapShowsWhatTheLessonAsks: in a lesson the map names every
@@ -294,7 +303,7 @@ func TestBrowserMapShowsWhatTheLessonAsks(t *testing.T) {
 	ctx := browser(t)
 	recordCanvasText(t, ctx)
 	url := startServer(t)
-	arrive(t, ctx, url+"/?lesson=adaptive-methods&t=200")
+	arrive(t, ctx, url+"/?lesson=ill-conditioning&t=200")
 	specs := eval[[]string](t, ctx, `window.saddle.state.racers.map((r) => r.spec)`)
 	if m := containsAll(drawnText(t, ctx, "#landscape"), append(specs, "f − min f + δ (log scale)", "x₀", "x₁")...); len(m) > 0 {
 		t.Errorf("the map does not show %v", m)
@@ -305,6 +314,8 @@ func TestBrowserMapShowsWhatTheLessonAsks(t *testing.T) {
 		const bad = [];
 		for (const b of boxes) for (const e of ends) if (over(b, { x: e.x - 5, y: e.y - 5, w: 10, h: 10 })) bad.push((b.text || 'the legend') + ' covers ' + e.r.spec);
 		for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) if (over(boxes[i], boxes[j])) bad.push((boxes[i].text || 'the legend') + ' covers ' + boxes[j].text);
+		const b = document.querySelector('.view-buttons').getBoundingClientRect(), c = document.getElementById('landscape').getBoundingClientRect();
+		if (over(L.legendBox, { x: b.left - c.left, y: b.top - c.top, w: b.width, h: b.height })) bad.push('the view buttons cover the legend');
 		return bad;
 	})()`
 	if got := eval[bool](t, ctx, `window.saddle.landscape.curvature || (window.saddle.landscape.labels || []).length > 0`); got {

@@ -35,11 +35,13 @@ const conn = new Connection(onMessage, onStatus, onOpen);
 // A reconnection (a server restart, an idle timeout) restores the race as it
 // was: configured again, run to the clock it showed, and playing again if
 // it was playing, or if Play was pressed while disconnected.
-let opened = false, resume = false, wantPlay = null;
+let opened = false, resume = false, wantPlay = null, opens = 0, seeking = false;
 function onOpen() {
+  opens++;
   if (opened) {
-    seekPending = Math.max(seekPending, raceClock, state.t || 0);
-    resume = wantPlay ?? playing;
+    // A seek under way (a link's race) is taken up again; it was never play.
+    seekPending = Math.max(seekPending, raceClock, state.t || 0, seeking ? lastSeek : 0);
+    resume = wantPlay ?? (playing && !seeking);
     wantPlay = null;
     gen = -1; // a new session: whatever generation it starts at, start afresh
   }
@@ -79,6 +81,7 @@ function configure() {
     racers: state.racers.map((r) => ({ id: r.id, opt: r.spec })),
   });
   lastSeek = seekPending;
+  seeking = seekPending > 0;
   if (seekPending > 0) {
     send({ type: 'seek', req: 'transport', to: seekPending });
     seekPending = 0;
@@ -98,7 +101,9 @@ function remember(push) {
   else history.replaceState(null, '', url);
 }
 
+let pops = 0; // how many history steps the page has taken (tests wait on it)
 window.addEventListener('popstate', () => {
+  pops++;
   const st = fromURL(location.search, reg);
   Object.assign(state, st);
   lastURL = location.search;
@@ -147,6 +152,7 @@ function onState(s) {
   }
   playing = s.playing;
   if (!playing) lastBoard = 0; // the board shows where the race stopped
+  if (!playing && s.message) seeking = false; // arrived, or the race is over
   if (resume && !playing && s.message === 'arrived') {
     resume = false;
     send({ type: 'play', req: 'transport' });
@@ -576,6 +582,7 @@ function showSpeed() {
   $('speed-value').textContent = `${+state.speed.toPrecision(2)} ${UNITS[state.clock]}`;
 }
 function togglePlay() {
+  seeking = false; // what the race does now is what was asked for
   if (!conn.open) {
     // Kept until the page reconnects, and shown at once.
     wantPlay = !(wantPlay ?? playing);
@@ -867,6 +874,7 @@ function frame() {
 window.saddle = {
   state, racers, landscape, view3d, netview, sliceView, send, charts, updateViews,
   get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; },
+  get opens() { return opens; }, get pops() { return pops; },
   /** invalidate forces a full redraw of every view at the next animation frame. */
   invalidate() {
     dirty = true;

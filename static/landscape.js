@@ -322,7 +322,7 @@ export class Landscape {
   /**
    * placeLegend finds the legend's place: the corner of the map that the
    * paths cross least, never over a racer's current point if it can help
-   * it, and never the top right, where the view's buttons are.
+   * it, and never under the view's buttons.
    */
   placeLegend(ctx, ends) {
     if (!this.racers.length) return null;
@@ -332,7 +332,14 @@ export class Landscape {
     const text = (r) => (r.spec.length > 30 ? r.spec.slice(0, 29) + '…' : r.spec) + (r.status === 'diverged' ? ' (diverged)' : '');
     const w = Math.min(a.w - 20, 34 + Math.max(...this.racers.map((r) => ctx.measureText(text(r)).width)) + pad);
     const h = this.racers.length * rowH + pad;
-    const corners = [[a.x + 6, a.y + a.h - h - 6], [a.x + a.w - w - 6, a.y + a.h - h - 6], [a.x + 6, a.y + 6]];
+    const corners = [[a.x + 6, a.y + a.h - h - 6], [a.x + a.w - w - 6, a.y + a.h - h - 6], [a.x + 6, a.y + 6], [a.x + a.w - w - 6, a.y + 6]];
+    // The view's buttons lie over the map's top: a corner under them is out.
+    const buttons = this.canvas.parentElement.querySelector('.view-buttons');
+    let covered = null;
+    if (buttons && buttons.offsetParent && getComputedStyle(buttons).position === 'absolute') {
+      const b = buttons.getBoundingClientRect(), c = this.canvas.getBoundingClientRect();
+      covered = { x: b.left - c.left, y: b.top - c.top, w: b.width, h: b.height };
+    }
     const inside = (x, y, c) => x >= c[0] - 8 && x <= c[0] + w + 8 && y >= c[1] - 8 && y <= c[1] + h + 8;
     let best = corners[0], fewest = Infinity;
     for (const c of corners) {
@@ -343,6 +350,7 @@ export class Landscape {
         for (let i = 0; i < xs.length; i += step) if (inside(...this.toPx(xs[i], xs[i + 1]), c)) n++;
       }
       for (const e of ends) if (inside(e.x, e.y, c)) n += 1000;
+      if (covered && c[0] < covered.x + covered.w && covered.x < c[0] + w && c[1] < covered.y + covered.h && covered.y < c[1] + h) n += 1e6;
       if (n < fewest) { best = c; fewest = n; }
     }
     return { x: best[0], y: best[1], w, h, rowH, pad, text };
