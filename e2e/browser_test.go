@@ -112,7 +112,7 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0) /* the context's limit, not the poll's 30 s */)); err != nil {
 		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
 	}
 }

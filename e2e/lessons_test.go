@@ -34,7 +34,7 @@ func arrive(t *testing.T, ctx context.Context, url string) {
 	// here alone, and four times that beside two busy processes.
 	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0) /* the context's limit, not the poll's 30 s */)); err != nil {
 		// Say where the page is, to tell a slow race from a stuck one.
 		where := eval[string](t, ctx, `JSON.stringify(window.saddle ? { playing: window.saddle.playing, gen: window.saddle.gen, message: document.getElementById('race-status').dataset.message, connection: document.getElementById('connection').textContent, opens: window.saddle.opens, clocks: [...window.saddle.racers.values()].map((r) => r.iter.at(-1)) } : 'no page')`)
 		t.Fatalf("%s: the race did not arrive (%v): %s", url, err, where)

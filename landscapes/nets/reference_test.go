@@ -5,6 +5,7 @@ import (
 	"flag"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -19,7 +20,7 @@ var updateReference = flag.Bool("update-reference", false, "rewrite testdata/mlp
 // 1e-12.
 type mlpReference struct {
 	Loss, LossAll, ErrAll, LossErr, ErrRate refNum
-	Grad, HVP, GNVP, GradAll, HVPAll          []float64
+	Grad, HVP, GNVP, GradAll, HVPAll        []float64
 }
 
 // refNum is a number that JSON writes as null when it is NaN (a
@@ -77,7 +78,19 @@ func TestMLPKeepsItsNumbers(t *testing.T) {
 	for name, m := range ms {
 		got[name] = computeReference(m)
 	}
+	// The same numbers from the Go kernels alone, as on a machine without
+	// AVX2 or AVX-512 (checked below as "go: …").
+	avx512, avx2 := useAVX512, useAVX2
+	useAVX512, useAVX2 = false, false
+	for name := range ms {
+		fresh := referenceModels(t)[name]
+		got["go: "+name] = computeReference(fresh)
+	}
+	useAVX512, useAVX2 = avx512, avx2
 	if *updateReference {
+		for name := range ms {
+			delete(got, "go: "+name)
+		}
 		b, err := json.Marshal(got)
 		if err != nil {
 			t.Fatal(err)
@@ -102,6 +115,10 @@ func TestMLPKeepsItsNumbers(t *testing.T) {
 	sort.Strings(names)
 	if len(names) != len(ms) {
 		t.Fatalf("%d reference models, %d now", len(names), len(ms))
+	}
+	for _, name := range names {
+		want["go: "+name] = want[name]
+		names = append(names, "go: "+name)
 	}
 	close := func(a, b float64) bool {
 		if math.IsNaN(a) || math.IsNaN(b) {
@@ -129,6 +146,30 @@ func TestMLPKeepsItsNumbers(t *testing.T) {
 					break
 				}
 			}
+		}
+	}
+}
+
+// Products at one θ share a forward pass; any other call in between, a
+// θ changed in place or other examples must not see a stale one.
+func TestHVPForwardCache(t *testing.T) {
+	for name, m := range referenceModels(t) {
+		n := m.Dim()
+		theta, v, other := randomTheta(n, 0.5, 21), randomTheta(n, 1, 22), randomTheta(n, 0.5, 23)
+		first, again, g := make([]float64, n), make([]float64, n), make([]float64, n)
+		m.HVP(first, theta, v, nil, false)
+		m.Grad(g, other, []int{1, 2, 3, 4, 5})
+		m.HVP(again, other, v, []int{0, 1}, false)
+		m.HVP(again, theta, v, nil, false)
+		if !slices.Equal(first, again) {
+			t.Errorf("%s: H·v at θ after other work differs from the first", name)
+		}
+		fresh := m.Clone().(*MLP)
+		theta[0] += 0.25 // in place: the cache must notice
+		m.HVP(again, theta, v, nil, true)
+		fresh.HVP(first, theta, v, nil, true)
+		if !slices.Equal(first, again) {
+			t.Errorf("%s: G·v after θ changed in place differs from a fresh model's", name)
 		}
 	}
 }
