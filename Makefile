@@ -3,18 +3,20 @@
 # check`.
 GO ?= go
 
-.PHONY: test check bench generate lint build fuzz artifacts stress
+.PHONY: test check bench generate lint build fuzz artifacts stress load
 
 test: check
 	$(GO) test -count=1 ./...
 
-# check is the hygiene CI enforces: formatting, vet, a tidy go.mod, templ
-# output that matches its sources, and staticcheck (a tool of go.mod, so it
-# comes from the Go module proxy).
+# check is the hygiene CI enforces: formatting, vet (also for arm64, where
+# the networks' kernels are Go's, not assembly), a tidy go.mod, templ output
+# that matches its sources, and staticcheck (a tool of go.mod, so it comes
+# from the Go module proxy).
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
 	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 	@before=$$(cat $$(git ls-files '*_templ.go') | cksum); $(GO) tool templ generate >/dev/null 2>&1; \
 	if [ "$$before" != "$$(cat $$(git ls-files '*_templ.go') | cksum)" ]; then \
@@ -37,9 +39,15 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMessage -fuzztime 60s ./stream
 
 # stress runs a bounded load and abuse scenario against a server of its own on
-# loopback and prints its peak memory and CPU (docs/performance.md).
+# loopback and prints its peak memory and CPU (docs/performance.md); load
+# measures what 400 to 2,000 sessions receive, with the load generator in a
+# process of its own.
 stress:
 	$(GO) run ./stress
+
+load:
+	$(GO) run ./stress -load 400,1000,2000 -speed 30 -seconds 10 -frames binary
+	$(GO) run ./stress -load 400 -speed 600 -seconds 10 -frames binary
 
 # artifacts runs the browser tests and keeps their screenshots in artifacts/.
 artifacts:

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -403,5 +404,55 @@ func TestBrowserCanvasesSayWhatTheyShow(t *testing.T) {
 	var raw json.RawMessage = []byte(eval[string](t, ctx, `JSON.stringify(window.saddle.surface.classes)`))
 	if string(raw) != `["setosa","versicolor","virginica"]` {
 		t.Errorf("iris's classes: %s", raw)
+	}
+}
+
+// TestBrowserBinaryFramesReadAsJSON: the page's reader of binary frames
+// (static/frames.js) gives, for the same race, what the JSON frame says
+// (all but the computing times, which are the machine's).
+func TestBrowserBinaryFramesReadAsJSON(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=saddle&opt=newton&t=1")
+	tctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	diffs, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`(async () => {
+		const { decodeFrame } = await import('/static/frames.js');
+		const open = (q) => new Promise((res) => { const ws = new WebSocket('ws://' + location.host + '/ws' + q); ws.binaryType = 'arraybuffer'; ws.onopen = () => res(ws); });
+		const next = (ws) => new Promise((res) => {
+			ws.onmessage = (ev) => {
+				const m = typeof ev.data === 'string' ? JSON.parse(ev.data) : decodeFrame(ev.data);
+				if (m && m.type === 'frame') res(m);
+			};
+		});
+		// Points as the binary reader gives them; keys in one order.
+		const flat = (f) => {
+			for (const r of f.racers) {
+				if (Array.isArray(r.points)) r.points = { stride: r.points[0].length, rows: r.points.length, data: r.points.flat() };
+				else r.points.data = Array.from(r.points.data);
+				// Computing time, the fourth number of a row, is the machine's.
+				for (let i = 3; i < r.points.data.length; i += r.points.stride) r.points.data[i] = 0;
+				r.reason ||= '';
+			}
+			return f;
+		};
+		const canon = (x) => Array.isArray(x) ? '[' + x.map(canon).join(',') + ']' : x && typeof x === 'object' ? '{' + Object.keys(x).sort().map((k) => k + ':' + canon(x[k])).join(',') + '}' : String(x);
+		const [j, b] = await Promise.all([open('?frames=json'), open('?frames=binary')]);
+		const conf = JSON.stringify({ type: 'configure', surface: 'saddle', tol: 0, racers: [{ id: 'a', opt: 'newton' }, { id: 'b', opt: 'bfgs' }, { id: 'c', opt: 'nesterov-lookahead:lr=0.01' }, { id: 'd', opt: 'gd:lr=9' }] });
+		const diffs = [];
+		for (const msg of [conf, '{"type":"step"}', '{"type":"step"}']) {
+			const [fj, fb] = [next(j), next(b)];
+			j.send(msg); b.send(msg);
+			const [a, c] = [canon(flat(await fj)), canon(flat(await fb))];
+			if (a !== c) diffs.push('JSON ' + a + '\nbinary ' + c);
+		}
+		j.close(); b.close();
+		return diffs;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Errorf("the frames differ:\n%.2000s", d)
 	}
 }

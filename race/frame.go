@@ -7,7 +7,6 @@ import (
 	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/optim"
 	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/mat"
 )
 
 // Frame takes the pending iterates of every racer (at most FramePoints each)
@@ -22,7 +21,10 @@ func (rc *Race) Frame() (Frame, bool) { return rc.frame(true) }
 func (rc *Race) Rows() (Frame, bool) { return rc.frame(false) }
 
 func (rc *Race) frame(diagnose bool) (Frame, bool) {
-	f := Frame{Type: "frame", Gen: rc.gen, Clock: Num(rc.target)}
+	// The racers' descriptions go in a slice the race keeps: a frame is
+	// encoded before the next is made.
+	f := Frame{Type: "frame", Gen: rc.gen, Clock: Num(rc.target), Racers: rc.frameRacers[:0]}
+	defer func() { rc.frameRacers = f.Racers[:0] }()
 	for _, r := range rc.racers {
 		if !r.dirty && len(r.pending) == 0 {
 			continue
@@ -97,11 +99,27 @@ func (rc *Race) describe(r *racer) RacerFrame {
 		return rf
 	}
 	rc.land.Hess(rc.hess, run.X)
-	var hg mat.VecDense
-	hg.MulVec(rc.hess, mat.NewVecDense(n, rc.g))
-	rf.GTG, rf.GTHG = Num(gtg), Num(floats.Dot(rc.g, hg.RawVector().Data))
+	var gthg float64
+	for i := range n {
+		for j := range n {
+			gthg += rc.g[i] * rc.hess.At(i, j) * rc.g[j]
+		}
+	}
+	rf.GTG, rf.GTHG = Num(gtg), Num(gthg)
 	if n <= 4 {
-		rf.Grad = nums(rc.g)
+		// Small vectors in the racer's own buffers: the frame is encoded
+		// before the race moves on.
+		rf.Grad = numsInto(r.buf.grad[:0], rc.g)
+	}
+	if n == 2 {
+		// The 2×2 eigen-decomposition in closed form: a frame a racer
+		// at 60 a second, allocation-free.
+		lo, hi, c, s := eigen2(rc.hess.At(0, 0), rc.hess.At(0, 1), rc.hess.At(1, 1))
+		rf.Eig = append(r.buf.eig[:0], Num(lo), Num(hi))
+		r.buf.vecs[0], r.buf.vecs[1] = [4]Num{Num(-s), Num(c)}, [4]Num{Num(c), Num(s)}
+		rf.Vecs = append(r.buf.cols[:0], r.buf.vecs[0][:2], r.buf.vecs[1][:2])
+		rf.Inertia = btoi(lo < 0) + btoi(hi < 0)
+		return rf
 	}
 	if rc.es.Factorize(rc.hess, n <= 4) {
 		eig := rc.es.Values(nil)
@@ -123,6 +141,31 @@ func (rc *Race) describe(r *racer) RacerFrame {
 		}
 	}
 	return rf
+}
+
+// eigen2 is the eigen-decomposition of the symmetric [[a, b], [b, c]]:
+// eigenvalues lo ≤ hi, hi's unit eigenvector (cos θ, sin θ) and lo's
+// (−sin θ, cos θ), with θ = ½ atan2(2b, a − c) (the Jacobi rotation that
+// diagonalizes it).
+func eigen2(a, b, c float64) (lo, hi, cos, sin float64) {
+	mid, r := (a+c)/2, math.Hypot((a-c)/2, b)
+	sin, cos = math.Sincos(math.Atan2(2*b, a-c) / 2)
+	return mid - r, mid + r, cos, sin
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// numsInto writes x as Nums into dst's backing array.
+func numsInto(dst []Num, x []float64) []Num {
+	for _, v := range x {
+		dst = append(dst, Num(v))
+	}
+	return dst
 }
 
 // status is the racer's id, status and the reason for it.

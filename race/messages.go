@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -392,7 +393,47 @@ type SurfaceMessage struct {
 // seconds and show little (slices of networks are drawn otherwise).
 const maxGridDim = 128
 
+// surfaceCache keeps the last maxCachedSurfaces sampled surfaces: a class
+// that opens one lesson at once samples its surface once, not once a
+// student (sampling costs milliseconds; the message is read-only).
+var surfaceCache = struct {
+	sync.Mutex
+	m    map[string]SurfaceMessage
+	keys []string // oldest first
+}{m: map[string]SurfaceMessage{}}
+
+const maxCachedSurfaces = 64
+
 func surfaceMessage(l *landscapes.Landscape, through []float64, view [4]float64) SurfaceMessage {
+	if l.Network() != nil || l.Dim() > maxGridDim {
+		return sampleSurface(l, through, view)
+	}
+	key := fmt.Sprintf("%s|%v|%v", l.Spec, math.Float64bits(l.Blur), view)
+	if l.Dim() > 2 {
+		key += fmt.Sprint(through) // the slice through the start
+	}
+	c := &surfaceCache
+	c.Lock()
+	m, ok := c.m[key]
+	c.Unlock()
+	if ok {
+		return m
+	}
+	m = sampleSurface(l, through, view)
+	c.Lock()
+	defer c.Unlock()
+	if _, ok := c.m[key]; !ok {
+		if len(c.keys) == maxCachedSurfaces {
+			delete(c.m, c.keys[0])
+			c.keys = c.keys[1:]
+		}
+		c.m[key] = m
+		c.keys = append(c.keys, key)
+	}
+	return m
+}
+
+func sampleSurface(l *landscapes.Landscape, through []float64, view [4]float64) SurfaceMessage {
 	net := l.Network()
 	if l.Dim() > maxGridDim || net != nil {
 		// No map: a slice of a network's loss through two weights shows

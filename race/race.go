@@ -96,8 +96,10 @@ type Race struct {
 
 	hess *mat.SymDense
 	g    []float64
-	es   mat.EigenSym
-	vecs mat.Dense
+	// frameRacers is the last frame's slice of racers, reused.
+	frameRacers []RacerFrame
+	es          mat.EigenSym
+	vecs        mat.Dense
 }
 
 // New returns an empty race; a configure message gives it a surface and

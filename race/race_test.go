@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -621,5 +622,53 @@ func TestNetworkDiagnosticsComeLater(t *testing.T) {
 	rc.Diagnosed(d)
 	if f, _ = rc.Frame(); f.Racers[0].Net != nil {
 		t.Error("a diagnosis from before the reset was kept")
+	}
+}
+
+// The closed-form 2×2 eigen-decomposition of a frame: ascending values,
+// unit orthogonal vectors with H v = λ v, on random and degenerate matrices.
+func TestEigen2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cases := [][3]float64{{1, 0, 1}, {2, 0, -3}, {0, 0, 0}, {1e-300, 1e-300, 1e-300}, {1e8, 1, -1e8}, {0, 5, 0}}
+	for range 1000 {
+		cases = append(cases, [3]float64{rng.NormFloat64() * 100, rng.NormFloat64(), rng.NormFloat64() * 1e-3})
+	}
+	for _, m := range cases {
+		a, b, c := m[0], m[1], m[2]
+		lo, hi, cs, sn := eigen2(a, b, c)
+		if lo > hi {
+			t.Errorf("%v: %v > %v", m, lo, hi)
+		}
+		scale := math.Max(1e-300, math.Max(math.Abs(a), math.Max(math.Abs(b), math.Abs(c))))
+		for _, p := range []struct{ l, x, y float64 }{{hi, cs, sn}, {lo, -sn, cs}} {
+			if rx, ry := a*p.x+b*p.y-p.l*p.x, b*p.x+c*p.y-p.l*p.y; math.Hypot(rx, ry) > 1e-12*scale {
+				t.Errorf("%v: H v − λ v = (%g, %g) for λ = %g", m, rx, ry, p.l)
+			}
+		}
+		if d := math.Abs(cs*cs + sn*sn - 1); d > 1e-15 {
+			t.Errorf("%v: |v|² − 1 = %g", m, d)
+		}
+	}
+}
+
+// A surface sampled once is served again to the next session that asks
+// for the same spec, blur, view (and slice), and only then.
+func TestSurfaceCache(t *testing.T) {
+	l, _ := landscapes.Build("rastrigin")
+	view := [4]float64{-5, 5, -5, 5}
+	s := l.Start()
+	a, b := surfaceMessage(l, s, view), surfaceMessage(l, s, view)
+	if a.F != b.F || a.N == 0 {
+		t.Error("the same surface sampled twice differs")
+	}
+	if c := surfaceMessage(l.WithBlur(0.5), s, view); c.F == a.F {
+		t.Error("a blurred surface came back unblurred from the cache")
+	}
+	if d := surfaceMessage(l, s, [4]float64{-1, 1, -1, 1}); d.F == a.F {
+		t.Error("another view came back as the first")
+	}
+	nd, _ := landscapes.Build("quadratic-nd:n=4")
+	if e, f := surfaceMessage(nd, []float64{1, 1, 1, 1}, view), surfaceMessage(nd, []float64{1, 1, 3, 3}, view); e.F == f.F {
+		t.Error("slices through other starts came back as one")
 	}
 }

@@ -37,6 +37,13 @@ type racer struct {
 
 	best    *Best  // lowest validation loss so far
 	stopped string // early stopping's reason
+
+	// buf holds a small surface's gradient and curvature for its frames.
+	buf struct {
+		grad, eig [4]Num
+		vecs      [2][4]Num
+		cols      [2][]Num
+	}
 }
 
 // running says whether the racer still steps: it has not converged (by its
@@ -183,6 +190,34 @@ func (rc *Race) advance(dt time.Duration) {
 		rc.playing, rc.seekTo = false, -1
 		rc.message = rc.over()
 	}
+}
+
+// Due is how long the race can wait before its next tick has anything to
+// do: while it plays, until the race clock reaches the next running
+// racer's clock (at most a second), and no wait at all while rows are
+// pending, a seek runs or a racer is ahead; a second when it is paused.
+// A driver ticks no more often than its frame rate anyway.
+func (rc *Race) Due() time.Duration {
+	if !rc.playing {
+		return time.Second
+	}
+	if rc.seekTo >= 0 {
+		return 0
+	}
+	next := math.Inf(1)
+	for _, r := range rc.racers {
+		if len(r.pending) > 0 || r.dirty {
+			return 0
+		}
+		if r.running() {
+			next = math.Min(next, rc.clockOf(r))
+		}
+	}
+	if math.IsInf(next, 1) {
+		return 0 // nobody runs: the next tick ends play
+	}
+	wait := (next - rc.target) / rc.speed
+	return time.Duration(math.Min(1, math.Max(0, wait)) * float64(time.Second))
 }
 
 // StepOnce takes one iteration of every running racer.

@@ -251,21 +251,24 @@ function onFrame(f) {
   for (const rf of f.racers) {
     const r = racerData(rf.id);
     if (rf.frac !== undefined && rf.frac !== null) r.frac = rf.frac;
-    for (const p of rf.points) {
-      r.hev = r.hev || [];
-      r.hev.push(p[2]);
-      r.iter.push(p[0]);
-      r.evals.push(p[1]);
-      r.cost.push(p[1] + dim * p[2]);
-      r.us.push(p[3]);
-      r.f.push(p[4]);
-      r.gnorm.push(p[5]);
-      r.xs.push(p[6], p[7] ?? 0);
+    // The rows of [iter, evals, hessian_evals, µs, f, ‖g‖, x0, x1, …],
+    // one Float64Array (frames.js).
+    const { stride: S, rows, data: D } = rf.points;
+    r.hev = r.hev || [];
+    for (let i = 0, o = 0; i < rows; i++, o += S) {
+      r.hev.push(D[o + 2]);
+      r.iter.push(D[o]);
+      r.evals.push(D[o + 1]);
+      r.cost.push(D[o + 1] + dim * D[o + 2]);
+      r.us.push(D[o + 3]);
+      r.f.push(D[o + 4]);
+      r.gnorm.push(D[o + 5]);
+      r.xs.push(D[o + 6], S > 7 ? D[o + 7] : 0);
       r.t.push(clockOf(r, r.iter.length - 1));
       if (singular) {
         // A deep linear network's mode strengths end the row.
         r.modes ||= singular.map(() => []);
-        singular.forEach((_, k) => r.modes[k].push(p[p.length - singular.length + k]));
+        singular.forEach((_, k) => r.modes[k].push(D[o + S - singular.length + k]));
       }
     }
     r.diag = rf;

@@ -1,5 +1,8 @@
-// The websocket client: one connection to /ws, JSON messages in and out,
-// reconnection with back-off, and the server's close reason shown to people.
+// The websocket client: one connection to /ws, JSON messages out and in,
+// frames in the binary layout (frames.js), reconnection with back-off, and
+// the server's close reason shown to people.
+
+import { decodeFrame } from './frames.js';
 
 export class Connection {
   /**
@@ -17,8 +20,9 @@ export class Connection {
   }
 
   connect() {
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws?frames=binary';
     const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.onStatus('connecting', 'connecting to the server…');
     ws.onopen = () => {
@@ -29,12 +33,12 @@ export class Connection {
     ws.onmessage = (ev) => {
       let msg;
       try {
-        msg = JSON.parse(ev.data);
+        msg = typeof ev.data === 'string' ? JSON.parse(ev.data) : decodeFrame(ev.data);
       } catch (e) {
-        console.error('the server sent invalid JSON', e);
+        console.error('the server sent a message the page cannot read', e);
         return;
       }
-      this.onMessage(msg);
+      if (msg) this.onMessage(msg);
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;

@@ -19,30 +19,44 @@ import (
 // each with 16 new iterates (a tick at 960 iterations a second) and its
 // curvature at the current point. It reports the frame's size.
 func BenchmarkFrame16(b *testing.B) {
-	rc := race.New(race.DefaultLimits)
-	var racers []race.RacerSpec
-	for i := range race.MaxRacers {
-		racers = append(racers, race.RacerSpec{Opt: fmt.Sprintf("adam:lr=%g", 0.001*float64(i+1))})
+	for _, enc := range []struct {
+		name string
+		f    func(race.Frame) ([]byte, error)
+	}{{"json", encodeFrame}, {"binary", encodeFrameBinary}} {
+		b.Run(enc.name, func(b *testing.B) {
+			lim := race.DefaultLimits
+			lim.MaxSteps = 1 << 40 // the racers never stop
+			rc := race.New(lim)
+			var racers []race.RacerSpec
+			for i := range race.MaxRacers {
+				racers = append(racers, race.RacerSpec{Opt: fmt.Sprintf("adam:lr=%g", 0.001*float64(i+1))})
+			}
+			if _, p := rc.Handle(race.Message{Type: "configure", Surface: "rosenbrock", Tol: new(0.0), Racers: racers}); p != nil {
+				b.Fatal(p)
+			}
+			var size int
+			for b.Loop() {
+				b.StopTimer()
+				for range 16 {
+					rc.StepOnce()
+				}
+				b.StartTimer()
+				f, _ := rc.Frame()
+				if len(f.Racers) != race.MaxRacers { // a racer converged: start again
+					rc.Sent(f)
+					rc.Handle(race.Message{Type: "reset"})
+					continue
+				}
+				data, err := enc.f(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rc.Sent(f)
+				size = len(data)
+			}
+			b.ReportMetric(float64(size), "bytes/frame")
+		})
 	}
-	if _, p := rc.Handle(race.Message{Type: "configure", Surface: "rosenbrock", Racers: racers}); p != nil {
-		b.Fatal(p)
-	}
-	var size int
-	for b.Loop() {
-		b.StopTimer()
-		for range 16 {
-			rc.StepOnce()
-		}
-		b.StartTimer()
-		f, _ := rc.Frame()
-		data, err := encodeFrame(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rc.Sent(f)
-		size = len(data)
-	}
-	b.ReportMetric(float64(size), "bytes/frame")
 }
 
 // BenchmarkSessions is a load test against a real server on loopback: for
@@ -111,4 +125,31 @@ func loadTest(b *testing.B, url string, n int, d time.Duration) []float64 {
 	close(ready)
 	wg.Wait()
 	return rates
+}
+
+// BenchmarkSessionFrame is what one frame of a typical session costs the
+// server, stepping and diagnosing included: four first-order racers on
+// rosenbrock, one iterate each, described and encoded in the binary layout.
+func BenchmarkSessionFrame(b *testing.B) {
+	lim := race.DefaultLimits
+	lim.MaxSteps = 1 << 40 // the racers never stop
+	rc := race.New(lim)
+	if _, p := rc.Handle(race.Message{Type: "configure", Surface: "rosenbrock", Tol: new(0.0), Racers: []race.RacerSpec{{Opt: "adam:lr=0.001"}, {Opt: "momentum:lr=0.0001"}, {Opt: "rmsprop:lr=0.0001"}, {Opt: "sgd:lr=0.0001"}}}); p != nil {
+		b.Fatal(p)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rc.StepOnce()
+		f, ok := rc.Frame()
+		if !ok || len(f.Racers) != 4 { // a racer has stopped (converged): start again
+			rc.Handle(race.Message{Type: "reset"})
+			continue
+		}
+		data, err := encodeFrameBinary(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		releaseFrame(data) // as the writer does
+		rc.Sent(f)
+	}
 }

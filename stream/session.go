@@ -114,6 +114,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// whose handshake has completed is counted.
 	n := h.active.Add(1)
 	defer h.active.Add(-1)
+	var binaryFrames bool
+	switch f := r.URL.Query().Get("frames"); f {
+	case "", "json":
+	case "binary":
+		binaryFrames = true
+	default:
+		http.Error(w, fmt.Sprintf("frames=%.20q is not accepted; accepted: json (the default), binary", f), http.StatusBadRequest)
+		return
+	}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.OriginPatterns})
 	if err != nil {
 		h.Log.Info("websocket refused", "err", err, "origin", r.Header.Get("Origin"))
@@ -139,7 +148,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.sessions.Done()
 	conn.SetReadLimit(race.MaxMessage)
 	start := time.Now()
-	err = h.session(r.Context(), conn)
+	err = h.session(r.Context(), conn, binaryFrames)
 	h.Log.Info("session ended", "remote", r.RemoteAddr, "duration", time.Since(start).Round(time.Millisecond), "reason", err)
 }
 
@@ -149,16 +158,20 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // only when that queue is empty, so frames to a slow client coalesce (every
 // iterate still arrives, in fewer, larger frames) and a stalled client stops
 // the race instead of growing a queue. All three end with the session.
-func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
+func (h *Hub) session(parent context.Context, conn *websocket.Conn, binaryFrames bool) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	in := make(chan []byte, 8)
-	out := make(chan []byte, 8)
+	out := make(chan outgoing, 8)
 	// The reader and the writer use contexts of their own: cancelling a
 	// context that a Read or Write is using closes the connection at once,
 	// and the session wants to end with a proper close handshake.
 	var wg sync.WaitGroup
 	readerDone := make(chan struct{})
+	// A write that takes longer than WriteTimeout is cancelled by the
+	// engine's ticks (writeWatch), not by a timer a message.
+	watch := newWriteWatch(h.WriteTimeout)
+	defer watch.cancel(nil)
 	wg.Add(2)
 	go func() { // reader: ends when the connection closes
 		defer close(readerDone)
@@ -184,10 +197,17 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 		defer wg.Done()
 		for {
 			select {
-			case b := <-out:
-				wctx, done := context.WithTimeout(context.Background(), h.WriteTimeout)
-				err := conn.Write(wctx, websocket.MessageText, b)
-				done()
+			case m := <-out:
+				typ := websocket.MessageText
+				if m.binary {
+					typ = websocket.MessageBinary
+				}
+				watch.started(time.Now())
+				err := conn.Write(watch.ctx, typ, m.data)
+				watch.started(time.Time{})
+				if m.binary {
+					releaseFrame(m.data)
+				}
 				if err != nil {
 					cancel(fmt.Errorf("write: %w", err))
 					return
@@ -205,7 +225,7 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 				cancel(fmt.Errorf("%w: %v", errInternal, p))
 			}
 		}()
-		if err := h.engine(ctx, in, out); err != nil {
+		if err := h.engine(ctx, in, out, binaryFrames, watch); err != nil {
 			cancel(err)
 		}
 	}()
@@ -237,6 +257,42 @@ func (h *Hub) session(parent context.Context, conn *websocket.Conn) error {
 	return cause
 }
 
+// writeWatch bounds how long one write to the client may take: the writer
+// notes when a write starts, and a check (on the engine's ticks) cancels
+// the writes' context once one has taken longer than the limit. One
+// context for all of a session's writes costs far less than a timer each.
+type writeWatch struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	limit  time.Duration
+	since  atomic.Int64 // when the write under way started (UnixNano), 0 if none
+}
+
+func newWriteWatch(limit time.Duration) *writeWatch {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &writeWatch{ctx: ctx, cancel: cancel, limit: limit}
+}
+
+func (w *writeWatch) started(t time.Time) {
+	if t.IsZero() {
+		w.since.Store(0)
+		return
+	}
+	w.since.Store(t.UnixNano())
+}
+
+func (w *writeWatch) check(now time.Time) {
+	if s := w.since.Load(); s != 0 && now.UnixNano()-s > int64(w.limit) {
+		w.cancel(fmt.Errorf("a write took longer than %s", w.limit))
+	}
+}
+
+// outgoing is a message for the writer: JSON text, or a binary frame.
+type outgoing struct {
+	data   []byte
+	binary bool
+}
+
 // StatusIdle closes a session that was idle for the hub's IdleTimeout: the
 // page reconnects when someone uses it again.
 const StatusIdle websocket.StatusCode = 4000
@@ -251,13 +307,17 @@ var (
 // the race, sends what the race answers, runs the background job a message
 // asks for (one at a time: a newer one cancels it), and on every tick moves
 // the race on and sends a frame when the writer's queue is empty.
-func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) error {
-	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log, diagnosed: make(chan *race.Diagnosis, 1)}
+func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- outgoing, binaryFrames bool, watch *writeWatch) error {
+	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log, diagnosed: make(chan *race.Diagnosis, 1), binaryFrames: binaryFrames}
 	e.jobs = newJobs(ctx, func(v any) { e.send(v) })
 	defer e.jobs.stop()
 	defer e.diagnosing.Wait()
-	ticker := time.NewTicker(FrameInterval)
-	defer ticker.Stop()
+	// The engine wakes when the race has something to do (race.Due: at 30
+	// iterations a second, 30 times a second), at most FrameInterval apart,
+	// and at once after a message.
+	timer := time.NewTimer(FrameInterval)
+	defer timer.Stop()
+	wake := func(d time.Duration) { timer.Reset(max(d, FrameInterval)) }
 	last, heard := time.Now(), time.Now()
 	for {
 		select {
@@ -269,9 +329,14 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) e
 			}
 			heard = time.Now()
 			e.message(data)
-		case now := <-ticker.C:
+			wake(0)
+		case now := <-timer.C:
+			if !e.race.Playing() {
+				last = now // a race that starts playing starts from now
+			}
 			dt := min(now.Sub(last), 100*time.Millisecond)
 			last = now
+			watch.check(now)
 			e.handleQueued()
 			if !e.tick(dt) {
 				return nil
@@ -279,8 +344,14 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) e
 			if h.IdleTimeout > 0 && !e.race.Playing() && now.Sub(heard) > h.IdleTimeout {
 				return errIdle
 			}
+			next := e.race.Due()
+			if len(e.queue) > 0 || len(e.out) > 0 {
+				next = 0 // messages wait, or a frame waits for the writer
+			}
+			wake(next)
 		case d := <-e.diagnosed:
 			e.race.Diagnosed(d)
+			wake(0) // the racer's new report goes out with the next frame
 		}
 	}
 }
@@ -289,9 +360,12 @@ func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- []byte) e
 type engine struct {
 	race *race.Race
 	jobs *jobs
-	out  chan<- []byte
-	ctx  context.Context
-	log  *slog.Logger
+	out  chan<- outgoing
+	// binaryFrames: the client asked for frames in the binary layout
+	// (binary.go); everything else is JSON.
+	binaryFrames bool
+	ctx          context.Context
+	log          *slog.Logger
 	// Messages wait here, in order, while the session's budget for
 	// expensive messages is spent (see handleQueued).
 	queue  []race.Message
@@ -305,13 +379,20 @@ type engine struct {
 // send encodes a message and queues it for the writer; false means the
 // session is over.
 func (e *engine) send(v any) bool {
-	b, err := encode(v)
+	var m outgoing
+	var err error
+	if f, ok := v.(race.Frame); ok && e.binaryFrames {
+		m.data, err = encodeFrameBinary(f)
+		m.binary = true
+	} else {
+		m.data, err = encode(v)
+	}
 	if err != nil {
 		e.log.Error("encoding a message", "err", err)
 		return false
 	}
 	select {
-	case e.out <- b:
+	case e.out <- m:
 		return true
 	case <-e.ctx.Done():
 		return false

@@ -1,10 +1,13 @@
 // Command stress runs a bounded load and abuse scenario against a saddle
 // server of its own on loopback, and prints the server's peak resident
-// memory and its CPU time: `make stress` (not part of `make test`).
+// memory and its CPU time: `make stress` (not part of `make test`). With
+// -load it measures instead what many sessions receive (see load):
 //
-// The server is built and started as a child process; the scenario's load
-// generator runs in this process. Every loop is bounded in count and time,
-// and the only address it sends to is 127.0.0.1.
+//	go run ./stress -load 400,1000,2000 -speed 30
+//
+// The server is built and started as a child process; the load generator
+// runs in this process. Every loop is bounded in count and time, and the
+// only address it sends to is 127.0.0.1.
 package main
 
 import (
@@ -32,36 +35,104 @@ import (
 func main() {
 	sessions := flag.Int("sessions", 48, "playing sessions of 4 racers each")
 	seconds := flag.Int("seconds", 20, "how long the playing sessions run")
+	loads := flag.String("load", "", "instead of the abuse scenario, measure these numbers of sessions (comma-separated), one after the other")
+	speed := flag.Float64("speed", 30, "with -load: each race's speed, iterations a second")
+	frames := flag.String("frames", "", "with -load: ask for frames as binary (the page's) or json (the default)")
+	flag.StringVar(&serverBinary, "bin", "", "a server binary to run instead of building this one (for profiling)")
 	flag.Parse()
-	if err := run(*sessions, time.Duration(*seconds)*time.Second); err != nil {
+	var err error
+	if *loads != "" {
+		err = runLoads(*loads, *speed, *frames, time.Duration(*seconds)*time.Second)
+	} else {
+		err = run(*sessions, time.Duration(*seconds)*time.Second)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "stress:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sessions int, length time.Duration) error {
+// server is the saddle server under test, built and started in a process
+// of its own on a free loopback port.
+type server struct {
+	cmd     *exec.Cmd
+	url, ws string
+	pid     int
+	dir     string
+}
+
+var serverBinary string
+
+func startServer(maxSessions int) (*server, error) {
 	dir, err := os.MkdirTemp("", "saddle-stress")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "saddle")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	n := strconv.Itoa(maxSessions)
+	bin, args := serverBinary, []string{}
+	if bin == "" {
+		bin, args = filepath.Join(dir, "saddle"), []string{"serve", "--addr", "127.0.0.1:0", "--max-sessions", n, "--max-sessions-per-client", n}
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("go build: %v\n%s", err, out)
+		}
 	}
-	srv := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--max-sessions", "200", "--max-sessions-per-client", "200")
+	srv := exec.Command(bin, args...)
 	stdout, _ := srv.StdoutPipe()
 	srv.Stderr = io.Discard
 	if err := srv.Start(); err != nil {
-		return err
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		return err
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
-	ws := "ws" + strings.TrimPrefix(url, "http") + "/ws"
-	pid := srv.Process.Pid
+	return &server{cmd: srv, url: url, ws: "ws" + strings.TrimPrefix(url, "http") + "/ws", pid: srv.Process.Pid, dir: dir}, nil
+}
+
+// stop ends the server with SIGTERM and says how it went.
+func (s *server) stop() (exit int, took time.Duration) {
+	defer os.RemoveAll(s.dir)
+	t0 := time.Now()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	err := s.cmd.Wait()
+	return exitCode(err), time.Since(t0)
+}
+
+// runLoads measures each number of sessions in turn on one server.
+func runLoads(list string, speed float64, frames string, length time.Duration) error {
+	var counts []int
+	most := 0
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 10000 {
+			return fmt.Errorf("-load %q: give numbers of sessions from 1 to 10000, comma-separated", list)
+		}
+		counts, most = append(counts, n), max(most, n)
+	}
+	s, err := startServer(most)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	fmt.Printf("server %s (pid %d); each session 4 first-order racers on rosenbrock, %s a step\n", s.url, s.pid, length)
+	for _, n := range counts {
+		if err := load(s.ws, s.pid, n, speed, length, frames); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func run(sessions int, length time.Duration) error {
+	s, err := startServer(200)
+	if err != nil {
+		return err
+	}
+	url, ws, pid := s.url, s.ws, s.pid
 	fmt.Printf("server %s (pid %d); %d sessions for %s, then abuse\n", url, pid, sessions, length)
 
 	var peak atomic.Int64
@@ -152,12 +223,10 @@ func run(sessions int, length time.Duration) error {
 	}
 	resp.Body.Close()
 	cpu := cpuSeconds(pid)
-	t0 := time.Now()
-	srv.Process.Signal(syscall.SIGTERM)
-	err = srv.Wait()
+	exit, took := s.stop()
 	close(stopSampling)
 	<-sampled
-	fmt.Printf("SIGTERM: exit %v after %.2f s\n", exitCode(err), time.Since(t0).Seconds())
+	fmt.Printf("SIGTERM: exit %v after %.2f s\n", exit, took.Seconds())
 	fmt.Printf("server peak RSS %.0f MB, CPU %.1f s\n", float64(peak.Load())/1024, cpu)
 	return nil
 }
