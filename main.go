@@ -301,7 +301,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var origins, hosts specList
 	fs.Var(&hosts, "allow-host", "a `name` (or pattern, e.g. \"*.example.org\") besides IP addresses, localhost and this machine's name that the server may be reached by (repeat for more)")
 	fs.Var(&origins, "allow-origin", "a foreign `origin` pattern allowed to open the websocket, e.g. \"*.example.org\" (repeat for more; default: same origin only)")
-	maxSessions := fs.Int("max-sessions", 64, "most websocket sessions at once (`N`)")
+	maxSessions := fs.Int("max-sessions", 1000, "most websocket sessions at once (`N`; two cores hold 2,000 at 30 frames a second, docs/performance.md)")
 	perClient := fs.Int("max-sessions-per-client", stream.DefaultMaxPerClient, "most sessions of one client address (`N`; a class behind one NAT address needs more)")
 	idle := fs.Duration("idle-timeout", stream.DefaultIdleTimeout, "close a session that neither runs a race nor sends for this `long` (0: never)")
 	maxSteps := fs.Int("max-steps", race.DefaultLimits.MaxSteps, "most iterations of one racer in one race (`N`)")
