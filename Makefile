@@ -3,15 +3,16 @@
 # check`.
 GO ?= go
 
-.PHONY: test check bench generate lint build fuzz artifacts stress load
+.PHONY: test check bench generate lint build fuzz artifacts stress load image
 
 test: check
 	$(GO) test -count=1 ./...
 
 # check is the hygiene CI enforces: formatting, vet (also for arm64, where
 # the networks' kernels are Go's, not assembly), a tidy go.mod, templ output
-# that matches its sources, and staticcheck (a tool of go.mod, so it comes
-# from the Go module proxy).
+# that matches its sources, staticcheck, and the Kubernetes manifests
+# against Kubernetes' schemas (kubeconform, offline, with the schemas of
+# deploy/schemas); the tools are go.mod's, from the Go module proxy.
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
@@ -22,8 +23,16 @@ check:
 	if [ "$$before" != "$$(cat $$(git ls-files '*_templ.go') | cksum)" ]; then \
 		echo "the *_templ.go files were not what the .templ files generate; they are regenerated now: commit them"; exit 1; fi
 	$(GO) tool staticcheck ./...
+	$(GO) tool kubeconform -strict -summary -schema-location 'deploy/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json' deploy/k8s/
 
 lint: check
+
+# image builds the container image (a static binary alone, run as nonroot)
+# without a Docker daemon: `docker load -i saddle-image.tar`, or push it with
+# crane. IMAGE names it.
+IMAGE ?= saddle:latest
+image:
+	$(GO) run ./deploy/image -o saddle-image.tar -tag $(IMAGE)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -296,6 +296,16 @@ func writeParams(w io.Writer, params []spec.Param) {
 
 // serve starts the browser app and runs until ctx is done.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := serveOptions(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	return web.Serve(ctx, o, stdout)
+}
+
+// serveOptions reads serve's flags (and SADDLE_ADDR) into the server's
+// options, every value checked.
+func serveOptions(args []string, getenv func(string) string, stderr io.Writer) (web.Options, error) {
 	fs := newFlagSet("serve", stderr)
 	addr := fs.String("addr", "localhost:8080", "listen `address`")
 	var origins, hosts specList
@@ -306,19 +316,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	idle := fs.Duration("idle-timeout", stream.DefaultIdleTimeout, "close a session that neither runs a race nor sends for this `long` (0: never)")
 	maxSteps := fs.Int("max-steps", race.DefaultLimits.MaxSteps, "most iterations of one racer in one race (`N`)")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return web.Options{}, err
 	}
 	if *maxSessions < 1 || *maxSessions > 100000 {
-		return usage("--max-sessions %d is out of range; accepted: 1 to 100000", *maxSessions)
+		return web.Options{}, usage("--max-sessions %d is out of range; accepted: 1 to 100000", *maxSessions)
 	}
 	if *perClient < 1 || *perClient > 100000 {
-		return usage("--max-sessions-per-client %d is out of range; accepted: 1 to 100000", *perClient)
+		return web.Options{}, usage("--max-sessions-per-client %d is out of range; accepted: 1 to 100000", *perClient)
 	}
 	if *idle < 0 {
-		return usage("--idle-timeout %s is not accepted; give a duration ≥ 0 such as 10m", *idle)
+		return web.Options{}, usage("--idle-timeout %s is not accepted; give a duration ≥ 0 such as 10m", *idle)
 	}
 	if *maxSteps < 1 || *maxSteps > 100_000_000 {
-		return usage("--max-steps %d is out of range; accepted: 1 to 100000000", *maxSteps)
+		return web.Options{}, usage("--max-steps %d is out of range; accepted: 1 to 100000000", *maxSteps)
 	}
 	if v := getenv("SADDLE_ADDR"); v != "" && !flagGiven(fs, "addr") {
 		*addr = v
@@ -326,7 +336,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	lim := race.DefaultLimits
 	lim.MaxSteps = *maxSteps
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return web.Serve(ctx, web.Options{Addr: *addr, AllowOrigins: splitList(origins), AllowHosts: splitList(hosts), MaxSessions: *maxSessions, MaxPerClient: *perClient, IdleTimeout: *idle, Limits: lim, Log: log}, stdout)
+	return web.Options{Addr: *addr, AllowOrigins: splitList(origins), AllowHosts: splitList(hosts), MaxSessions: *maxSessions, MaxPerClient: *perClient, IdleTimeout: *idle, Limits: lim, Log: log}, nil
 }
 
 // splitList reads a repeated flag whose values may also be comma-separated.

@@ -396,3 +396,35 @@ func TestShutdownStopsAllWork(t *testing.T) {
 	}
 	<-exported
 }
+
+// The Deployment's arguments are ones `saddle serve` accepts, with the
+// values it says (a flag renamed here must be renamed there).
+func TestDeploymentArgsAreServeFlags(t *testing.T) {
+	b, err := os.ReadFile("deploy/k8s/deployment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "args:":
+			in = true
+		case in && strings.HasPrefix(trimmed, "- "):
+			args = append(args, strings.TrimPrefix(trimmed, "- "))
+		case in && !strings.HasPrefix(trimmed, "#"):
+			in = false
+		}
+	}
+	if len(args) < 2 || args[0] != "serve" {
+		t.Fatalf("the Deployment's args %q do not start with serve", args)
+	}
+	o, err := serveOptions(args[1:], func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatalf("saddle serve refuses the Deployment's args %q: %v", args, err)
+	}
+	if o.Addr != ":8080" || o.MaxSessions != 2000 || o.MaxPerClient != 2000 || len(o.AllowHosts) != 1 {
+		t.Errorf("the Deployment's args %q read as %+v", args, o)
+	}
+}

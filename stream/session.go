@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/saddle-viz/saddle/metrics"
 	"github.com/saddle-viz/saddle/race"
 )
 
@@ -36,6 +37,8 @@ type Hub struct {
 	IdleTimeout time.Duration
 	// MaxPerClient bounds the sessions of one client address (0: none).
 	MaxPerClient int
+	// Metrics count what the hub's sessions do, for /metrics.
+	Metrics *metrics.Metrics
 
 	active   atomic.Int64
 	sessions sync.WaitGroup
@@ -46,8 +49,10 @@ type Hub struct {
 
 // NewHub returns a hub with the given limits.
 func NewHub(lim race.Limits, maxSessions int, origins []string, log *slog.Logger) *Hub {
-	return &Hub{Limits: lim, MaxSessions: maxSessions, OriginPatterns: origins, Log: log, WriteTimeout: DefaultWriteTimeout,
+	h := &Hub{Limits: lim, MaxSessions: maxSessions, OriginPatterns: origins, Log: log, WriteTimeout: DefaultWriteTimeout,
 		IdleTimeout: DefaultIdleTimeout, MaxPerClient: DefaultMaxPerClient, shutdown: make(chan struct{}), clients: map[string]int{}}
+	h.Metrics = metrics.New(h.Active)
+	return h
 }
 
 // Defaults of a hub: an idle session closes after ten minutes; one client
@@ -146,6 +151,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.release(client)
 	h.sessions.Add(1)
 	defer h.sessions.Done()
+	h.Metrics.SessionsTotal.Inc()
 	conn.SetReadLimit(race.MaxMessage)
 	start := time.Now()
 	err = h.session(r.Context(), conn, binaryFrames)
@@ -308,8 +314,8 @@ var (
 // asks for (one at a time: a newer one cancels it), and on every tick moves
 // the race on and sends a frame when the writer's queue is empty.
 func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- outgoing, binaryFrames bool, watch *writeWatch) error {
-	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log, diagnosed: make(chan *race.Diagnosis, 1), binaryFrames: binaryFrames}
-	e.jobs = newJobs(ctx, func(v any) { e.send(v) })
+	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log, diagnosed: make(chan *race.Diagnosis, 1), binaryFrames: binaryFrames, m: h.Metrics}
+	e.jobs = newJobs(ctx, func(v any) { e.send(v) }, h.Metrics)
 	defer e.jobs.stop()
 	defer e.diagnosing.Wait()
 	// The engine wakes when the race has something to do (race.Due: at 30
@@ -374,6 +380,7 @@ type engine struct {
 	// time, and comes back on diagnosed.
 	diagnosed  chan *race.Diagnosis
 	diagnosing sync.WaitGroup
+	m          *metrics.Metrics
 }
 
 // send encodes a message and queues it for the writer; false means the
@@ -446,7 +453,7 @@ func (e *engine) handleQueued() {
 			e.jobs.cancel() // the job ends with its own message, marked cancelled
 		}
 		if reply.Job != nil {
-			e.jobs.start(reply.Job)
+			e.jobs.start(m.Type, reply.Job)
 		}
 		e.reply(reply)
 	}
@@ -469,15 +476,20 @@ func (e *engine) reply(r race.Reply) {
 // empty, so that frames to a slow client coalesce; false means the session
 // is over.
 func (e *engine) tick(dt time.Duration) bool {
+	t0 := time.Now()
 	r := e.race.Tick(dt)
+	metrics.Since(e.m.StepSeconds, t0)
 	if r.Surface != nil { // a continuation racer's blur morphed it
 		e.send(*r.Surface)
 	}
 	if len(e.out) == 0 {
+		t0 := time.Now()
 		if f, ok := e.race.Frame(); ok {
 			if !e.send(f) {
 				return false
 			}
+			metrics.Since(e.m.FrameSeconds, t0)
+			e.m.FramesSent.Inc()
 			e.race.Sent(f)
 		}
 	}
@@ -505,19 +517,24 @@ type jobs struct {
 	emit   func(any)
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
+	m      *metrics.Metrics
 }
 
-func newJobs(ctx context.Context, emit func(any)) *jobs {
-	return &jobs{ctx: ctx, emit: emit, cancel: func() {}}
+func newJobs(ctx context.Context, emit func(any), m *metrics.Metrics) *jobs {
+	return &jobs{ctx: ctx, emit: emit, cancel: func() {}, m: m}
 }
 
-func (j *jobs) start(job race.Job) {
+// start runs a job of the kind (the message type: slice, spectrum, tune).
+func (j *jobs) start(kind string, job race.Job) {
 	j.cancel()
 	jctx, cancel := context.WithCancel(j.ctx)
 	j.cancel = cancel
 	j.wg.Add(1)
+	g := j.m.Jobs.WithLabelValues(kind)
+	g.Inc()
 	go func() {
 		defer j.wg.Done()
+		defer g.Dec()
 		// emit waits on the session's context, not the job's: a cancelled
 		// job still says so.
 		job.Run(jctx, j.emit)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/go-chi/chi/v5/middleware"
 	"io"
 	"net/http"
 	"net/url"
@@ -166,8 +167,17 @@ var DefaultExportBudget = ExportBudget{Numbers: 5_000_000, Time: 20 * time.Secon
 // with Retry-After, and the work stops when the client goes.
 func handleExport(lim race.Limits, budget ExportBudget, ex *exports) http.Handler {
 	running := make(chan struct{}, budget.Concurrent)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		format := r.URL.Query().Get("format")
+		w := middleware.NewWrapResponseWriter(rw, r.ProtoMajor)
+		if ex.m != nil {
+			defer func() {
+				if _, known := exportTypes[format]; !known {
+					format = "other"
+				}
+				ex.m.ExportsDone.WithLabelValues(format, strconv.Itoa(w.Status())).Inc()
+			}()
+		}
 		ctype, ok := exportTypes[format]
 		if !ok {
 			http.Error(w, fmt.Sprintf("format %q is not accepted; accepted: png, svg, pdf, csv, json", format), http.StatusBadRequest)
@@ -190,6 +200,10 @@ func handleExport(lim race.Limits, budget ExportBudget, ex *exports) http.Handle
 		select {
 		case running <- struct{}{}:
 			ex.running.Add(1)
+			if ex.m != nil {
+				ex.m.Exports.Inc()
+				defer ex.m.Exports.Dec()
+			}
 			defer func() { <-running; ex.running.Add(-1) }()
 		default:
 			w.Header().Set("Retry-After", "5")

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/metrics"
 	"github.com/saddle-viz/saddle/optim"
 	"github.com/saddle-viz/saddle/race"
 	"github.com/saddle-viz/saddle/spec"
@@ -17,7 +18,10 @@ import (
 )
 
 // exports counts the exports in progress, for /healthz.
-type exports struct{ running atomic.Int64 }
+type exports struct {
+	running atomic.Int64
+	m       *metrics.Metrics // nil in tests that make their own
+}
 
 func handleHealth(hub *stream.Hub, ex *exports) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -21,8 +21,11 @@ func routes(hub *stream.Hub, log *slog.Logger, hosts []string) http.Handler {
 	r.Use(secureHeaders)
 	r.Use(allowHosts(hosts))
 
-	ex := &exports{}
+	ex := &exports{m: hub.Metrics}
 	r.Method(http.MethodGet, "/healthz", handleHealth(hub, ex))
+	// What an operator scales by: sessions, frames, step and frame times,
+	// jobs and exports under way (package metrics), for Prometheus.
+	r.Method(http.MethodGet, "/metrics", hub.Metrics.Handler())
 	r.Method(http.MethodGet, "/static/*", handleStatic())
 	r.Method(http.MethodHead, "/static/*", handleStatic())
 	// Browsers ask for /favicon.ico whatever the page links: the same icon.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,6 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/optim"
@@ -142,5 +146,42 @@ func TestStaticAnswersOnlyGetAndHead(t *testing.T) {
 	resp, err := http.Head(srv.URL + "/static/app.js")
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("HEAD /static/app.js: %v %v", resp, err)
+	}
+}
+
+// /metrics says, in the Prometheus format, how many sessions are open, how
+// many frames went out and how the exports went.
+func TestMetrics(t *testing.T) {
+	srv := testServer(t)
+	ctx := t.Context()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(1 << 22) // the surface's grid
+	c.Write(ctx, websocket.MessageText, []byte(`{"type":"configure","surface":"rosenbrock","racers":[{"opt":"adam"}]}`))
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for frames := 0; frames < 1; { // the racer at its start
+		_, data, err := c.Read(rctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(string(data), `{"type":"frame"`) {
+			frames++
+		}
+	}
+	get(t, srv.URL+"/export?format=csv&surface=quadratic&opt=gd&t=3")
+	get(t, srv.URL+"/export?format=xml")
+	_, body := get(t, srv.URL+"/metrics")
+	for _, want := range []string{`saddle_sessions 1`, `saddle_sessions_started_total 1`, `saddle_exports_total{code="200",format="csv"} 1`,
+		`saddle_exports_total{code="400",format="other"} 1`, `saddle_tick_seconds_count`, `saddle_frame_seconds_bucket`, `go_goroutines`, `process_resident_memory_bytes`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if m := regexp.MustCompile(`saddle_frames_sent_total (\d+)`).FindStringSubmatch(body); m == nil || m[1] == "0" {
+		t.Errorf("/metrics counts no frames sent: %v", m)
 	}
 }
