@@ -93,10 +93,16 @@ func recordCanvasText(t *testing.T, ctx context.Context) {
 	}
 }
 
-// drawnText is the texts drawn on a canvas since the page loaded.
+// drawnText is the texts drawn on a canvas since the page loaded, with
+// those of the layers the map composes it from (the map's axes and colour
+// bar are drawn once, on a layer).
 func drawnText(t *testing.T, ctx context.Context, selector string) []string {
 	t.Helper()
-	return eval[[]string](t, ctx, fmt.Sprintf(`[...(document.querySelector(%q).__texts || [])]`, selector))
+	return eval[[]string](t, ctx, fmt.Sprintf(`(() => {
+		const c = document.querySelector(%q), L = window.saddle.landscape;
+		const layers = c === L.canvas ? Object.values(L.layers || {}) : [];
+		return [c, ...layers].flatMap((x) => [...(x.__texts || [])]);
+	})()`, selector))
 }
 
 func containsAll(have []string, want ...string) []string {

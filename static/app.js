@@ -770,6 +770,26 @@ function updateViews() {
     f: r.f[r.last], gnorm: r.gnorm[r.last],
   })), reg.colors);
   if (!$('view3d').hidden) view3d.setRacers(ordered, reg.colors);
+  // The map moves every frame; the charts, the tiles, the board and the
+  // cards at most ten times a second while the race plays (they are read,
+  // not watched), at once when it stops.
+  const now = performance.now();
+  if (!playing || now - lastPanels >= 100) {
+    lastPanels = now;
+    updatePanels(ordered);
+  } else if (!panelTimer) {
+    panelTimer = setTimeout(() => {
+      panelTimer = 0;
+      dirty = true;
+    }, 100 - (now - lastPanels));
+  }
+}
+
+let lastPanels = 0, panelTimer = 0;
+
+/** updatePanels gives the charts, the network tiles, the leaderboard and
+ * the racers' cards the racers' data. */
+function updatePanels(ordered) {
   const fs = fstar();
   const loss = [], gnorm = [], eig = [], curv = [], error = [];
   for (const r of ordered) {
@@ -862,6 +882,8 @@ function leaderboard(ordered) {
   }));
 }
 
+const chartList = Object.values(charts);
+let chartTurn = 0;
 function frame() {
   if (dirty) {
     dirty = false;
@@ -869,7 +891,16 @@ function frame() {
   }
   landscape.draw();
   view3d.draw();
-  for (const c of Object.values(charts)) c.draw();
+  // At most one chart a frame, in turn: a chart's redraw and the map's fit
+  // in one frame's time, four charts do not.
+  for (let k = 0; k < chartList.length; k++) {
+    const c = chartList[(chartTurn + k) % chartList.length];
+    if (c.dirty) {
+      c.draw();
+      chartTurn = (chartTurn + k + 1) % chartList.length;
+      break;
+    }
+  }
   requestAnimationFrame(frame);
 }
 

@@ -77,3 +77,16 @@ func TestExportQueryMistakes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExportPNG is a 1200×900 PNG of a race on a surface (its map,
+// contours, three paths and the loss chart), as the page's PNG link asks
+// for it.
+func BenchmarkExportPNG(b *testing.B) {
+	h := handleExport(race.DefaultLimits, DefaultExportBudget, &exports{})
+	for b.Loop() {
+		rec := export(h, context.Background(), "format=png&size=1200x900&surface=rosenbrock&opt=adam:lr=0.05&opt=momentum:lr=0.0015&opt=bfgs&t=200")
+		if rec.Code != 200 {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"path/filepath"
@@ -146,7 +147,7 @@ func (fig *Figure) Render(w io.Writer, format string) error {
 	var canvas vg.CanvasWriterTo
 	switch format {
 	case "png":
-		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(DPI))}
+		canvas = pngCanvas{vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(DPI))}
 	case "svg":
 		canvas = svgCanvas{vgsvg.New(width, height)}
 	case "pdf":
@@ -218,7 +219,7 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 		heat.Max = heat.Min + 1
 	}
 	heat.Underflow, heat.Overflow = Viridis(0), Viridis(1)
-	p.Add(heat)
+	p.Add(noGlyphs{heat})
 
 	const nLevels = 14
 	levels := make([]float64, nLevels)
@@ -229,7 +230,7 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 	// Opaque colours only: the PDF canvas draws no transparency.
 	contour.LineStyles = []draw.LineStyle{{Color: color.White, Width: vg.Points(0.5)}}
 	contour.Min, contour.Max = heat.Min, heat.Max
-	p.Add(contour)
+	p.Add(noGlyphs{contour})
 
 	inBox := func(x []float64) bool {
 		return x[0] >= g.XMin && x[0] <= g.XMax && x[1] >= g.YMin && x[1] <= g.YMax
@@ -386,6 +387,41 @@ func (decades) Ticks(lo, hi float64) []plot.Tick {
 // preserveAspectRatio, which letterboxes a heat map whose grid is square in
 // a plot area that is not, inside its axes.
 type svgCanvas struct{ *vgsvg.Canvas }
+
+// pngCanvas writes its image as PNG with the fastest compression: a figure
+// of flat colours compresses nearly as well that way, and the default took
+// a third of an export's time (docs/performance.md).
+type pngCanvas struct{ *vgimg.Canvas }
+
+func (c pngCanvas) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(cw, c.Image())
+	return cw.n, err
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// noGlyphs is a plotter without glyph boxes: a heat map's or contour's
+// glyph boxes are one per grid point (40,401 for a 201×201 grid), which
+// the plot's layout walks twice, for a map that fills its axes anyway.
+type noGlyphs struct {
+	inner interface {
+		plot.Plotter
+		plot.DataRanger
+	}
+}
+
+func (g noGlyphs) Plot(c draw.Canvas, p *plot.Plot)            { g.inner.Plot(c, p) }
+func (g noGlyphs) DataRange() (xmin, xmax, ymin, ymax float64) { return g.inner.DataRange() }
 
 func (c svgCanvas) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
