@@ -39,6 +39,14 @@ func arrive(t *testing.T, ctx context.Context, url string) {
 		where := eval[string](t, ctx, `JSON.stringify(window.saddle ? { playing: window.saddle.playing, gen: window.saddle.gen, message: document.getElementById('race-status').dataset.message, connection: document.getElementById('connection').textContent, opens: window.saddle.opens, clocks: [...window.saddle.racers.values()].map((r) => r.iter.at(-1)) } : 'no page')`)
 		t.Fatalf("%s: the race did not arrive (%v): %s", url, err, where)
 	}
+	// A network's tiles come with its first report and push the panels below
+	// them down: a click aimed before they are drawn lands elsewhere.
+	waitFor(t, ctx, "the network view drawn", `(() => {
+		const view = document.getElementById('netview');
+		if (view.hidden) return true;
+		const caps = [...view.querySelectorAll('.net-tile figcaption')];
+		return caps.length === window.saddle.racers.size && caps.every((c) => c.textContent !== '');
+	})()`)
 }
 
 // lessonOutcomes holds, for every lesson, how far to run it and the outcome
@@ -380,7 +388,9 @@ func TestBrowserSliceCancel(t *testing.T) {
 	url := startServer(t)
 	arrive(t, ctx, url+"/?surface=mlp:data=digits,h1=32,h2=0,batch=64&opt=adam:lr=0.01&t=3")
 	// With biases included the caption says how they move (Li et al.'s d = b).
-	do(t, ctx, chromedp.Click(chromedp.ID("slice-bias")), chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "101"), chromedp.Click(chromedp.ID("slice-go")))
+	do(t, ctx, chromedp.Click(chromedp.ID("slice-bias")))
+	waitFor(t, ctx, "biases included", `!document.getElementById('slice-bias').checked`)
+	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "101"), chromedp.Click(chromedp.ID("slice-go")))
 	waitFor(t, ctx, "the slice under way", `!document.getElementById('slice-cancel').hidden && document.getElementById('slice-progress').value >= 1`)
 	do(t, ctx, chromedp.Click(chromedp.ID("slice-cancel")))
 	waitFor(t, ctx, "the cancelled slice", `document.getElementById('slice-caption').textContent.includes('(cancelled)') && document.getElementById('slice-cancel').hidden`)
