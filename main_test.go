@@ -428,3 +428,45 @@ func TestDeploymentArgsAreServeFlags(t *testing.T) {
 		t.Errorf("the Deployment's args %q read as %+v", args, o)
 	}
 }
+
+// An averaging racer's JSON iterates carry the averaged iterate; its CSV is
+// the `saddle run` format unchanged.
+func TestRunJSONCarriesTheAverage(t *testing.T) {
+	out, _, code := saddle(t, "run", "--surface", "quadratic", "--opt", "gd:lr=0.01,average=polyak", "--opt", "gd:lr=0.01", "--steps", "2", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	type avg struct {
+		F float64   `json:"f"`
+		X []float64 `json:"x"`
+	}
+	var doc struct {
+		Runs []struct {
+			Iterates []struct {
+				X   []float64 `json:"x"`
+				Avg *avg      `json:"avg"`
+			} `json:"iterates"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	its := doc.Runs[0].Iterates
+	if len(its) != 3 || doc.Runs[1].Iterates[2].Avg != nil {
+		t.Fatalf("unexpected document: %s", out)
+	}
+	for k, it := range its {
+		var mean [2]float64
+		for _, p := range its[:k+1] {
+			mean[0] += p.X[0] / float64(k+1)
+			mean[1] += p.X[1] / float64(k+1)
+		}
+		if it.Avg == nil || math.Abs(it.Avg.X[0]-mean[0]) > 1e-15 || math.Abs(it.Avg.X[1]-mean[1]) > 1e-15 {
+			t.Errorf("iterate %d: avg %+v, the mean of the iterates so far is %v", k, it.Avg, mean)
+		}
+	}
+	csvOut, _, _ := saddle(t, "run", "--surface", "quadratic", "--opt", "gd:lr=0.01,average=polyak", "--steps", "2")
+	if head := strings.SplitN(csvOut, "\n", 2)[0]; head != "opt,iter,evals,f,gnorm,x0,x1" {
+		t.Errorf("the CSV header is %q", head)
+	}
+}

@@ -112,8 +112,25 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0) /* the context's limit, not the poll's 30 s */)); err != nil {
+	if err := poll(tctx, expr); err != nil {
 		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
+	}
+}
+
+// poll waits until a JavaScript predicate holds in the page, or ctx ends.
+// One chromedp.Poll runs in the execution context the page had when it
+// was sent: one sent as a navigation's new document replaces the old can
+// wait in the old one for ever, though the predicate holds in the new.
+// So each poll is given a few seconds and then sent again, to whatever
+// document is there by then.
+func poll(ctx context.Context, expr string) error {
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := chromedp.Run(pctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(4*time.Second)))
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
 	}
 }
 
@@ -250,7 +267,10 @@ func BenchmarkPageFrameRate(b *testing.B) {
 	ctx := browser(b)
 	url := startServer(b)
 	racers := `[` + strings.Repeat(`{"opt":"adam:lr=0.0001"},{"opt":"momentum:lr=0.0002"},`, 3) + `{"opt":"gd:lr=0.0005"},{"opt":"rmsprop:lr=0.0005"}]`
-	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.Poll[chromedp.Void](`window.saddle && window.saddle.surface && window.saddle.gen >= 1`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		b.Fatal(err)
+	}
+	if err := poll(ctx, `window.saddle && window.saddle.surface && window.saddle.gen >= 1`); err != nil {
 		b.Fatal(err)
 	}
 	// Drive the page's own socket: configure 8 racers at full speed and wait
@@ -264,7 +284,7 @@ func BenchmarkPageFrameRate(b *testing.B) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(pctx, chromedp.Poll[chromedp.Void](`window.saddle.racers.size === 8 && [...window.saddle.racers.values()].every(r => r.iter.length >= 20000)`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(0))); err != nil {
+	if err := poll(pctx, `window.saddle.racers.size === 8 && [...window.saddle.racers.values()].every(r => r.iter.length >= 20000)`); err != nil {
 		b.Fatal(err)
 	}
 	chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.saddle.send({type: 'pause'})`))
@@ -335,13 +355,16 @@ func BenchmarkPageLiveRace(b *testing.B) {
 	for i := range 16 {
 		q += fmt.Sprintf("&opt=adam:lr=%g", 0.0002*float64(i+1))
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?surface=rosenbrock&tol=0&speed=1000"+q), chromedp.Poll[chromedp.Void](`window.saddle && window.saddle.surface && window.saddle.racers.size === 16`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?surface=rosenbrock&tol=0&speed=1000"+q)); err != nil {
+		b.Fatal(err)
+	}
+	if err := poll(ctx, `window.saddle && window.saddle.surface && window.saddle.racers.size === 16`); err != nil {
 		b.Fatal(err)
 	}
 	chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.saddle.send({type: 'play'})`))
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if _, err := chromedp.Run(pctx, chromedp.Poll[chromedp.Void](`[...window.saddle.racers.values()].every(r => r.iter.length >= 5000)`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(0))); err != nil {
+	if err := poll(pctx, `[...window.saddle.racers.values()].every(r => r.iter.length >= 5000)`); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {

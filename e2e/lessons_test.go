@@ -34,7 +34,7 @@ func arrive(t *testing.T, ctx context.Context, url string) {
 	// here alone, and four times that beside two busy processes.
 	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](`window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0) /* the context's limit, not the poll's 30 s */)); err != nil {
+	if err := poll(tctx, `window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`); err != nil {
 		// Say where the page is, to tell a slow race from a stuck one.
 		where := eval[string](t, ctx, `JSON.stringify(window.saddle ? { playing: window.saddle.playing, gen: window.saddle.gen, message: document.getElementById('race-status').dataset.message, connection: document.getElementById('connection').textContent, opens: window.saddle.opens, clocks: [...window.saddle.racers.values()].map((r) => r.iter.at(-1)) } : 'no page')`)
 		t.Fatalf("%s: the race did not arrive (%v): %s", url, err, where)
@@ -77,6 +77,16 @@ var lessonOutcomes = map[string]struct {
 	"network-landscapes":       {300, `[r1, r2].every((r) => r.diag.net.train_err < 0.1) && !document.getElementById('slices').hidden`},
 	"initialization":           {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
 	"rnn-exploding-gradients":  {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
+	"biased-gradients":         {300, `Math.hypot(...last(r1)) < 1e-6 && Math.hypot(last(r2)[0] + 0.775, last(r2)[1] + 0.389711432) < 1e-6 && Math.abs(r2.gnorm.at(-1) - 1) < 1e-6 && Math.hypot(...last(r3)) < 0.2 && Math.hypot(...last(r3)) > 0.01`},
+	"polyak-averaging": {1000, `(() => {
+		const tail = (a) => a.slice(-200), mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+		return [r1, r2].every((r) => r.avgF.length === r.f.length && r.avgXs.length === r.xs.length) && 20 * Math.max(...tail(r1.avgF)) < mean(tail(r1.f)) && 3 * mean(tail(r2.avgF)) < mean(tail(r2.f)) &&
+			window.saddle.charts.loss.series.filter((s) => s.dotted).length === 2;
+	})()`},
+	"polyak-averaging-network": {1000, `(() => {
+		const tail = (a) => a.slice(-200), mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+		return 2 * r1.avgF.at(-1) < mean(tail(r1.f)) && r1.avgF.at(-1) < r2.avgF.at(-1) && Math.max(...tail(r1.avgF)) < mean(tail(r1.f));
+	})()`},
 	"deep-linear-plateaus": {1500, `(() => {
 		const s = window.saddle.surface.singular, half = s.map((v, k) => r1.modes[k].findIndex((m) => m > v / 2));
 		return s.length === 4 && half.every((h, k) => h > 0 && (k === 0 || h > half[k - 1] + 20)) &&

@@ -44,6 +44,10 @@ func Parse(text string) (*Config, error) {
 // Text is the spec as written: the racer's name in a race and in `saddle run`.
 func (c *Config) Text() string { return c.Spec.Text() }
 
+// Averages says whether the run keeps an averaged iterate (average=polyak
+// or ema).
+func (c *Config) Averages() bool { return c.Values.String("average") != "none" }
+
 // With is the config with one parameter changed, in its values and in its
 // spec (a tuned learning rate).
 func (c *Config) With(name string, value float64) *Config {
@@ -123,6 +127,10 @@ func (c *Config) Start(land *landscapes.Landscape, x0 []float64, seed uint64) (*
 	if r.blurOf != nil {
 		r.Blur = r.blurOf()
 	}
+	if c.Averages() {
+		r.Avg, r.AvgF = append([]float64(nil), x0...), land.Func(x0)
+		r.polyak, r.decay = c.Values.String("average") == "polyak", c.Values.Float("ema_decay")
+	}
 	defer r.recover()
 	r.F, r.GNorm = r.measure(r.X)
 	if err := opt.Init(r.o, x0); err != nil {
@@ -166,7 +174,8 @@ func (c *Config) float(name string) float64 {
 // oracle composes the gradient the method sees on the surface s (the
 // landscape, or its continuation): the exact gradient, or a minibatch's when
 // the method takes minibatches and the landscape is a finite sum (dealt easy
-// first for a curriculum); then the landscape's noise; then clipping. One
+// first for a curriculum); then the landscape's noise; then a bias; then
+// clipping. One
 // generator, seeded by the run's seed, draws the minibatches and the noise.
 func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs Needs, seed uint64) *Oracle {
 	rng := rand.New(rand.NewPCG(seed, 0x5add1e))
@@ -187,6 +196,9 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 	}
 	if land.Noise > 0 {
 		g, o.exact = noisy{inner: g, nu: land.Noise, rng: rng}, false
+	}
+	if b := c.float("grad_bias"); b > 0 {
+		g, o.exact = biased{inner: g, mag: b, angle: c.float("grad_bias_angle"), drift: c.float("grad_bias_drift"), k: new(int)}, false
 	}
 	if norm, value := c.float("clip_norm"), c.float("clip_value"); norm > 0 || value > 0 {
 		g = clipping{inner: g, norm: norm, value: value}

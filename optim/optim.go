@@ -95,6 +95,14 @@ type Run struct {
 	// so a vanishing gradient of the whole does not end it.
 	staged bool
 
+	// Avg is the averaged iterate (average=polyak or ema), with its exact
+	// value AvgF; nil without averaging. Measuring it costs the run, not the
+	// method: it is not counted as an evaluation.
+	Avg    []float64
+	AvgF   float64
+	polyak bool    // the mean of the iterates; else an EMA with decay
+	decay  float64 // ema's weight of the old average
+
 	g []float64
 }
 
@@ -158,7 +166,22 @@ func (r *Run) Step() (moved bool) {
 	r.Iter++
 	copy(r.X, rep.X)
 	r.F, r.GNorm = f, gnorm
+	if r.Avg != nil {
+		r.average()
+	}
 	return true
+}
+
+// average moves the averaged iterate on by the new iterate and measures it.
+func (r *Run) average() {
+	w := r.decay // the old average's weight
+	if r.polyak {
+		w = float64(r.Iter) / float64(r.Iter+1) // the mean of θ₀ … θₜ
+	}
+	for i, x := range r.X {
+		r.Avg[i] = w*r.Avg[i] + (1-w)*x
+	}
+	r.AvgF = r.Land.Func(r.Avg)
 }
 
 // Evals is the cumulative number of evaluations the optimizer asked for.

@@ -1050,3 +1050,91 @@ func TestQuasiNewtonStateIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// A biased gradient leads where the biased field vanishes: on ½ xᵀAx with a
+// constant offset b, gradient descent goes to −A⁻¹b, not to the minimum.
+func TestBiasedGradientLeadsToTheBiasedPoint(t *testing.T) {
+	land := build(t, "quadratic")
+	r := start(t, land, "gd:lr=0.02,grad_bias=2,grad_bias_angle=60", land.Start())
+	for range 3000 {
+		r.Step()
+	}
+	a := mat.NewSymDense(2, nil)
+	land.Hess(a, []float64{0, 0})
+	var want mat.VecDense
+	b := mat.NewVecDense(2, []float64{2 * math.Cos(math.Pi/3), 2 * math.Sin(math.Pi/3)})
+	if err := want.SolveVec(a, b); err != nil {
+		t.Fatal(err)
+	}
+	want.ScaleVec(-1, &want)
+	if d := floats.Distance(r.X, want.RawVector().Data, 2); d > 1e-9 {
+		t.Errorf("biased gradient descent ends at %v; the biased field vanishes at %v", r.X, want.RawVector().Data)
+	}
+	// The run's f and ‖g‖ are the surface's own: the bias is what the method sees.
+	if g := norm(land, r.X); math.Abs(r.GNorm-g) > 1e-12 || math.Abs(g-2) > 1e-9 {
+		t.Errorf("‖∇f‖ at the biased point is %g (run says %g); the offset's length is 2", g, r.GNorm)
+	}
+	// A drifting bias turns: after 90 evaluations at 1° each it points along x1.
+	land = build(t, "quadratic:kappa=1")
+	r = start(t, land, "gd:lr=1,grad_bias=1,grad_bias_drift=1", []float64{0, 0})
+	for range 90 {
+		r.Step()
+	}
+	if d := floats.Distance(r.X, []float64{-math.Cos(89 * math.Pi / 180), -math.Sin(89 * math.Pi / 180)}, 2); d > 1e-12 {
+		t.Errorf("with lr 1 on ½‖x‖² the iterate is −offset of the previous evaluation; got %v", r.X)
+	}
+}
+
+func norm(land *landscapes.Landscape, x []float64) float64 {
+	g := make([]float64, len(x))
+	land.Grad(g, x)
+	return floats.Norm(g, 2)
+}
+
+// Averaging: polyak is the running mean of θ₀ … θₜ, ema the recursion with
+// its decay; both are measured exactly and leave the run itself alone.
+func TestAveragedIterates(t *testing.T) {
+	land := build(t, "rosenbrock:noise=2")
+	plain := start(t, land, "sgd:lr=0.001", land.Start())
+	polyak := start(t, land, "sgd:lr=0.001,average=polyak", land.Start())
+	ema := start(t, land, "sgd:lr=0.001,average=ema,ema_decay=0.9", land.Start())
+	if plain.Avg != nil {
+		t.Fatal("a run without average= has an averaged iterate")
+	}
+	sum := append([]float64(nil), land.Start()...)
+	e := append([]float64(nil), land.Start()...)
+	for k := 1; k <= 200; k++ {
+		plain.Step()
+		polyak.Step()
+		ema.Step()
+		if !floats.Equal(plain.X, polyak.X) || !floats.Equal(plain.X, ema.X) {
+			t.Fatalf("averaging changed the iterates at step %d", k)
+		}
+		floats.Add(sum, plain.X)
+		for i := range e {
+			e[i] = 0.9*e[i] + 0.1*plain.X[i]
+		}
+	}
+	mean := floats.ScaleTo(make([]float64, 2), 1/201.0, sum)
+	if d := floats.Distance(polyak.Avg, mean, 2); d > 1e-12 {
+		t.Errorf("polyak average %v, the mean of the 201 iterates is %v", polyak.Avg, mean)
+	}
+	if d := floats.Distance(ema.Avg, e, 2); d > 1e-12 {
+		t.Errorf("ema average %v, want %v", ema.Avg, e)
+	}
+	if polyak.AvgF != land.Func(polyak.Avg) || ema.AvgF != land.Func(ema.Avg) {
+		t.Error("the averaged iterate's value is not the surface's exact value there")
+	}
+	if polyak.Evals() != plain.Evals() {
+		t.Errorf("measuring the average counted evaluations: %d against %d", polyak.Evals(), plain.Evals())
+	}
+	// On the noisy quadratic the average is nearer the minimum than the iterate.
+	land = build(t, "quadratic:kappa=1,noise=1")
+	last := start(t, land, "sgd:lr=0.1,average=polyak", land.Start())
+	for range 3000 {
+		last.Step()
+	}
+	if a, x := floats.Norm(last.Avg, 2), floats.Norm(last.X, 2); !(a < x/5) {
+		t.Errorf("after 3000 noisy steps the average is %g from the minimum, the iterate %g", a, x)
+	}
+}

@@ -174,6 +174,27 @@ func (n noisy) eval(x, g []float64) float64 {
 	return f
 }
 
+// biased adds an offset of length mag in the plane of the first two
+// coordinates, at angle + drift·k degrees for the k-th evaluation: a biased
+// gradient estimate, which leads to where ∇f = −offset, not ∇f = 0.
+type biased struct {
+	inner        gradient
+	mag          float64
+	angle, drift float64
+	k            *int
+}
+
+func (b biased) eval(x, g []float64) float64 {
+	f := b.inner.eval(x, g)
+	s, c := math.Sincos((b.angle + b.drift*float64(*b.k)) * math.Pi / 180)
+	*b.k++
+	g[0] += b.mag * c
+	if len(g) > 1 {
+		g[1] += b.mag * s
+	}
+	return f
+}
+
 // clipping is PyTorch's clip_grad_norm_ (g ← g·min(1, c/(‖g‖ + 1e−6))) and
 // then clip_grad_value_ (each coordinate clamped to ±c); 0 turns either off.
 type clipping struct {

@@ -25,14 +25,37 @@ type Info struct {
 }
 
 // AllParams is the optimizer's own parameters followed by the modifiers' keys
-// where it takes them.
+// where it takes them, then the keys every optimizer takes: continuation,
+// averaging and a biased gradient.
 func (in *Info) AllParams() []spec.Param {
 	ps := append([]spec.Param(nil), in.Params...)
 	if in.Modifiers {
 		ps = append(ps, modifierParams...)
 	}
-	return append(ps, continuationParams...)
+	return append(append(append(ps, continuationParams...), averagingParams...), biasParams...)
 }
+
+// averagingParams give any racer an averaged iterate, streamed and drawn
+// beside its own (Polyak averaging, ch. 8.7.3).
+var averagingParams = []spec.Param{
+	{Name: "average", Label: "average the iterates", Kind: spec.Choice, Choices: []string{"none", "polyak", "ema"},
+		Doc: "polyak: the mean of the iterates θ₀ … θₜ, θ̄ₜ = θ̄ₜ₋₁ + (θₜ − θ̄ₜ₋₁)/(t + 1) (Polyak & Juditsky 1992); ema: θ̄ₜ = decay·θ̄ₜ₋₁ + (1 − decay)·θₜ, as PyTorch's AveragedModel with get_ema_multi_avg_fn; both from θ̄₀ = θ₀"},
+	{Name: "ema_decay", Label: "EMA decay", Kind: spec.Real, Default: 0.99, Min: 0, Max: 0.999999, Doc: "average=ema: the weight of the old average"},
+}
+
+// biasParams give any racer a biased gradient estimate: a constant offset,
+// or one whose direction turns, added to every gradient it sees (ch. 8.2.6).
+var biasParams = []spec.Param{
+	{Name: "grad_bias", Label: "gradient bias", Kind: spec.Real, Default: 0, Min: 0, Max: 1e3,
+		Doc: "adds an offset of this length to every gradient the method sees, in the plane of the first two coordinates: a biased estimate (0 = off)"},
+	{Name: "grad_bias_angle", Label: "bias direction (degrees)", Kind: spec.Real, Default: 0, Min: -360, Max: 360, Doc: "the offset's direction, counter-clockwise from the x0 axis"},
+	{Name: "grad_bias_drift", Label: "bias drift (degrees an evaluation)", Kind: spec.Real, Default: 0, Min: -180, Max: 180, Doc: "the offset's direction turns by this much at every evaluation"},
+}
+
+// AveragingParams and BiasParams are the keys of averaging and of a biased
+// gradient, on every optimizer.
+func AveragingParams() []spec.Param { return append([]spec.Param(nil), averagingParams...) }
+func BiasParams() []spec.Param      { return append([]spec.Param(nil), biasParams...) }
 
 // continuationParams let any racer follow a blur schedule: the surface it
 // sees is blurred by s_t = blur_from·max(0, 1 − (t−1)/blur_steps) at step t,

@@ -29,14 +29,14 @@ func (rc *Race) frame(diagnose bool) (Frame, bool) {
 		if !r.dirty && len(r.pending) == 0 {
 			continue
 		}
-		n := min(len(r.pending), rc.lim.FramePoints*rc.stride)
+		n := min(len(r.pending), rc.lim.FramePoints*r.stride)
 		var rf RacerFrame
 		if diagnose {
 			rf = rc.describe(r)
 		} else {
 			rf = rc.status(r)
 		}
-		rf.Points = Points{Stride: rc.stride, Data: r.pending[:n:n]}
+		rf.Points = Points{Stride: r.stride, Data: r.pending[:n:n]}
 		// The rest waits; the sent rows are copied out of the way when the
 		// frame has been encoded (see Sent).
 		f.Racers = append(f.Racers, rf)

@@ -272,7 +272,8 @@ func (n Num) MarshalJSON() ([]byte, error) {
 }
 
 // Points are rows of stride values [iter, evals, hessEvals, µs, f, gnorm,
-// x…], in order; a driver writes them with full float64 precision.
+// x…, a deep linear network's mode strengths…, an averaging racer's f̄,
+// x̄…], in order; a driver writes them with full float64 precision.
 type Points struct {
 	Stride int
 	Data   []float64
@@ -351,6 +352,10 @@ type RacerState struct {
 	Opt    string `json:"opt"`
 	Name   string `json:"name"`
 	Family string `json:"family"`
+	// AvgCol is where, in the racer's point rows, its averaged iterate
+	// (average=polyak or ema) begins: its exact value, then its
+	// coordinates, as many as the iterate's; absent when it does not average.
+	AvgCol int `json:"avg_col,omitempty"`
 }
 
 // SurfaceMessage is sent once per configuration: the surface sampled on a

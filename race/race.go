@@ -395,7 +395,20 @@ func (rc *Race) restart(r *racer, cfg *optim.Config) {
 	r.best, r.stopped, r.report, r.curve = nil, "", nil, nil
 	r.serial++
 	r.snapshots, r.snapEvery = r.snapshots[:0], 1
+	r.stride = rc.stride
+	if r.run.Avg != nil {
+		r.stride += 1 + rc.pointDims()
+	}
 	rc.record(r)
+}
+
+// avgCol is the column of a racer's rows where its averaged iterate's value
+// starts (its coordinates follow), or 0 when it does not average.
+func (rc *Race) avgCol(r *racer) int {
+	if r.run.Avg == nil {
+		return 0
+	}
+	return rc.stride
 }
 
 // MaxPointDims is the most coordinates a point row carries: a landscape of
@@ -425,7 +438,7 @@ func (rc *Race) State() State {
 		}
 	}
 	for _, r := range rc.racers {
-		s.Racers = append(s.Racers, RacerState{ID: r.id, Opt: r.run.Spec, Name: r.run.Info.Name, Family: r.run.Info.Family})
+		s.Racers = append(s.Racers, RacerState{ID: r.id, Opt: r.run.Spec, Name: r.run.Info.Name, Family: r.run.Info.Family, AvgCol: rc.avgCol(r)})
 	}
 	return s
 }

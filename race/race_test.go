@@ -672,3 +672,30 @@ func TestSurfaceCache(t *testing.T) {
 		t.Error("slices through other starts came back as one")
 	}
 }
+
+// An averaging racer's rows end with its averaged iterate's exact value and
+// coordinates, where the state's avg_col says; the others' rows are as before.
+func TestAveragedIterateInTheRows(t *testing.T) {
+	d := newDriver(t)
+	specs := []string{"sgd:lr=0.001,average=polyak", "sgd:lr=0.001"}
+	d.handle(Message{Type: "configure", Surface: "rosenbrock:noise=1", Racers: []RacerSpec{{ID: "avg", Opt: specs[0]}, {ID: "plain", Opt: specs[1]}}, Seed: ptr(uint64(3)), Speed: ptr(1000.0)})
+	st := d.states[len(d.states)-1]
+	if st.Racers[0].AvgCol != 8 || st.Racers[1].AvgCol != 0 {
+		t.Fatalf("avg_col %d and %d, want 8 (after iter … gnorm, x0, x1) and 0", st.Racers[0].AvgCol, st.Racers[1].AvgCol)
+	}
+	d.handle(Message{Type: "play"})
+	d.until("50 iterations", func() bool { return len(d.rows["avg"]) > 50 && len(d.rows["plain"]) > 50 })
+	land, _ := landscapes.Build("rosenbrock:noise=1")
+	run, _ := optim.Start(land, specs[0], land.Start(), 3)
+	for k, row := range d.rows["avg"][:51] {
+		if k > 0 {
+			run.Step()
+		}
+		if len(row) != 11 || row[8] != run.AvgF || row[9] != run.Avg[0] || row[10] != run.Avg[1] {
+			t.Fatalf("row %d is %v; the averaged iterate is f %v at %v", k, row, run.AvgF, run.Avg)
+		}
+	}
+	if n := len(d.rows["plain"][0]); n != 8 {
+		t.Errorf("a racer that does not average has rows of %d values, want 8", n)
+	}
+}

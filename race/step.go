@@ -16,6 +16,7 @@ type racer struct {
 	cfg     *optim.Config // the spec, resolved once
 	run     *optim.Run
 	pending []float64 // rows of stride values not yet sent
+	stride  int       // the race's row, then the averaged iterate's [f, x…] if it averages
 	micros  float64   // computing time spent stepping
 	reached *Reached
 	limited bool // stopped at Limits.MaxSteps
@@ -73,6 +74,10 @@ func (rc *Race) record(r *racer) {
 	if net != nil {
 		r.pending = append(r.pending, net.ModeStrengths(run.X)...) // a deep linear network's: a few small products
 	}
+	if run.Avg != nil {
+		r.pending = append(r.pending, run.AvgF)
+		r.pending = append(r.pending, run.Avg[:rc.pointDims()]...)
+	}
 	r.dirty = true
 	if net != nil && run.Iter%max(r.snapEvery, 1) == 0 {
 		r.snapshots = append(r.snapshots, append([]float64(nil), run.X...))
@@ -123,7 +128,7 @@ func (rc *Race) step(r *racer) {
 	}
 }
 
-func (rc *Race) full(r *racer) bool { return len(r.pending) >= rc.lim.PendingCap*rc.stride }
+func (rc *Race) full(r *racer) bool { return len(r.pending) >= rc.lim.PendingCap*r.stride }
 
 // Tick moves the race clock on by dt of real time at the race's speed (or
 // towards a seek's clock value), steps every racer up to it within the

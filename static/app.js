@@ -162,7 +162,7 @@ function onState(s) {
   state.speed = s.speed;
   state.tol = s.tol;
   state.seed = s.seed;
-  state.racers = s.racers.map((r) => ({ id: r.id, spec: r.opt }));
+  state.racers = s.racers.map((r) => ({ id: r.id, spec: r.opt, avgCol: r.avg_col || 0 }));
   showPlay();
   $('clock').value = s.clock;
   $('speed').value = String(Math.log10(s.speed));
@@ -254,6 +254,13 @@ function onFrame(f) {
     // The rows of [iter, evals, hessian_evals, µs, f, ‖g‖, x0, x1, …],
     // one Float64Array (frames.js).
     const { stride: S, rows, data: D } = rf.points;
+    // An averaging racer's rows end with its averaged iterate: f̄, x̄0, x̄1, ….
+    const sr = state.racers.find((x) => x.id === rf.id), ac = sr ? sr.avgCol : 0;
+    const xEnd = ac || S - (singular ? singular.length : 0); // the iterate's coordinates end here
+    if (ac) {
+      r.avgF ||= [];
+      r.avgXs ||= [];
+    }
     r.hev = r.hev || [];
     for (let i = 0, o = 0; i < rows; i++, o += S) {
       r.hev.push(D[o + 2]);
@@ -263,12 +270,16 @@ function onFrame(f) {
       r.us.push(D[o + 3]);
       r.f.push(D[o + 4]);
       r.gnorm.push(D[o + 5]);
-      r.xs.push(D[o + 6], S > 7 ? D[o + 7] : 0);
+      r.xs.push(D[o + 6], xEnd > 7 ? D[o + 7] : 0);
+      if (ac) {
+        r.avgF.push(D[o + ac]);
+        r.avgXs.push(D[o + ac + 1], xEnd > 7 ? D[o + ac + 2] : 0);
+      }
       r.t.push(clockOf(r, r.iter.length - 1));
       if (singular) {
         // A deep linear network's mode strengths end the row.
         r.modes ||= singular.map(() => []);
-        singular.forEach((_, k) => r.modes[k].push(D[o + S - singular.length + k]));
+        singular.forEach((_, k) => r.modes[k].push(D[o + xEnd + k]));
       }
     }
     r.diag = rf;
@@ -750,7 +761,10 @@ function fstar() {
   for (const c of (surfaceMsg && surfaceMsg.critical) || []) if (c.kind === 'minimum') best = Math.min(best, c.f);
   for (const r of racers.values()) {
     // The lowest value seen, kept up to date as points arrive.
-    for (let i = r.fminAt || 0; i < r.f.length; i++) if (!(r.fmin <= r.f[i])) r.fmin = r.f[i];
+    for (let i = r.fminAt || 0; i < r.f.length; i++) {
+      if (!(r.fmin <= r.f[i])) r.fmin = r.f[i];
+      if (r.avgF && !(r.fmin <= r.avgF[i])) r.fmin = r.avgF[i];
+    }
     r.fminAt = r.f.length;
     if (r.fmin < best) best = r.fmin;
   }
@@ -766,7 +780,7 @@ function updateViews() {
     return Object.assign(r, { index, spec: s.spec, f: r.f, last: n - 1 });
   });
   landscape.setRacers(ordered.map((r) => ({
-    id: r.id, index: r.index, xs: r.xs, diag: r.diag, status: r.status, spec: r.spec,
+    id: r.id, index: r.index, xs: r.xs, avgXs: r.avgXs, diag: r.diag, status: r.status, spec: r.spec,
     f: r.f[r.last], gnorm: r.gnorm[r.last],
   })), reg.colors);
   if (!$('view3d').hidden) view3d.setRacers(ordered, reg.colors);
@@ -791,11 +805,14 @@ let lastPanels = 0, panelTimer = 0;
  * the racers' cards the racers' data. */
 function updatePanels(ordered) {
   const fs = fstar();
-  const loss = [], gnorm = [], eig = [], curv = [], error = [];
+  const loss = [], averaged = [], gnorm = [], eig = [], curv = [], error = [];
   for (const r of ordered) {
     const scale = Math.max(1, Math.abs(fs));
     // The loss is drawn as f − f*, floored so that the log axis shows f*.
     loss.push({ key: r.id, index: r.index, x: r.t, y: r.f, offset: fs, floor: 1e-16 * scale });
+    // The averaged iterate's loss, dotted (average=polyak or ema), over
+    // every racer's own.
+    if (r.avgF) averaged.push({ key: r.id + 'a', index: r.index, x: r.t, y: r.avgF, offset: fs, floor: 1e-16 * scale, dotted: true });
     gnorm.push({ key: r.id, index: r.index, x: r.t, y: r.gnorm });
     eig.push({ key: r.id + '+', index: r.index, x: r.eigT, y: r.eigMax }, { key: r.id + '-', index: r.index, x: r.eigT, y: r.eigMin, dashed: true });
     curv.push({ key: r.id + 'g', index: r.index, x: r.curvT, y: r.gtg }, { key: r.id + 'h', index: r.index, x: r.curvT, y: r.gthg, dashed: true },
@@ -803,7 +820,7 @@ function updatePanels(ordered) {
     error.push({ key: r.id + 't', index: r.index, x: r.errT, y: r.trainErr }, { key: r.id + 'v', index: r.index, x: r.errT, y: r.valErr, dashed: true });
   }
   const xl = X_LABEL[state.clock];
-  charts.loss.set(loss, reg.colors, xl);
+  charts.loss.set(loss.concat(averaged), reg.colors, xl);
   charts.gnorm.set(gnorm, reg.colors, xl);
   charts.eig.set(eig, reg.colors, xl);
   charts.curv.set(curv, reg.colors, xl);
@@ -826,7 +843,8 @@ function updatePanels(ordered) {
       if (d.best) net += ` · best validation loss ${d.best.val_loss.toPrecision(3)} at iteration ${d.best.iter} (epoch ${+d.best.epoch.toPrecision(3)})`;
     }
     const hess = r.hev && r.hev[r.last] ? ` + ${r.hev[r.last]} Hessians (${r.cost[r.last]} evaluations' worth)` : '';
-    card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations${hess} · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${lr}${net}`);
+    const avg = r.avgF ? ` · averaged iterate: f = ${r.avgF[r.last].toPrecision(6)}` : '';
+    card.showStatus(`${r.status || 'ready'}${why} · iteration ${r.iter[r.last]} · ${r.evals[r.last]} evaluations${hess} · f = ${r.f[r.last].toPrecision(6)} · ‖g‖ = ${r.gnorm[r.last].toPrecision(3)}${avg}${lr}${net}`);
     card.el.dataset.status = r.status || '';
   }
 }

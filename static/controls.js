@@ -218,8 +218,16 @@ export class RacerCard {
     this.params.className = 'params';
     this.modifiers = document.createElement('details');
     this.modifiers.className = 'modifiers';
-    this.continuation = document.createElement('details');
-    this.continuation.className = 'modifiers';
+    // The keys every optimizer takes, a group each, open when in use.
+    this.groups = [
+      { params: reg.continuation, title: 'Continuation: follow a blur schedule', used: (v) => Number(v.blur_from) > 0 },
+      { params: reg.averaging, title: 'Averaging: Polyak or EMA of the iterates', used: (v) => v.average && v.average !== 'none' },
+      { params: reg.bias, title: 'Biased gradient: add an offset', used: (v) => Number(v.grad_bias) > 0 },
+    ].map((g) => {
+      const el = document.createElement('details');
+      el.className = 'modifiers';
+      return { ...g, el };
+    });
     this.formula = document.createElement('div');
     this.status = document.createElement('p');
     this.status.className = 'racer-status';
@@ -227,7 +235,7 @@ export class RacerCard {
     this.error = document.createElement('span');
     this.error.className = 'field-error';
     this.error.dataset.errorFor = `racer:${racer.id}`;
-    this.el.append(head, this.params, this.modifiers, this.continuation, this.error, this.status, this.formula);
+    this.el.append(head, this.params, this.modifiers, ...this.groups.map((g) => g.el), this.error, this.status, this.formula);
     const { name, values } = parseSpec(racer.spec);
     this.select.value = name;
     this.values = values;
@@ -241,7 +249,7 @@ export class RacerCard {
 
   allParams() {
     const o = this.info();
-    return [...o.params, ...(o.modifiers ? this.reg.modifiers : []), ...this.reg.continuation];
+    return [...o.params, ...(o.modifiers ? this.reg.modifiers : []), ...this.groups.flatMap((g) => g.params)];
   }
 
   setIndex(index) {
@@ -287,16 +295,18 @@ export class RacerCard {
     } else {
       this.modifiers.hidden = true;
     }
-    this.continuation.replaceChildren();
-    const summary = document.createElement('summary');
-    summary.textContent = 'Continuation: follow a blur schedule';
-    const box = document.createElement('div');
-    box.className = 'params';
-    for (const p of this.reg.continuation) {
-      box.append(paramControl(p, shown[p.name], (v) => { this.values[p.name] = v; this.changed(); }));
+    for (const g of this.groups) {
+      g.el.replaceChildren();
+      const summary = document.createElement('summary');
+      summary.textContent = g.title;
+      const box = document.createElement('div');
+      box.className = 'params';
+      for (const p of g.params) {
+        box.append(paramControl(p, shown[p.name], (v) => { this.values[p.name] = v; this.changed(); }));
+      }
+      g.el.append(summary, box);
+      g.el.open = g.used(shown);
     }
-    this.continuation.append(summary, box);
-    this.continuation.open = Number(shown.blur_from) > 0;
     const tpl = document.getElementById(`formula-${o.name}`);
     this.formula.replaceChildren(tpl ? tpl.content.cloneNode(true) : '');
     this.select.title = o.explain;

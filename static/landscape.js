@@ -304,6 +304,13 @@ export class Landscape {
     if (this.start) marks.push({ x: this.toPx(...this.start)[0], y: this.toPx(...this.start)[1] });
     if (f) this.drawCurvature(ctx, f, [...marks.map((e) => ({ x: e.x - 9, y: e.y - 9, w: 18, h: 18 })), legend].filter(Boolean));
     for (const e of ends) this.drawEnd(ctx, e);
+    for (const r of this.racers) {
+      // An averaged iterate's current point: a ring in the racer's colour.
+      const n = r.avgXs ? r.avgXs.length : 0;
+      if (n < 2) continue;
+      const [x, y] = this.toPx(r.avgXs[n - 2], r.avgXs[n - 1]);
+      if (Math.abs(x) < 1e6 && Math.abs(y) < 1e6) ring(ctx, x, y, 4, racerColor(this.colors, r.index));
+    }
     if (legend) this.drawLegend(ctx, legend);
     ctx.restore();
   }
@@ -354,7 +361,10 @@ export class Landscape {
     const key = `${this.box}|${this.size}|${this.dpr}|${this.focus}|${this.racers.map((r) => r.id + ':' + r.index).join(',')}|${this.colors}`;
     const drawn = (this.drawn ||= new Map());
     let fresh = h0 || c0 || halo.key !== key;
-    for (const r of this.racers) {
+    // An averaging racer's averaged iterate is a path of its own, thinner
+    // and over every racer's own path (the iterates wander over it).
+    const paths = [...this.racers, ...this.racers.filter((r) => r.avgXs).map((r) => ({ id: r.id + ':avg', index: r.index, xs: r.avgXs, thin: true }))];
+    for (const r of paths) {
       const d = drawn.get(r.id);
       if (d && (d.xs !== r.xs || r.xs.length / 2 < d.n)) fresh = true; // it started again
     }
@@ -371,7 +381,7 @@ export class Landscape {
       drawn.clear();
       halo.key = key;
     }
-    for (const r of this.racers) {
+    for (const r of paths) {
       let d = drawn.get(r.id);
       if (!d) drawn.set(r.id, (d = { n: 0, x: NaN, y: NaN, dash: 0, xs: r.xs }));
       this.extendPath(hc, cc, r, d);
@@ -418,21 +428,22 @@ export class Landscape {
       if (m === 2) ctx.lineTo(pts[0] + 0.01, pts[1]); // a lone point, as a dot
     };
     hc.lineJoin = hc.lineCap = cc.lineJoin = cc.lineCap = 'round';
-    const wide = r.id === this.focus ? 1.5 : 0;
+    const wide = r.id === this.focus ? 1.5 : 0, thin = r.thin ? 0.5 : 1;
     trace(hc);
     hc.strokeStyle = 'rgba(0,0,0,0.45)';
-    hc.lineWidth = 6.5 + wide;
+    hc.lineWidth = 6.5 * thin + wide;
     hc.stroke();
     hc.strokeStyle = 'rgba(255,255,255,0.9)';
-    hc.lineWidth = 4.5 + wide;
+    hc.lineWidth = 4.5 * thin + wide;
     hc.stroke();
-    // A dashed racer's pattern goes on where the last piece left it.
-    const dash = racerDash(this.colors, r.index);
+    // A dashed racer's pattern goes on where the last piece left it; an
+    // averaged path is dotted.
+    const dash = r.thin ? [1.5, 2.5] : racerDash(this.colors, r.index);
     cc.setLineDash(dash);
     cc.lineDashOffset = -d.dash;
     trace(cc);
     cc.strokeStyle = racerColor(this.colors, r.index);
-    cc.lineWidth = 2.2;
+    cc.lineWidth = 2.2 * thin;
     cc.stroke();
     cc.setLineDash([]);
     for (let j = 2; j < m; j += 2) d.dash += Math.hypot(pts[j] - pts[j - 2], pts[j + 1] - pts[j - 1]);
@@ -475,7 +486,7 @@ export class Landscape {
     const a = this.area();
     ctx.font = font(12);
     const rowH = Math.round(16 * typeScale()), pad = 6;
-    const text = (r) => (r.spec.length > 30 ? r.spec.slice(0, 29) + '…' : r.spec) + (r.status === 'diverged' ? ' (diverged)' : '');
+    const text = (r) => (r.spec.length > 30 ? r.spec.slice(0, 29) + '…' : r.spec) + (r.status === 'diverged' ? ' (diverged)' : '') + (r.avgXs ? ' · dotted: average' : '');
     const w = Math.min(a.w - 20, 34 + Math.max(...this.racers.map((r) => ctx.measureText(text(r)).width)) + pad);
     const h = this.racers.length * rowH + pad;
     const corners = [[a.x + 6, a.y + a.h - h - 6], [a.x + a.w - w - 6, a.y + a.h - h - 6], [a.x + 6, a.y + 6], [a.x + a.w - w - 6, a.y + 6]];

@@ -11,6 +11,8 @@ type Registry struct {
 	Modifiers    []Param             `json:"modifiers"` // clip and schedule keys of first-order optimizers
 	ScheduleKeys map[string][]string `json:"scheduleKeys"`
 	Continuation []Param             `json:"continuation"` // the blur schedule keys of every optimizer
+	Averaging    []Param             `json:"averaging"`    // the averaged iterate's keys, on every optimizer
+	Bias         []Param             `json:"bias"`         // a biased gradient's keys, on every optimizer
 	Clocks       []string            `json:"clocks"`
 	Colors       []string            `json:"colors"`  // the racers' (Okabe–Ito), as the exported plots draw them
 	Viridis      [][3]uint8          `json:"viridis"` // the stops of the surfaces' colour map, as the exported plots use them

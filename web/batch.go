@@ -51,6 +51,7 @@ type Prepared struct {
 	Land   *landscapes.Landscape
 	X0     []float64
 	Infos  []*optim.Info
+	avg    []bool // racer i keeps an averaged iterate
 	lim    race.Limits
 	names  Names
 	racers []race.RacerSpec
@@ -79,7 +80,20 @@ func (p *Prepared) Numbers() (n float64, ok bool) {
 		return 0, false
 	}
 	rows = min(rows, float64(p.lim.MaxSteps+1))
-	return float64(len(p.racers)) * rows * float64(5+p.Land.Dim()), true
+	for i := range p.racers {
+		n += rows * float64(p.rowNumbers(i))
+	}
+	return n, true
+}
+
+// rowNumbers is how many numbers a row of racer i holds: opt, iter, evals,
+// f, gnorm and x, and an averaging racer's f̄ and x̄.
+func (p *Prepared) rowNumbers(i int) int {
+	n := 5 + p.Land.Dim()
+	if p.avg[i] {
+		n += 1 + p.Land.Dim()
+	}
+	return n
 }
 
 // Prepare checks every part of the batch, as the engine checks a configure
@@ -128,6 +142,7 @@ func (b Batch) Prepare(lim race.Limits, maxTo float64, names Names) (*Prepared, 
 	for _, o := range b.Opts {
 		cfg, _ := optim.Parse(o) // parsed without error by the engine
 		p.Infos = append(p.Infos, cfg.Info)
+		p.avg = append(p.avg, cfg.Averages())
 	}
 	return p, nil
 }
@@ -164,6 +179,10 @@ type Row struct {
 	Iter, Evals, HessEvals int
 	F, GNorm               float64
 	X                      []float64 // valid until the next row
+	// An averaging racer's averaged iterate (average=polyak or ema) and its
+	// exact value; AvgX is nil for one that does not average.
+	AvgF float64
+	AvgX []float64
 }
 
 // End is how a racer's run ended: "completed" when it ran to the clock
@@ -182,10 +201,10 @@ type End struct {
 // from either, or ctx ending, stops it.
 func (p *Prepared) Run(ctx context.Context, row func(i int, r Row) error, end func(i int, e End) error) error {
 	if p.MaxNumbers > 0 {
-		numbers, each := 0, 5+p.Land.Dim()
+		numbers := 0
 		inner := row
 		row = func(i int, r Row) error {
-			if numbers += each; numbers > p.MaxNumbers {
+			if numbers += p.rowNumbers(i); numbers > p.MaxNumbers {
 				return ErrTooLarge
 			}
 			return inner(i, r)
@@ -236,6 +255,10 @@ func (p *Prepared) rows(i int, rf race.RacerFrame, row func(i int, r Row) error,
 	n, d := p.Land.Dim(), rf.Points.Data
 	for k := 0; k < len(d); k += rf.Points.Stride {
 		r := Row{Iter: int(d[k]), Evals: int(d[k+1]), HessEvals: int(d[k+2]), F: d[k+4], GNorm: d[k+5], X: d[k+6 : k+6+n]}
+		if rf.Points.Stride >= 6+2*n+1 { // the averaged iterate ends the row
+			a := k + rf.Points.Stride - n - 1
+			r.AvgF, r.AvgX = d[a], d[a+1:a+1+n]
+		}
 		if err := row(i, r); err != nil {
 			return err
 		}

@@ -60,7 +60,8 @@ func (p *Prepared) tell(stopped func(opt string, e End)) func(int, End) error {
 }
 
 // WriteJSON streams {"surface", "blur", "start", "clock", "to", "steps",
-// "runs": [{"opt", "iterates": [{"iter", "evals", "f", "gnorm", "x"}],
+// "runs": [{"opt", "iterates": [{"iter", "evals", "f", "gnorm", "x",
+// and for an averaging racer "avg": {"f", "x"}}],
 // "status", "reason", "evals", "hessian_evals"}]}; steps is the clock value
 // when the clock counts iterations.
 func (p *Prepared) WriteJSON(ctx context.Context, w io.Writer, stopped func(opt string, e End)) error {
@@ -77,6 +78,7 @@ func (p *Prepared) WriteJSON(ctx context.Context, w io.Writer, stopped func(opt 
 		F     float64   `json:"f"`
 		GNorm float64   `json:"gnorm"`
 		X     []float64 `json:"x"`
+		Avg   *averaged `json:"avg,omitempty"`
 	}
 	tell := p.tell(stopped)
 	first := true
@@ -92,7 +94,11 @@ func (p *Prepared) WriteJSON(ctx context.Context, w io.Writer, stopped func(opt 
 			ew.WriteString(",")
 		}
 		first = false
-		ew.WriteString(enc(iterate{r.Iter, r.Evals, r.F, r.GNorm, r.X}))
+		it := iterate{Iter: r.Iter, Evals: r.Evals, F: r.F, GNorm: r.GNorm, X: r.X}
+		if r.AvgX != nil {
+			it.Avg = &averaged{F: r.AvgF, X: r.AvgX}
+		}
+		ew.WriteString(enc(it))
 		return ew.err
 	}, func(i int, e End) error {
 		fmt.Fprintf(ew, `],"status":%s,"reason":%s,"evals":%d,"hessian_evals":%d}`, enc(e.Status), enc(e.Reason), e.Evals, e.Hess)
@@ -104,6 +110,12 @@ func (p *Prepared) WriteJSON(ctx context.Context, w io.Writer, stopped func(opt 
 		return err
 	}
 	return ew.err
+}
+
+// averaged is an averaging racer's averaged iterate in a JSON export.
+type averaged struct {
+	F float64   `json:"f"`
+	X []float64 `json:"x"`
 }
 
 // Figure runs the race and returns it as a figure of the given size.

@@ -90,3 +90,28 @@ func BenchmarkExportPNG(b *testing.B) {
 		}
 	}
 }
+
+// An averaging racer's export carries its averaged iterates: in the JSON,
+// and drawn in the figure; its budget counts them.
+func TestExportAveragedIterates(t *testing.T) {
+	h := handleExport(race.DefaultLimits, DefaultExportBudget, &exports{})
+	rec := export(h, context.Background(), "format=json&surface=quadratic:noise=1&opt=sgd:lr=0.01,average=ema&opt=sgd:lr=0.01&t=50")
+	if rec.Code != 200 || strings.Count(rec.Body.String(), `"avg":{"f":`) != 51 {
+		t.Errorf("%d: %d averaged iterates in the JSON, want 51", rec.Code, strings.Count(rec.Body.String(), `"avg":{"f":`))
+	}
+	b := Batch{Surface: "quadratic:noise=1", Opts: []string{"sgd:lr=0.01,average=polyak"}, To: 50}
+	p, err := b.Prepare(race.DefaultLimits, 1e5, Flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := p.Numbers(); n != 51*(5+2+1+2) {
+		t.Errorf("the budget counts %g numbers, want 51 rows of 10", n)
+	}
+	fig, err := p.Figure(context.Background(), 800, 400, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := fig.Runs[0]; len(r.AvgX) != 51 || len(r.AvgF) != 51 || r.AvgX[50][0] == r.X[50][0] {
+		t.Errorf("the figure's averaged path has %d points (%d values), want 51", len(r.AvgX), len(r.AvgF))
+	}
+}

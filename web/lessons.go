@@ -197,6 +197,29 @@ var Lessons = []pages.Lesson{
 		Question: "How much slower is the smoothed racer while the noise lasts, and what happens once it fades?",
 		Surface:  "mlp:data=spirals,n=300,h1=24,h2=24,act=relu,batch=20,label_noise=0.1", Racers: []string{"adam:lr=0.01", "adam:lr=0.01,blur_from=0.3,blur_steps=400"}, Clock: "iterations", Speed: 60,
 	},
+	{
+		Slug: "biased-gradients", Title: "Biased gradient estimates", Section: "8.2.6",
+		Text: "A minibatch gradient is noisy but right on average. Some estimates are not: every gradient the second racer sees is off by the same vector b of length 1, along x₀. " +
+			"It stops where the gradient it sees vanishes, where ∇f = −b, at x = −A⁻¹b: the bias is divided by the curvature, so the error is largest along the valley's flat direction, not along b. " +
+			"The third racer's bias turns by 45° at every step; errors that change direction quickly cancel much as noise does.",
+		Question: "Where does each racer stop? Why is the second one off along the valley rather than along x₀, and what does its ‖∇f‖ say?",
+		Surface:  "quadratic:kappa=10", Start: []float64{-2.5, 1.5}, Racers: []string{"gd:lr=0.1", "gd:lr=0.1,grad_bias=1", "gd:lr=0.1,grad_bias=1,grad_bias_drift=45"}, Clock: "iterations", Speed: 30,
+	},
+	{
+		Slug: "polyak-averaging", Title: "Polyak averaging", Section: "8.7.3",
+		Text: "With noisy gradients and a constant learning rate SGD does not settle: it wanders around the minimum. Polyak averaging keeps the mean of all the iterates, " +
+			"which settles where the iterates wander about; the exponential moving average (decay 0.98, about the last 50 iterates) forgets the start sooner, as the chapter recommends for non-convex problems. " +
+			"Both racers take the same noisy steps, so their paths coincide; each one's average is the thin dotted path with a ring at its end, and the dotted curve in the loss chart.",
+		Question: "After 1,000 iterations, how far above the minimum is the iterate, the running mean and the moving average?",
+		Surface:  "quadratic:kappa=10,noise=3", Racers: []string{"sgd:lr=0.05,average=polyak", "sgd:lr=0.05,average=ema,ema_decay=0.98"}, Clock: "iterations", Speed: 60,
+	},
+	{
+		Slug: "polyak-averaging-network", Title: "Averaging a network's weights", Section: "8.7.3",
+		Text: "The same on a network trained by SGD with a large learning rate on minibatches of 4: the training loss of the weights themselves jumps about, " +
+			"while the loss of the averaged weights (dotted) falls steadily. On this non-convex loss the moving average (decay 0.99) does better than the mean of all the iterates, which still remembers the first bad ones.",
+		Question: "Over the last few hundred iterations, which is lower: the loss at the iterate, or at each average?",
+		Surface:  "mlp:data=moons,h1=16,h2=16,batch=4", Racers: []string{"sgd:lr=0.3,average=ema,ema_decay=0.99", "sgd:lr=0.3,average=polyak"}, Clock: "iterations", Speed: 60,
+	},
 }
 
 func handleLessons() http.Handler {

@@ -27,10 +27,13 @@ import (
 
 // Trajectory is one optimizer's path, as recorded for a figure or an export.
 type Trajectory struct {
-	Spec   string      `json:"opt"`
-	X      [][]float64 `json:"x"`
-	F      []float64   `json:"f"`
-	Evals  []int       `json:"evals"`
+	Spec  string      `json:"opt"`
+	X     [][]float64 `json:"x"`
+	F     []float64   `json:"f"`
+	Evals []int       `json:"evals"`
+	// An averaging racer's averaged iterates and their values.
+	AvgX   [][]float64 `json:"avg_x,omitempty"`
+	AvgF   []float64   `json:"avg_f,omitempty"`
 	Status string      `json:"status"`
 	Reason string      `json:"reason,omitempty"`
 }
@@ -42,6 +45,10 @@ func (t *Trajectory) Record(spec string, r Row) {
 	t.X = append(t.X, append([]float64(nil), r.X[:min(2, len(r.X))]...))
 	t.F = append(t.F, r.F)
 	t.Evals = append(t.Evals, r.Evals)
+	if r.AvgX != nil {
+		t.AvgX = append(t.AvgX, append([]float64(nil), r.AvgX[:min(2, len(r.AvgX))]...))
+		t.AvgF = append(t.AvgF, r.AvgF)
+	}
 }
 
 // Figure is a race drawn for a slide or a paper: the landscape as a heat map
@@ -239,18 +246,9 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 		if len(r.X) == 0 {
 			continue
 		}
-		pts := make(plotter.XYs, len(r.X))
-		for j, x := range r.X {
-			pts[j] = plotter.XY{X: x[0], Y: x[1]}
-		}
-		halo, err := plotter.NewLine(pts)
-		if err != nil {
+		if err := addPath(p, r.X, vg.Points(4.2), racerStyle(i)); err != nil {
 			return nil, err
 		}
-		halo.LineStyle = draw.LineStyle{Color: color.White, Width: vg.Points(4.2)}
-		line, _ := plotter.NewLine(pts)
-		line.LineStyle = racerStyle(i)
-		p.Add(halo, line)
 		first, last := r.X[0], r.X[len(r.X)-1]
 		for _, end := range []struct {
 			x     []float64
@@ -265,6 +263,20 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 			dot, _ := plotter.NewScatter(e)
 			dot.GlyphStyle = draw.GlyphStyle{Color: trajectoryColors[i%len(trajectoryColors)], Radius: vg.Points(4.5), Shape: end.shape}
 			p.Add(outline, dot)
+		}
+	}
+	// Averaged iterates, thin and dotted over every path, a ring at the end.
+	for i, r := range fig.Runs {
+		if len(r.AvgX) == 0 {
+			continue
+		}
+		if err := addPath(p, r.AvgX, vg.Points(2.4), averagedStyle(i)); err != nil {
+			return nil, err
+		}
+		if last := r.AvgX[len(r.AvgX)-1]; inBox(last) {
+			end, _ := plotter.NewScatter(plotter.XYs{{X: last[0], Y: last[1]}})
+			end.GlyphStyle = draw.GlyphStyle{Color: trajectoryColors[i%len(trajectoryColors)], Radius: vg.Points(4), Shape: draw.RingGlyph{}}
+			p.Add(end)
 		}
 	}
 	// Known stationary points, drawn last so that no path hides them: minima as white stars, saddles as white
@@ -291,12 +303,35 @@ func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 	return p, nil
 }
 
+// addPath draws a path in the given style over a white halo of the given
+// width.
+func addPath(p *plot.Plot, xs [][]float64, halo vg.Length, style draw.LineStyle) error {
+	pts := make(plotter.XYs, len(xs))
+	for j, x := range xs {
+		pts[j] = plotter.XY{X: x[0], Y: x[1]}
+	}
+	under, err := plotter.NewLine(pts)
+	if err != nil {
+		return err
+	}
+	under.LineStyle = draw.LineStyle{Color: color.White, Width: halo}
+	line, _ := plotter.NewLine(pts)
+	line.LineStyle = style
+	p.Add(under, line)
+	return nil
+}
+
 func racerStyle(i int) draw.LineStyle {
 	s := draw.LineStyle{Color: trajectoryColors[i%len(trajectoryColors)], Width: vg.Points(2.2)}
 	if i >= len(trajectoryColors) {
 		s.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 	}
 	return s
+}
+
+// averagedStyle is racer i's averaged iterate: its colour, thin and dotted.
+func averagedStyle(i int) draw.LineStyle {
+	return draw.LineStyle{Color: trajectoryColors[i%len(trajectoryColors)], Width: vg.Points(1.4), Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}}
 }
 
 // lossPlot draws f − f* against iteration on a log axis, f* as the page
@@ -312,7 +347,7 @@ func (fig *Figure) lossPlot() *plot.Plot {
 	}
 	top := math.Inf(-1)
 	for _, r := range fig.Runs {
-		for _, f := range r.F {
+		for _, f := range append(r.F[:len(r.F):len(r.F)], r.AvgF...) {
 			fstar = math.Min(fstar, f)
 			top = math.Max(top, f)
 		}
@@ -348,12 +383,34 @@ func (fig *Figure) lossPlot() *plot.Plot {
 		}
 		p.Legend.Add(label, line)
 	}
+	for i, r := range fig.Runs { // the averaged iterates' losses, dotted, over the rest
+		if len(r.AvgF) == 0 {
+			continue
+		}
+		pts := make(plotter.XYs, len(r.AvgF))
+		for j, f := range r.AvgF {
+			pts[j] = plotter.XY{X: float64(j), Y: math.Max(f-fstar, floor)}
+		}
+		line, err := plotter.NewLine(pts)
+		if err != nil {
+			continue
+		}
+		line.LineStyle = averagedStyle(i)
+		p.Add(line)
+		p.Legend.Add(r.Spec+"  (averaged iterate)", line)
+	}
 	p.X.Min = 0
 	if p.Y.Min <= 0 {
 		p.Y.Min = floor
 	}
 	// Head room for the legend: a share of the log axis for its lines.
-	if share := 0.05 * float64(len(fig.Runs)+1); p.Y.Max > p.Y.Min && share < 0.6 {
+	rows := len(fig.Runs)
+	for _, r := range fig.Runs {
+		if len(r.AvgF) > 0 {
+			rows++
+		}
+	}
+	if share := 0.05 * float64(rows+1); p.Y.Max > p.Y.Min && share < 0.6 {
 		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, share/(1-share))
 	}
 	return p
