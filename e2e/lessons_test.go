@@ -34,7 +34,7 @@ func arrive(t *testing.T, ctx context.Context, url string) {
 	// here alone, and four times that beside two busy processes.
 	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if err := poll(tctx, `window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => document.getElementById('race-status').dataset.message.startsWith(m))`); err != nil {
+	if err := poll(tctx, `window.saddle && window.saddle.surface && !window.saddle.playing && ['arrived', 'the race is over'].some((m) => (document.getElementById('race-status').dataset.message || '').startsWith(m))`); err != nil {
 		// Say where the page is, to tell a slow race from a stuck one.
 		where := eval[string](t, ctx, `JSON.stringify(window.saddle ? { playing: window.saddle.playing, gen: window.saddle.gen, message: document.getElementById('race-status').dataset.message, connection: document.getElementById('connection').textContent, opens: window.saddle.opens, clocks: [...window.saddle.racers.values()].map((r) => r.iter.at(-1)) } : 'no page')`)
 		t.Fatalf("%s: the race did not arrive (%v): %s", url, err, where)
@@ -78,6 +78,11 @@ var lessonOutcomes = map[string]struct {
 	"initialization":           {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
 	"rnn-exploding-gradients":  {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
 	"biased-gradients":         {300, `Math.hypot(...last(r1)) < 1e-6 && Math.hypot(last(r2)[0] + 0.775, last(r2)[1] + 0.389711432) < 1e-6 && Math.abs(r2.gnorm.at(-1) - 1) < 1e-6 && Math.hypot(...last(r3)) < 0.2 && Math.hypot(...last(r3)) > 0.01`},
+	"batch-size": {4, `fin(r1) < fin(r2) && fin(r2) < fin(r3) && fin(r3) < fin(r4) && r1.iter.at(-1) === 1920 && r4.iter.at(-1) === 4 && r1.f[56] > r2.f[56] &&
+		r1.diag.net.grad_noise > r2.diag.net.grad_noise && r2.diag.net.grad_noise > r3.diag.net.grad_noise && r4.diag.net.grad_noise === undefined &&
+		window.saddle.charts.gnorm.series.filter((s) => s.dashed).length === 3`},
+	"second-order-minibatches": {60, `r1.status === 'failed' && r2.status === 'failed' && r1.iter.at(-1) < r2.iter.at(-1) && r3.reached && r4.status === 'running' && fin(r4) < 0.5 * r4.f[0] &&
+		document.querySelector('.racer[data-id="' + r1.id + '"] .racer-status').textContent.includes('a larger batch helps')`},
 	"polyak-averaging": {1000, `(() => {
 		const tail = (a) => a.slice(-200), mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 		return [r1, r2].every((r) => r.avgF.length === r.f.length && r.avgXs.length === r.xs.length) && 20 * Math.max(...tail(r1.avgF)) < mean(tail(r1.f)) && 3 * mean(tail(r2.avgF)) < mean(tail(r2.f)) &&

@@ -85,6 +85,9 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 	if _, ok := land.Surface.(Model); c.Needs().Fisher && !ok {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "name", Message: fmt.Sprintf("%s (the surface %s has no Fisher information)", errNoFisher, land.Info.Name)}}}
 	}
+	if _, ok := land.Surface.(Stochastic); c.int("batch") > 0 && !ok {
+		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "batch", Message: fmt.Sprintf("a minibatch needs examples: the surface %s is not a finite sum (use a network: mlp, rnn or deeplinear, or batch=0)", land.Info.Name)}}}
+	}
 	return nil
 }
 
@@ -182,17 +185,23 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 	o := &Oracle{s: s, exact: true}
 	o.model, _ = land.Surface.(Model)
 	var g gradient = exactGradient{s}
-	if st, ok := s.(Stochastic); ok && needs.Minibatches && st.BatchSize() > 0 && st.BatchSize() < st.Examples() {
-		var d dealer = newShuffled(st, rng)
-		if steps := c.int("curriculum"); steps > 0 {
-			if cur, ok := land.Surface.(Curriculum); ok {
-				if easy := cur.EasyFirst(); easy != nil {
-					d = &easyFirst{then: d, easy: append([]int(nil), easy...), size: st.BatchSize(), steps: steps, rng: rng}
+	if st, ok := s.(Stochastic); ok {
+		size := c.int("batch") // the racer's own, for any method
+		if size == 0 && needs.Minibatches {
+			size = st.BatchSize()
+		}
+		if size > 0 && size < st.Examples() {
+			var d dealer = newShuffled(st, size, rng)
+			if steps := c.int("curriculum"); steps > 0 {
+				if cur, ok := land.Surface.(Curriculum); ok {
+					if easy := cur.EasyFirst(); easy != nil {
+						d = &easyFirst{then: d, easy: append([]int(nil), easy...), size: size, steps: steps, rng: rng}
+					}
 				}
 			}
+			o.batch = &dealt{st: st, deal: d, size: size, fresh: true}
+			g, o.exact = o.batch, false
 		}
-		o.batch = &dealt{st: st, deal: d}
-		g, o.exact = o.batch, false
 	}
 	if land.Noise > 0 {
 		g, o.exact = noisy{inner: g, nu: land.Noise, rng: rng}, false

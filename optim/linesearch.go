@@ -46,8 +46,8 @@ type lineSearch struct {
 	inSearch bool
 }
 
-// Needs: a line search probes trial points, on the full batch (a
-// minibatch's loss changes from probe to probe).
+// Needs: a line search probes trial points, on the full batch unless the
+// racer names a batch (then a step's probes share one minibatch).
 func (l *lineSearch) Needs() Needs { return Needs{Probes: true} }
 
 func (l *lineSearch) Init(o *Oracle, x0 []float64) error {
@@ -86,8 +86,12 @@ func (l *lineSearch) evaluate(probe bool) {
 func (l *lineSearch) Step() Report {
 	l.nProbes = 0
 	rep := Report{X: l.acc, Damping: math.NaN()}
-	if !l.started {
+	if !l.started || l.o.BatchSize() > 0 {
 		// The first evaluation, at the start, is counted with the first step.
+		// On minibatches every step starts by evaluating its own minibatch at
+		// the accepted point, so that the search compares values of one
+		// minibatch (as PyTorch's LBFGS calls its closure first).
+		l.started = false
 		l.evaluate(false)
 		l.started = true
 		l.accF = l.loc.F
@@ -120,7 +124,12 @@ func (l *lineSearch) Step() Report {
 		l.loc.F = l.accF
 		copy(l.lastX, l.acc)
 		l.inSearch = false
-		if errors.Is(err, optimize.ErrNoProgress) || errors.Is(err, optimize.ErrLinesearcherFailure) {
+		if b := l.o.BatchSize(); b > 0 {
+			// On minibatches a failed search says the estimates disagree,
+			// not that the loss cannot decrease: curvature pairs from
+			// different minibatches (sᵀy ≤ 0) can turn the direction uphill.
+			rep.Status, rep.Reason = Failed, fmt.Sprintf("the line search failed on this step's minibatch of %d (%v): gradients and curvature estimated from different minibatches disagree; a larger batch helps (|g| = %g)", b, err, gn)
+		} else if errors.Is(err, optimize.ErrNoProgress) || errors.Is(err, optimize.ErrLinesearcherFailure) {
 			rep.Status, rep.Reason = Converged, fmt.Sprintf("no further decrease representable in float64 (%v), |g| = %g", err, gn)
 		} else {
 			rep.Status, rep.Reason = Refused, fmt.Sprintf("line search failed: %v (|g| = %g)", err, gn)

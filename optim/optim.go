@@ -24,7 +24,7 @@ const (
 	Converged        // the method's own stopping test holds; no further iterate
 	Diverged         // the iterate or its value became non-finite
 	Refused          // the method cannot go on here (a singular system, no Fisher)
-	Failed           // an internal error (a recovered panic), reported, never fatal
+	Failed           // an internal error (a recovered panic), or a method that cannot go on (a line search failed on a minibatch); reported, never fatal
 )
 
 var statusNames = [...]string{"running", "converged", "diverged", "refused", "failed"}
@@ -143,6 +143,7 @@ func (r *Run) Step() (moved bool) {
 		return false
 	}
 	defer r.recover()
+	r.o.nextStep()
 	rep := r.opt.Step()
 	r.Last = rep
 	if r.blurOf != nil {
@@ -189,6 +190,10 @@ func (r *Run) Evals() int { return r.o.Evals() }
 
 // HessEvals is the cumulative number of Hessian (or Fisher) evaluations.
 func (r *Run) HessEvals() int { return r.o.HessEvals() }
+
+// BatchSize is the examples of each minibatch the method sees, 0 for the
+// full batch.
+func (r *Run) BatchSize() int { return r.o.BatchSize() }
 
 // BatchFraction is the share of the examples one evaluation sees.
 func (r *Run) BatchFraction() float64 { return r.o.BatchFraction() }

@@ -630,7 +630,7 @@ func TestBadSpecs(t *testing.T) {
 		{"adam:gamma=0.3", "gamma belongs to schedule=step or exponential; this spec has schedule=constant"},
 		{"adam:schedule=linear,t_max=3", "t_max belongs to schedule=cosine"},
 		{"adam:schedule=warp", "schedule takes one of constant, step, exponential, linear, inverse, cosine"},
-		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: blur_from, blur_steps`},
+		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: batch, blur_from, blur_steps, average, ema_decay, grad_bias, grad_bias_angle, grad_bias_drift`},
 		{"cg:beta=xx", "beta takes one of pr, fr, hs, dy"},
 		{"rprop:step_min=2,step_max=1", "step_min must not exceed step_max"},
 	}
@@ -1136,5 +1136,120 @@ func TestAveragedIterates(t *testing.T) {
 	}
 	if a, x := floats.Norm(last.Avg, 2), floats.Norm(last.X, 2); !(a < x/5) {
 		t.Errorf("after 3000 noisy steps the average is %g from the minimum, the iterate %g", a, x)
+	}
+}
+
+// examples is a finite sum of N examples, fᵢ(x) = ½‖x − cᵢ‖², that records
+// every minibatch it is asked for.
+type examples struct {
+	n, size int
+	seen    *[][]int
+}
+
+func (e examples) Dim() int { return 2 }
+func (e examples) c(i int) [2]float64 {
+	return [2]float64{float64(i%7) - 3, float64(i%5) - 2}
+}
+func (e examples) Func(x []float64) float64 { return e.BatchGrad(make([]float64, 2), x, nil) }
+func (e examples) Grad(dst, x []float64)    { e.BatchGrad(dst, x, nil) }
+func (examples) Hess(dst *mat.SymDense, _ []float64) {
+	dst.SetSym(0, 0, 1)
+	dst.SetSym(1, 1, 1)
+	dst.SetSym(0, 1, 0)
+}
+func (e examples) Examples() int  { return e.n }
+func (e examples) BatchSize() int { return e.size }
+func (e examples) BatchGrad(dst, x []float64, batch []int) float64 {
+	if batch == nil {
+		batch = make([]int, e.n)
+		for i := range batch {
+			batch[i] = i
+		}
+	} else {
+		*e.seen = append(*e.seen, append([]int(nil), batch...))
+	}
+	f := 0.0
+	dst[0], dst[1] = 0, 0
+	for _, i := range batch {
+		c := e.c(i)
+		dx, dy := x[0]-c[0], x[1]-c[1]
+		f += (dx*dx + dy*dy) / 2
+		dst[0] += dx
+		dst[1] += dy
+	}
+	k := float64(len(batch))
+	dst[0] /= k
+	dst[1] /= k
+	return f / k
+}
+
+// A racer's own batch size: every racer draws from the same seeded stream
+// of examples, in batches of its size; a step's evaluations share one
+// minibatch, quasi-Newton's line search included; the full set is exact.
+func TestRacerBatchSize(t *testing.T) {
+	run := func(opt string, surfaceBatch, steps int) (*Run, [][]int) {
+		var seen [][]int
+		land := &landscapes.Landscape{Surface: examples{n: 60, size: surfaceBatch, seen: &seen}, Info: &landscapes.Info{Name: "examples"}}
+		r, err := Start(land, opt, []float64{5, 5}, 11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range steps {
+			r.Step()
+		}
+		return r, seen
+	}
+	flat := func(bs [][]int) (out []int) {
+		for _, b := range bs {
+			out = append(out, b...)
+		}
+		return out
+	}
+	small, seenSmall := run("sgd:lr=0.1,batch=4", 30, 3)
+	big, seenBig := run("sgd:lr=0.1,batch=12", 30, 1)
+	if len(seenSmall[0]) != 4 || len(seenBig[0]) != 12 {
+		t.Fatalf("batches of %d and %d, want 4 and 12", len(seenSmall[0]), len(seenBig[0]))
+	}
+	if a, b := flat(seenSmall), flat(seenBig); fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("batch 4 for 3 steps saw %v; batch 12 for one step %v: the same stream", a, b)
+	}
+	if small.BatchFraction() != 4.0/60 || big.BatchSize() != 12 {
+		t.Errorf("batch fractions %g and size %d", small.BatchFraction(), big.BatchSize())
+	}
+	// Without the key a first-order method takes the surface's batch, and
+	// the others the full set.
+	if r, _ := run("sgd:lr=0.1", 30, 1); r.BatchSize() != 30 {
+		t.Errorf("sgd without batch= takes %d examples, want the surface's 30", r.BatchSize())
+	}
+	if r, seen := run("lbfgs", 30, 2); r.BatchSize() != 0 || len(seen) != 0 {
+		t.Errorf("lbfgs without batch= took minibatches of %d", r.BatchSize())
+	}
+	// L-BFGS on minibatches of 5: each step's evaluations share one.
+	r, seen := run("lbfgs:batch=5", 0, 4)
+	if r.BatchSize() != 5 || len(seen) < 5 {
+		t.Fatalf("lbfgs:batch=5 took %d minibatches of %d", len(seen), r.BatchSize())
+	}
+	distinct := map[string]bool{}
+	for _, b := range seen {
+		distinct[fmt.Sprint(b)] = true
+	}
+	if len(distinct) != 4 || len(seen) <= 4 { // one a step, its probes on it
+		t.Errorf("lbfgs:batch=5 took %d distinct minibatches over 4 steps (%d evaluations: %v), want 4", len(distinct), len(seen), seen)
+	}
+	changes := 0
+	for i := 1; i < len(seen); i++ {
+		if fmt.Sprint(seen[i]) != fmt.Sprint(seen[i-1]) {
+			changes++
+		}
+	}
+	if changes != 3 {
+		t.Errorf("the minibatch changed %d times within 4 steps, want 3 (at each new step): %v", changes, seen)
+	}
+	if r, seen := run("sgd:lr=0.1,batch=60", 30, 2); r.BatchSize() != 0 || len(seen) != 0 || r.BatchFraction() != 1 {
+		t.Errorf("batch = the training set's size is the full batch; got %d", r.BatchSize())
+	}
+	// On a surface that is not a sum of examples a batch is refused.
+	if _, err := Start(build(t, "quadratic"), "gd:batch=8", []float64{1, 1}, 1); err == nil || !strings.Contains(err.Error(), "batch") || !strings.Contains(err.Error(), "not a finite sum") {
+		t.Errorf("gd:batch=8 on a quadratic: %v", err)
 	}
 }

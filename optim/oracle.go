@@ -60,7 +60,23 @@ func (o *Oracle) BatchFraction() float64 {
 	if o.batch == nil {
 		return 1
 	}
-	return float64(o.batch.st.BatchSize()) / float64(o.batch.st.Examples())
+	return float64(o.batch.size) / float64(o.batch.st.Examples())
+}
+
+// BatchSize is the examples in each minibatch the method sees, or 0 for
+// the full batch.
+func (o *Oracle) BatchSize() int {
+	if o.batch == nil {
+		return 0
+	}
+	return o.batch.size
+}
+
+// nextStep lets the next evaluation deal a new minibatch.
+func (o *Oracle) nextStep() {
+	if o.batch != nil {
+		o.batch.fresh = true
+	}
 }
 
 // Model is an objective that is the negative log-likelihood of a predictive
@@ -97,12 +113,23 @@ func (e exactGradient) eval(x, g []float64) float64 {
 }
 
 // dealt is the gradient of one minibatch at a time, from a dealer.
+// A step's evaluations share one minibatch (a line search compares values on
+// the same examples, as PyTorch's LBFGS does within one closure's batch);
+// the next step deals the next.
 type dealt struct {
-	st   Stochastic
-	deal dealer
+	st    Stochastic
+	deal  dealer
+	size  int
+	cur   []int
+	fresh bool // the next evaluation deals a new minibatch
 }
 
-func (d *dealt) eval(x, g []float64) float64 { return d.st.BatchGrad(g, x, d.deal.next()) }
+func (d *dealt) eval(x, g []float64) float64 {
+	if d.fresh || d.cur == nil {
+		d.cur, d.fresh = d.deal.next(), false
+	}
+	return d.st.BatchGrad(g, x, d.cur)
+}
 
 // dealer hands out minibatches, as positions among the examples.
 type dealer interface{ next() []int }
@@ -117,8 +144,8 @@ type shuffled struct {
 	rng  *rand.Rand
 }
 
-func newShuffled(st Stochastic, rng *rand.Rand) *shuffled {
-	return &shuffled{perm: rng.Perm(st.Examples()), size: st.BatchSize(), rng: rng}
+func newShuffled(st Stochastic, size int, rng *rand.Rand) *shuffled {
+	return &shuffled{perm: rng.Perm(st.Examples()), size: size, rng: rng}
 }
 
 func (s *shuffled) next() []int {

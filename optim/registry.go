@@ -32,8 +32,18 @@ func (in *Info) AllParams() []spec.Param {
 	if in.Modifiers {
 		ps = append(ps, modifierParams...)
 	}
-	return append(append(append(ps, continuationParams...), averagingParams...), biasParams...)
+	return append(append(append(append(ps, batchParams...), continuationParams...), averagingParams...), biasParams...)
 }
+
+// batchParams give any racer a minibatch size of its own, on a network: the
+// same seeded stream of examples, dealt in batches of this size (ch. 8.1.3).
+var batchParams = []spec.Param{
+	{Name: "batch", Label: "minibatch size", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e5,
+		Doc: "networks: the examples each of this racer's gradients is taken on, drawn without replacement from the same seeded stream for every racer, one minibatch an iteration (a line search's probes share it); at least the training set's size is the full batch; 0 = the surface's batch for first-order methods, the full batch for the others"},
+}
+
+// BatchParams are the key of a racer's own minibatch size.
+func BatchParams() []spec.Param { return append([]spec.Param(nil), batchParams...) }
 
 // averagingParams give any racer an averaged iterate, streamed and drawn
 // beside its own (Polyak averaging, ch. 8.7.3).

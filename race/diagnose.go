@@ -29,6 +29,7 @@ type Diagnosis struct {
 	epoch  float64
 	obj    *nets.Objective // a copy with scratch of its own
 	x      []float64
+	batch  int // the racer's minibatch size, 0 for the full batch
 
 	report *nets.Report
 	curve  *curve
@@ -45,6 +46,13 @@ func (d *Diagnosis) Run(ctx context.Context) {
 		return
 	}
 	d.report = &rep
+	if d.batch > 0 {
+		noise, err := d.obj.GradNoise(ctx, d.x, d.batch)
+		if err != nil {
+			return
+		}
+		rep.GradNoise, rep.Batch = &noise, d.batch
+	}
 	n := len(d.x)
 	g, hg := make([]float64, n), make([]float64, n)
 	d.obj.Grad(g, d.x)
@@ -94,7 +102,7 @@ func (rc *Race) NextDiagnosis() (*Diagnosis, bool) {
 		return nil, false
 	}
 	rc.diagnosing = true
-	return &Diagnosis{id: pick.id, gen: rc.gen, serial: pick.serial, iter: pick.run.Iter, epoch: pick.run.Epochs(), obj: o.Clone(), x: append([]float64(nil), pick.run.X...)}, true
+	return &Diagnosis{id: pick.id, gen: rc.gen, serial: pick.serial, iter: pick.run.Iter, epoch: pick.run.Epochs(), obj: o.Clone(), x: append([]float64(nil), pick.run.X...), batch: pick.run.BatchSize()}, true
 }
 
 // Diagnosed takes a diagnosis back. One of an older generation, or of a

@@ -301,6 +301,11 @@ function onFrame(f) {
     r.pred.push(eps === null || rf.gTg === null || rf.gTHg === null ? null : -eps * rf.gTg + 0.5 * eps * eps * rf.gTHg);
     if (rf.net && rf.net !== r.lastNet) {
       r.lastNet = rf.net;
+      if (rf.net.grad_noise !== undefined) {
+        // The minibatch gradient's spread around the full gradient.
+        (r.noiseT ||= []).push(t);
+        (r.noise ||= []).push(rf.net.grad_noise);
+      }
       r.errT.push(t);
       r.trainErr.push(rf.net.train_err);
       r.valErr.push(rf.net.val_err ?? null);
@@ -814,6 +819,7 @@ function updatePanels(ordered) {
     // every racer's own.
     if (r.avgF) averaged.push({ key: r.id + 'a', index: r.index, x: r.t, y: r.avgF, offset: fs, floor: 1e-16 * scale, dotted: true });
     gnorm.push({ key: r.id, index: r.index, x: r.t, y: r.gnorm });
+    if (r.noise) gnorm.push({ key: r.id + 'n', index: r.index, x: r.noiseT, y: r.noise, dashed: true });
     eig.push({ key: r.id + '+', index: r.index, x: r.eigT, y: r.eigMax }, { key: r.id + '-', index: r.index, x: r.eigT, y: r.eigMin, dashed: true });
     curv.push({ key: r.id + 'g', index: r.index, x: r.curvT, y: r.gtg }, { key: r.id + 'h', index: r.index, x: r.curvT, y: r.gthg, dashed: true },
       { key: r.id + 'p', index: r.index, x: r.curvT, y: r.pred || [], dotted: true });
@@ -839,6 +845,7 @@ function updatePanels(ordered) {
       net = n.train_err === null ? ` · training loss ${n.train_loss.toPrecision(3)}` : ` · error ${(100 * n.train_err).toFixed(1)}%`;
       if (n.val_loss !== null) net += n.val_err === null ? ` (validation loss ${n.val_loss.toPrecision(3)})` : ` (validation ${(100 * n.val_err).toFixed(1)}%, loss ${n.val_loss.toPrecision(3)})`;
       if (n.act_std) net += ` · layer σ of activations ${n.act_std.map((v) => (v === 0 ? '0' : v.toPrecision(2))).join(' ')}, of gradients ${n.grad_std.map((v) => (v === 0 ? '0' : v.toExponential(0))).join(' ')}`;
+      if (n.grad_noise !== undefined) net += ` · minibatches of ${n.batch}: spread ${n.grad_noise.toPrecision(3)} around the full gradient`;
       if (n.dh_norms) net += ` · ‖∂L/∂hₜ‖ from t = 1: ${n.dh_norms.map((v) => v.toExponential(0)).join(' ')}`;
       if (d.best) net += ` · best validation loss ${d.best.val_loss.toPrecision(3)} at iteration ${d.best.iter} (epoch ${+d.best.epoch.toPrecision(3)})`;
     }

@@ -11,6 +11,7 @@ type Registry struct {
 	Modifiers    []Param             `json:"modifiers"` // clip and schedule keys of first-order optimizers
 	ScheduleKeys map[string][]string `json:"scheduleKeys"`
 	Continuation []Param             `json:"continuation"` // the blur schedule keys of every optimizer
+	Batch        []Param             `json:"batch"`        // a racer's own minibatch size, on every optimizer
 	Averaging    []Param             `json:"averaging"`    // the averaged iterate's keys, on every optimizer
 	Bias         []Param             `json:"bias"`         // a biased gradient's keys, on every optimizer
 	Clocks       []string            `json:"clocks"`

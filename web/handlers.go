@@ -97,6 +97,7 @@ func Registry() pages.Registry {
 	reg.Modifiers = params(optim.ModifierParams())
 	reg.ScheduleKeys = optim.ScheduleKeys()
 	reg.Continuation = params(optim.ContinuationParams())
+	reg.Batch = params(optim.BatchParams())
 	reg.Averaging = params(optim.AveragingParams())
 	reg.Bias = params(optim.BiasParams())
 	reg.Lessons = Lessons

@@ -206,6 +206,22 @@ var Lessons = []pages.Lesson{
 		Surface:  "quadratic:kappa=10", Start: []float64{-2.5, 1.5}, Racers: []string{"gd:lr=0.1", "gd:lr=0.1,grad_bias=1", "gd:lr=0.1,grad_bias=1,grad_bias_drift=45"}, Clock: "iterations", Speed: 30,
 	},
 	{
+		Slug: "batch-size", Title: "Minibatch size", Section: "8.1.3",
+		Text: "Four SGD racers with the same learning rate draw from the same shuffled stream of examples, in minibatches of 1, 32 and 256 and the full training set of 480. " +
+			"The clock counts epochs, passes over the data: each racer has processed the same number of examples. A minibatch of B estimates the gradient with a spread that falls only as σ/√B (the dashed curves in the ‖g‖ chart), " +
+			"while its cost grows as B: small batches take many cheap, noisy steps and get further per example processed. Switch the clock to iterations to see the other side: per step the large batches are ahead.",
+		Question: "After four passes over the data, which batch size has the lowest loss? Which is ahead after the same number of iterations?",
+		Surface:  "mlp:data=moons,n=600,h1=16,h2=16,batch=0", Racers: []string{"sgd:lr=0.1,batch=1", "sgd:lr=0.1,batch=32", "sgd:lr=0.1,batch=256", "sgd:lr=0.1"}, Clock: "epochs", Speed: 1,
+	},
+	{
+		Slug: "second-order-minibatches", Title: "Second-order methods need large batches", Section: "8.6",
+		Text: "L-BFGS builds its curvature model from differences of gradients, and its line search compares loss values. On minibatches both come from different examples at every step: " +
+			"the pairs of steps and gradient changes stop describing one function, the direction can turn uphill and the search fails, sooner the smaller the batch. " +
+			"SGD on the same small minibatches carries on, since a noisy step only has to point downhill on average. The full-batch L-BFGS converges in a few dozen iterations.",
+		Question: "When does each L-BFGS racer stop, and why? What does SGD on minibatches of 16 do meanwhile?",
+		Surface:  "mlp:data=moons,n=600,h1=16,h2=16,batch=0", Racers: []string{"lbfgs:batch=16", "lbfgs:batch=128", "lbfgs", "sgd:lr=0.1,batch=16"}, Clock: "iterations", Speed: 10,
+	},
+	{
 		Slug: "polyak-averaging", Title: "Polyak averaging", Section: "8.7.3",
 		Text: "With noisy gradients and a constant learning rate SGD does not settle: it wanders around the minimum. Polyak averaging keeps the mean of all the iterates, " +
 			"which settles where the iterates wander about; the exponential moving average (decay 0.98, about the last 50 iterates) forgets the start sooner, as the chapter recommends for non-convex problems. " +

@@ -1,7 +1,9 @@
 package nets
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
@@ -116,6 +118,36 @@ func (o *Objective) BatchGrad(dst, x []float64, positions []int) float64 {
 		o.scratch = append(o.scratch, o.Train[p])
 	}
 	return o.Model.Grad(dst, x, o.scratch)
+}
+
+// GradNoise is the spread of a minibatch gradient around the full one at x:
+// √E‖g_B − g‖² for minibatches of b examples drawn without replacement,
+// exactly, from the N per-example gradients gᵢ:
+//
+//	E‖g_B − g‖² = (N − b) / (N·b·(N − 1)) · Σᵢ ‖gᵢ − g‖²,
+//
+// the σ/√b of sampling with the finite-population correction (0 for the
+// full batch). It costs N one-example gradients; it stops with ctx's error.
+func (o *Objective) GradNoise(ctx context.Context, x []float64, b int) (float64, error) {
+	n := len(o.Train)
+	if b <= 0 || b >= n {
+		return 0, nil
+	}
+	g, gi := make([]float64, len(x)), make([]float64, len(x))
+	o.Grad(g, x)
+	ss := 0.0
+	for i := range n {
+		if i%32 == 0 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		o.BatchGrad(gi, x, []int{i})
+		for k, v := range gi {
+			d := v - g[k]
+			ss += d * d
+		}
+	}
+	N, B := float64(n), float64(b)
+	return math.Sqrt((N - B) / (N * B * (N - 1)) * ss), nil
 }
 
 // Modes is the singular value decomposition of the linear task a deep

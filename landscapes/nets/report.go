@@ -28,6 +28,11 @@ type Report struct {
 	// DhNorms: for a recurrent network, the mean ‖∂L/∂hₜ‖ for t = 1 … T on
 	// the training set: vanishing and exploding gradients made visible.
 	DhNorms []float64 `json:"dh_norms,omitempty"`
+	// GradNoise: for a racer on minibatches of Batch examples, the spread
+	// √E‖g_B − g‖² of its minibatch gradient around the full gradient
+	// (Objective.GradNoise).
+	GradNoise *float64 `json:"grad_noise,omitempty"`
+	Batch     int      `json:"batch,omitempty"`
 }
 
 // RegionRes is the side of the decision-region grid.

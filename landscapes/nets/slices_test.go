@@ -231,3 +231,36 @@ func TestEigenMapMatchesLanczosAtEachPoint(t *testing.T) {
 		t.Errorf("map at (1, −1): [%g, %g], Lanczos there [%g, %g]", got[0][0][2], got[0][1][2], eig[0], eig[len(eig)-1])
 	}
 }
+
+// GradNoise is the exact mean of ‖g_B − g‖² over every minibatch of b
+// examples: enumerate all C(9, 3) = 84 of a 9-example training set.
+func TestGradNoiseIsTheMinibatchSpread(t *testing.T) {
+	o, theta := objective(t)
+	o.Train = o.Train[:9]
+	g, gb := make([]float64, len(theta)), make([]float64, len(theta))
+	o.Grad(g, theta)
+	sum, count := 0.0, 0
+	for i := 0; i < 9; i++ {
+		for j := i + 1; j < 9; j++ {
+			for k := j + 1; k < 9; k++ {
+				o.BatchGrad(gb, theta, []int{i, j, k})
+				d := floats.Distance(gb, g, 2)
+				sum += d * d
+				count++
+			}
+		}
+	}
+	want := math.Sqrt(sum / float64(count))
+	got, err := o.GradNoise(context.Background(), theta, 3)
+	if err != nil || math.Abs(got-want) > 1e-12*want || count != 84 {
+		t.Errorf("GradNoise = %g (%v); the mean over all %d minibatches of 3 gives %g", got, err, count, want)
+	}
+	if full, _ := o.GradNoise(context.Background(), theta, 9); full != 0 {
+		t.Errorf("the full batch has noise %g", full)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := o.GradNoise(ctx, theta, 3); err == nil {
+		t.Error("a cancelled GradNoise returned no error")
+	}
+}
