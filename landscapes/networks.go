@@ -40,6 +40,9 @@ var mlpParams = []spec.Param{
 	{Name: "h2", Label: "layer 2 units", Kind: spec.Integer, Default: 16, Min: 0, Max: 64, Doc: "units in hidden layer 2 (0 = none)"},
 	{Name: "h3", Label: "layer 3 units", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 3 (0 = none)"},
 	{Name: "h4", Label: "layer 4 units", Kind: spec.Integer, Default: 0, Min: 0, Max: 64, Doc: "units in hidden layer 4 (0 = none)"},
+	{Name: "depth", Label: "deep: hidden layers", Kind: spec.Integer, Default: 0, Min: 0, Max: 32, Doc: "a deep network: this many hidden layers of width units each, in place of h1…h4 (0 = h1…h4)"},
+	{Name: "width", Label: "deep: units per layer", Kind: spec.Integer, Default: 16, Min: 1, Max: 64, Doc: "units in each hidden layer of a deep network (depth > 0)"},
+	{Name: "residual", Label: "residual connections", Kind: spec.Bool, Default: 0, Doc: "an identity skip around every hidden layer after the first whose width is its input's: z_l = σ(a_l) + z_{l−1} (He et al. 2016; ch. 8.7.5)"},
 	{Name: "act", Label: "activation", Kind: spec.Choice, Choices: nets.Activations, Doc: "hidden units"},
 	{Name: "l2", Label: "L2 penalty", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
 	{Name: "init", Label: "initialization", Kind: spec.Choice, Choices: nets.Inits, Doc: "weight initialization: glorot (PyTorch's xavier_uniform_), he (kaiming_normal_), normal, uniform, orthogonal, sparse (Martens 2010: a few non-zero weights per unit, not PyTorch's sparse_), zeros, constant"},
@@ -108,6 +111,12 @@ func mlpModel(v spec.Values) (*nets.Objective, error) {
 			hidden = append(hidden, k)
 		}
 	}
+	if depth := v.Int("depth"); depth > 0 {
+		hidden = hidden[:0]
+		for range depth {
+			hidden = append(hidden, v.Int("width"))
+		}
+	}
 	act := nets.Activation(0)
 	for i, a := range nets.Activations {
 		if a == v.String("act") {
@@ -115,6 +124,7 @@ func mlpModel(v spec.Values) (*nets.Objective, error) {
 		}
 	}
 	m := nets.NewMLP(d, hidden, act, v.Float("l2"))
+	m.Residual = v.Bool("residual")
 	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
 	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}, nil
 }

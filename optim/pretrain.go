@@ -73,6 +73,7 @@ func (p *pretrained) startStage(k int) error {
 		return p.begin(p.land, append([]float64(nil), p.theta...))
 	}
 	sub := nets.NewMLP(p.mlp.Data, p.mlp.Sizes[1:k+1], p.mlp.Act, p.mlp.L2)
+	sub.Residual = p.mlp.Residual
 	p.sub = sub
 	stage := *p.land // the same landscape (noise, blur, name) on the stage's network
 	stage.Surface = &nets.Objective{Model: sub, Train: p.obj.Train, Val: p.obj.Val, Batch: p.obj.Batch}

@@ -299,14 +299,18 @@ function onFrame(f) {
     const eps = rf.lr;
     r.pred = r.pred || [];
     r.pred.push(eps === null || rf.gTg === null || rf.gTHg === null ? null : -eps * rf.gTg + 0.5 * eps * eps * rf.gTHg);
-    if (rf.net && rf.net !== r.lastNet) {
-      r.lastNet = rf.net;
+    if (rf.net && rf.diag_iter !== undefined && rf.diag_iter !== r.lastDiagIter) {
+      // A new report, drawn at the iterate it describes (a seek's frames
+      // carry the last one again and again).
+      r.lastDiagIter = rf.diag_iter;
+      const k = r.iter[rf.diag_iter] === rf.diag_iter ? rf.diag_iter : r.iter.lastIndexOf(rf.diag_iter);
+      const td = k >= 0 ? clockOf(r, k) : t;
       if (rf.net.grad_noise !== undefined) {
         // The minibatch gradient's spread around the full gradient.
-        (r.noiseT ||= []).push(t);
+        (r.noiseT ||= []).push(td);
         (r.noise ||= []).push(rf.net.grad_noise);
       }
-      r.errT.push(t);
+      r.errT.push(td);
       r.trainErr.push(rf.net.train_err);
       r.valErr.push(rf.net.val_err ?? null);
     }

@@ -206,6 +206,23 @@ var Lessons = []pages.Lesson{
 		Surface:  "quadratic:kappa=10", Start: []float64{-2.5, 1.5}, Racers: []string{"gd:lr=0.1", "gd:lr=0.1,grad_bias=1", "gd:lr=0.1,grad_bias=1,grad_bias_drift=45"}, Clock: "iterations", Speed: 30,
 	},
 	{
+		Slug: "deep-network", Title: "A deep network that will not train", Section: "8.7.5",
+		Text: "Twenty tanh layers of 16 units on the spirals, initialized as PyTorch does (Glorot with tanh's gain 5/3). Neither SGD nor Adam gets anywhere: the loss stays near log 2 and the decision regions are pale stripes. " +
+			"The gradient does not vanish: each racer's card lists, layer by layer from the input, the spread of the activations and of the gradients, and the gradient reaching the first layers is as large as at the top or larger. " +
+			"It is useless instead: twenty layers at this scale scramble the input, so the output hardly depends on where a point lies and each layer's gradient is dominated by that scrambling (the shattered gradients of Balduzzi et al. 2017). " +
+			"Press Hessian spectrum or Compute a slice to see the landscape around a racer; then open the next lesson, the same network with skip connections.",
+		Question: "How large is the gradient at the first layers compared with the top? Then why does the loss not fall?",
+		Surface:  "mlp:data=spirals,n=300,depth=20,width=16,act=tanh,batch=32", Racers: []string{"sgd:lr=0.05", "adam:lr=0.003"}, Clock: "iterations", Speed: 60,
+	},
+	{
+		Slug: "residual-network", Title: "Skip connections make it trainable", Section: "8.7.5",
+		Text: "The same twenty layers with an identity skip around each, z_l = tanh(a_l) + z_{l−1} (He et al. 2016): every layer adds a correction to what it receives, and the gradient reaches the first layer through the sum of the skips. " +
+			"The same racers now train. The loss starts higher, since the skips add up the layers' outputs, and falls within a few hundred steps. " +
+			"Compare the layers' gradient spreads and a slice with the previous lesson's: Li et al. (2018) show the residual landscape is the smoother one.",
+		Question: "Where does each racer's loss go now, and how do the layers' gradient spreads compare with the plain network's?",
+		Surface:  "mlp:data=spirals,n=300,depth=20,width=16,act=tanh,batch=32,residual=true", Racers: []string{"sgd:lr=0.05", "adam:lr=0.003"}, Clock: "iterations", Speed: 60,
+	},
+	{
 		Slug: "batch-size", Title: "Minibatch size", Section: "8.1.3",
 		Text: "Four SGD racers with the same learning rate draw from the same shuffled stream of examples, in minibatches of 1, 32 and 256 and the full training set of 480. " +
 			"The clock counts epochs, passes over the data: each racer has processed the same number of examples. A minibatch of B estimates the gradient with a spread that falls only as σ/√B (the dashed curves in the ‖g‖ chart), " +

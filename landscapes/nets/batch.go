@@ -3,6 +3,8 @@ package nets
 import (
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // The MLP's passes over many examples at once: forward, backward and the
@@ -27,7 +29,7 @@ type batchWork struct {
 	wa, wz                              []int       // padded widths of a and z per layer
 	wt, vt, wp, vp                      [][]float64 // per layer: Wᵀ, Vᵀ (in × rows) and W, V (rows × in), padded
 	gw                                  []float64   // a weight gradient (rows × in), padded
-	prev, rprev                         []float64   // gradients with respect to a layer's units
+	gz, rgz                             [][]float64 // per layer: the gradients with respect to its units, and their R-versions
 	lse                                 []float64   // log Σ exp of each row's logits
 	exp                                 []float64   // the softmax's exponentials
 	cache                               forwardCache
@@ -62,7 +64,9 @@ func (m *MLP) work(n int) *batchWork {
 		w.wp, w.vp = append(w.wp, make([]float64, pad(m.rows[l], 4)*w.wz[l-1])), append(w.vp, make([]float64, pad(m.rows[l], 4)*w.wz[l-1]))
 	}
 	w.gw = make([]float64, pad(widest, 4)*widestIn)
-	w.prev, w.rprev = make([]float64, rows*widest), make([]float64, rows*widest)
+	for l := 0; l <= L; l++ {
+		w.gz, w.rgz = append(w.gz, make([]float64, rows*w.wz[l])), append(w.rgz, make([]float64, rows*w.wz[l]))
+	}
 	w.lse = make([]float64, rows)
 	w.exp = make([]float64, pad(rows*m.Sizes[L], 8))
 	m.bw = w
@@ -131,6 +135,9 @@ func (m *MLP) forwardBatch(theta []float64, ex []int) {
 		m.affine(w.a[l], w.z[l-1], theta, w.wt[l], w.wp[l], l, n)
 		if l < L {
 			m.activate(l, len(ex))
+			if m.skips(l) { // same widths: the rows line up, padding included
+				floats.Add(w.z[l][:len(ex)*w.wz[l]], w.z[l-1][:len(ex)*w.wz[l]])
+			}
 		}
 	}
 	m.outputs(len(ex))
@@ -282,8 +289,11 @@ func (m *MLP) backwardBatch(dst []float64, delta [][]float64, n int) {
 	for l := m.Layers(); l >= 1; l-- {
 		m.addGrad(dst, l, delta[l], w.z[l-1], n, true)
 		if l > 1 {
-			m.down(l, delta[l], n, w.prev)
-			m.toRowsBatch(l-1, delta[l-1], w.prev, n)
+			m.down(l, delta[l], n, w.gz[l-1])
+			if m.skips(l) {
+				floats.Add(w.gz[l-1][:n*w.wz[l-1]], w.gz[l][:n*w.wz[l]])
+			}
+			m.toRowsBatch(l-1, delta[l-1], w.gz[l-1], n)
 		}
 	}
 }
@@ -418,15 +428,18 @@ func (m *MLP) rForwardBatch(theta, v []float64, n int) {
 		}
 		if m.Act != Maxout {
 			mulTo(w.rz[l][:n*wa], ra[:n*wa], w.d1[l][:n*wa])
-			continue
-		}
-		units, wz := m.Sizes[l], w.wz[l]
-		for i := range n {
-			r, rz := ra[i*wa:], w.rz[l][i*wz:i*wz+units]
-			arg := w.arg[l][i*units : (i+1)*units]
-			for j := range rz {
-				rz[j] = r[arg[j]]
+		} else {
+			units, wz := m.Sizes[l], w.wz[l]
+			for i := range n {
+				r, rz := ra[i*wa:], w.rz[l][i*wz:i*wz+units]
+				arg := w.arg[l][i*units : (i+1)*units]
+				for j := range rz {
+					rz[j] = r[arg[j]]
+				}
 			}
+		}
+		if m.skips(l) { // R{z_l} = σ′ R{a_l} + R{z_{l−1}}
+			floats.Add(w.rz[l][:n*w.wz[l]], w.rz[l-1][:n*w.wz[l]])
 		}
 	}
 	// R{δ_L} = (diag p − ppᵀ) R{a_L} for softmax cross-entropy, R{a_L} for
@@ -464,20 +477,27 @@ func (m *MLP) rBackwardBatch(dst []float64, n int) {
 			break
 		}
 		np, wzIn := pad(n, 4), w.wz[l-1]
-		m.down(l, w.delta[l], n, w.prev)
-		rprev := w.rprev[:np*wzIn]
+		// G = ∂L/∂z_{l−1} = Δ W (+ the skip's G_l) and R{G} = Δ V + R{Δ} W
+		// (+ R{G_l}).
+		prev := w.gz[l-1]
+		m.down(l, w.delta[l], n, prev)
+		rprev := w.rgz[l-1][:np*wzIn]
 		clear(rprev)
 		gemm(np, wzIn, m.rows[l], w.delta[l], w.wa[l], w.vp[l], wzIn, rprev, wzIn)
 		gemm(np, wzIn, m.rows[l], w.rdelta[l], w.wa[l], w.wp[l], wzIn, rprev, wzIn)
+		if m.skips(l) {
+			floats.Add(prev[:n*wzIn], w.gz[l][:n*wzIn])
+			floats.Add(rprev[:n*wzIn], w.rgz[l][:n*wzIn])
+		}
 		if m.Act == Maxout { // piecewise linear: σ″ = 0
 			m.toRowsBatch(l-1, w.rdelta[l-1], rprev, n)
-			m.toRowsBatch(l-1, w.delta[l-1], w.prev, n)
+			m.toRowsBatch(l-1, w.delta[l-1], prev, n)
 			continue
 		}
 		// Without maxout the matrices of layer l−1 share one layout: one
 		// pass over all of them (the padding stays 0).
 		k := n * wzIn
-		rdeltaTo(w.rdelta[l-1][:k], w.delta[l-1][:k], w.d1[l-1][:k], w.d2[l-1][:k], w.ra[l-1][:k], w.prev[:k], rprev[:k])
+		rdeltaTo(w.rdelta[l-1][:k], w.delta[l-1][:k], w.d1[l-1][:k], w.d2[l-1][:k], w.ra[l-1][:k], prev[:k], rprev[:k])
 	}
 }
 

@@ -2,6 +2,7 @@ package nets
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -15,16 +16,22 @@ func BenchmarkTrainStep(b *testing.B) {
 	spirals, _ := Generate("spirals", 1024, 0.1, 0, 1)
 	digits, _ := Digits()
 	for _, c := range []struct {
-		name   string
-		data   *Dataset
-		hidden []int
-		batch  int
+		name     string
+		data     *Dataset
+		hidden   []int
+		batch    int
+		residual bool
 	}{
-		{"2-16-16-2-batch32", spirals, []int{16, 16}, 32},
-		{"64-32-10-batch64", digits, []int{32}, 64},
+		{"2-16-16-2-batch32", spirals, []int{16, 16}, 32, false},
+		{"64-32-10-batch64", digits, []int{32}, 64, false},
+		// The deep models of the lessons on depth (ch. 8.7.5): 20 hidden
+		// layers of 16, plain and residual.
+		{"deep20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, false},
+		{"residual20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			m := NewMLP(c.data, c.hidden, Tanh, 0)
+			m.Residual = c.residual
 			theta, _ := Init{Scheme: "glorot"}.Weights(m, 1)
 			g := make([]float64, m.Dim())
 			all := make([]int, c.data.N())

@@ -61,11 +61,16 @@ type MLP struct {
 	Act   Activation
 	L2    float64
 	Data  *Dataset
+	// Residual adds an identity skip around every hidden layer after the
+	// first whose width is its input's: z_l = σ(a_l) + z_{l−1} (He et al.
+	// 2016), so that a deep net starts close to a shallow one (ch. 8.7.5).
+	Residual bool
 
 	off  []int     // offset of each layer's W in θ
 	rows []int     // pre-activations of each layer: units × pieces for maxout
 	arg  [][]int   // the piece each maxout unit took in the last forward pass
 	dz   []float64 // scratch: the gradient with respect to a layer's units
+	gz   [][]float64 // per layer: the gradient with respect to its units (one example)
 	// Per-layer scratch for one example (a prediction, a row of the
 	// Fisher's Jacobian): pre-activations, activations, their derivatives
 	// and deltas.
@@ -108,12 +113,21 @@ func NewMLP(data *Dataset, hidden []int, act Activation, l2 float64) *MLP {
 		m.arg = append(m.arg, make([]int, s))
 	}
 	m.dz = make([]float64, 2*widest)
+	for _, s := range sizes {
+		m.gz = append(m.gz, make([]float64, s))
+	}
 	m.p = make([]float64, out)
 	return m
 }
 
 // Dim is the number of parameters.
 func (m *MLP) Dim() int { return m.off[len(m.off)-1] }
+
+// skips says whether hidden layer l adds its input to its units: a residual
+// network's layers after the first, where the widths agree.
+func (m *MLP) skips(l int) bool {
+	return m.Residual && l >= 2 && l < m.Layers() && m.Sizes[l] == m.Sizes[l-1]
+}
 
 // Layers is the number of weight layers.
 func (m *MLP) Layers() int { return len(m.Sizes) - 1 }
@@ -157,10 +171,13 @@ func (m *MLP) forward(theta, x []float64) {
 					}
 					m.arg[l][j], m.z[l][j] = best, out[best]
 				}
-				continue
+			} else {
+				for i, v := range out {
+					m.z[l][i], m.d1[l][i], m.d2[l][i] = m.Act.apply(v)
+				}
 			}
-			for i, v := range out {
-				m.z[l][i], m.d1[l][i], m.d2[l][i] = m.Act.apply(v)
+			if m.skips(l) {
+				floats.Add(m.z[l], m.z[l-1])
 			}
 		}
 	}
@@ -289,13 +306,18 @@ func (m *MLP) backward(dst, theta []float64, delta [][]float64) {
 			}
 		}
 		if l > 1 {
+			// The gradient with respect to layer l−1's units: through W_l,
+			// and through the skip around layer l if it has one.
 			W := m.W(theta, l)
-			dz := m.dz[:len(in)]
+			dz := m.gz[l-1]
 			clear(dz)
 			for i, di := range d {
 				if di != 0 {
 					floats.AddScaled(dz, di, W[i*len(in):(i+1)*len(in)])
 				}
+			}
+			if m.skips(l) {
+				floats.Add(dz, m.gz[l])
 			}
 			m.toRows(l-1, delta[l-1], dz)
 		}
@@ -434,7 +456,9 @@ func (m *MLP) Errors(theta []float64, examples []int) float64 {
 // Clone is the same network with scratch space of its own, for another
 // goroutine.
 func (m *MLP) Clone() Model {
-	return NewMLP(m.Data, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
+	c := NewMLP(m.Data, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
+	c.Residual = m.Residual
+	return c
 }
 
 // Product is W_L ⋯ W_2 W_1 (outputs × inputs, row-major): the linear map a

@@ -35,17 +35,22 @@ func models(t *testing.T) map[string]*MLP {
 	if err != nil {
 		t.Fatal(err)
 	}
+	residual := func(m *MLP) *MLP { m.Residual = true; return m }
 	return map[string]*MLP{
-		"tanh 2-5-4-3 l2":                NewMLP(blobs, []int{5, 4}, Tanh, 0.01),
-		"sigmoid 2-6-2":                  NewMLP(spirals, []int{6}, Sigmoid, 0),
-		"relu 2-7-5-2":                   NewMLP(spirals, []int{7, 5}, ReLU, 0.001),
-		"linear 2-3-3":                   NewMLP(blobs, []int{3}, Linear, 0),
-		"softmax 4-3":                    NewMLP(iris, nil, Tanh, 0.1),
-		"tanh 4-8-3 iris":                NewMLP(iris, []int{8}, Tanh, 0),
-		"deep linear 3-3-3-3 regression": NewMLP(LinearTask(3, 20, 0.1, 2), []int{3, 3}, Linear, 0),
-		"maxout 2-4-3-3 l2":              NewMLP(blobs, []int{4, 3}, Maxout, 0.01),
-		"maxout 4-5-3 iris":              NewMLP(iris, []int{5}, Maxout, 0),
-		"tanh 3-4-3 regression l2":       NewMLP(LinearTask(3, 20, 0.1, 3), []int{4}, Tanh, 0.05),
+		"residual tanh 2-5-5-5-4-3 l2":        residual(NewMLP(blobs, []int{5, 5, 5, 4}, Tanh, 0.01)),
+		"residual relu 2-6-6-6-2":             residual(NewMLP(spirals, []int{6, 6, 6}, ReLU, 0)),
+		"residual sigmoid 3-4-4-3 regression": residual(NewMLP(LinearTask(3, 20, 0.1, 4), []int{4, 4}, Sigmoid, 0.01)),
+		"residual maxout 2-4-4-3":             residual(NewMLP(blobs, []int{4, 4}, Maxout, 0)),
+		"tanh 2-5-4-3 l2":                     NewMLP(blobs, []int{5, 4}, Tanh, 0.01),
+		"sigmoid 2-6-2":                       NewMLP(spirals, []int{6}, Sigmoid, 0),
+		"relu 2-7-5-2":                        NewMLP(spirals, []int{7, 5}, ReLU, 0.001),
+		"linear 2-3-3":                        NewMLP(blobs, []int{3}, Linear, 0),
+		"softmax 4-3":                         NewMLP(iris, nil, Tanh, 0.1),
+		"tanh 4-8-3 iris":                     NewMLP(iris, []int{8}, Tanh, 0),
+		"deep linear 3-3-3-3 regression":      NewMLP(LinearTask(3, 20, 0.1, 2), []int{3, 3}, Linear, 0),
+		"maxout 2-4-3-3 l2":                   NewMLP(blobs, []int{4, 3}, Maxout, 0.01),
+		"maxout 4-5-3 iris":                   NewMLP(iris, []int{5}, Maxout, 0),
+		"tanh 3-4-3 regression l2":            NewMLP(LinearTask(3, 20, 0.1, 3), []int{4}, Tanh, 0.05),
 	}
 }
 
