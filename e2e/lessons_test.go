@@ -78,6 +78,7 @@ var lessonOutcomes = map[string]struct {
 	"initialization":           {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
 	"rnn-exploding-gradients":  {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
 	"biased-gradients":         {300, `Math.hypot(...last(r1)) < 1e-6 && Math.hypot(last(r2)[0] + 0.775, last(r2)[1] + 0.389711432) < 1e-6 && Math.abs(r2.gnorm.at(-1) - 1) < 1e-6 && Math.hypot(...last(r3)) < 0.2 && Math.hypot(...last(r3)) > 0.01`},
+	"critical-points":          {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
 	"deep-network":             {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
 	"residual-network":         {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
 	"batch-size": {4, `fin(r1) < fin(r2) && fin(r2) < fin(r3) && fin(r3) < fin(r4) && r1.iter.at(-1) === 1920 && r4.iter.at(-1) === 4 && r1.f[56] > r2.f[56] &&
@@ -589,4 +590,23 @@ func absDiff(a, b uint32) uint32 {
 		return a - b
 	}
 	return b - a
+}
+
+// TestBrowserCriticalPoints: the critical-point lesson's button plots what
+// the lesson says: minima at the lowest loss, saddles above.
+func TestBrowserCriticalPoints(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?lesson=critical-points&t=2000")
+	do(t, ctx, chromedp.Click(chromedp.ID("critical-go")))
+	waitFor(t, ctx, "every search", `document.getElementById('critical-caption').textContent.includes('24 done')`)
+	c := eval[string](t, ctx, `document.getElementById('critical-caption').textContent`)
+	minima, saddles := eval[int](t, ctx, `+document.getElementById('critical').dataset.minima`), eval[int](t, ctx, `+document.getElementById('critical').dataset.saddles`)
+	if minima < 1 || saddles < 3 || !strings.Contains(c, "has 0 negative eigenvalues") {
+		t.Errorf("the explorer found %d minima and %d saddles: %q", minima, saddles, c)
+	}
+	if n := eval[int](t, ctx, pixels("critical", 0, 1, "(r > 200 && g < 120 && b < 40) || (r < 40 && g > 90 && g < 130 && b > 160)")); n < 50 {
+		t.Errorf("the plot shows %d pixels of its points", n)
+	}
+	screenshot(t, ctx, "critical-points")
 }

@@ -3,6 +3,7 @@ package race
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 
@@ -37,6 +38,27 @@ func (rc *Race) job(m Message) (Job, *ProblemError) {
 			return nil, problem("id", "no racer has id %q", m.ID)
 		}
 		return &spectrumJob{id: m.ID, obj: o, theta: append([]float64(nil), rc.racers[i].run.X...)}, nil
+	case "critical":
+		o := rc.land.Network()
+		if o == nil {
+			return nil, problem("type", "the critical-point explorer is for networks (mlp, deeplinear, rnn); a surface's critical points are marked on its map")
+		}
+		if n := o.Dim(); n > nets.MaxCriticalParams {
+			return nil, problem("type", "the critical-point explorer forms the dense Hessian at every step: it takes networks of at most %d parameters; this one has %d (use fewer or smaller layers)", nets.MaxCriticalParams, n)
+		}
+		i := rc.find(m.ID)
+		if i < 0 {
+			return nil, problem("id", "no racer has id %q", m.ID)
+		}
+		r := rc.racers[i]
+		j := &criticalJob{id: m.ID, obj: o.Clone(), seed: rc.seed}
+		// Starts along the racer's path (thinned to criticalPathStarts), its
+		// current weights, then random weights at several scales.
+		path := append(append([][]float64(nil), r.snapshots...), r.run.X)
+		for k := range criticalPathStarts {
+			j.path = append(j.path, append([]float64(nil), path[k*(len(path)-1)/(criticalPathStarts-1)]...))
+		}
+		return j, nil
 	}
 	return rc.sliceJob(m)
 }
@@ -55,6 +77,50 @@ func (j *spectrumJob) Run(ctx context.Context, emit func(any)) {
 	}
 	emit(SpectrumMessage{Type: "spectrum", ID: j.id, Dim: j.obj.Dim(), Nodes: nums(sp.Nodes), Weights: nums(sp.Weights),
 		Trace: Num(sp.Trace), TraceSE: Num(sp.TraceSE), Exact: nums(sp.Exact), LayerTop: nums(sp.LayerTop)})
+}
+
+// The explorer's starts: points of the racer's path, and random weights.
+const (
+	criticalPathStarts   = 8
+	criticalRandomStarts = 16
+	criticalIters        = 300
+)
+
+// criticalJob searches for critical points of a network's loss from many
+// starts (nets.FindCritical) and reports them as they are found.
+type criticalJob struct {
+	id   string
+	obj  *nets.Objective
+	seed uint64
+	path [][]float64
+}
+
+func (j *criticalJob) Run(ctx context.Context, emit func(any)) {
+	n := j.obj.Dim()
+	starts := append([][]float64(nil), j.path...)
+	rng := rand.New(rand.NewPCG(j.seed, 0xc217))
+	for k := range criticalRandomStarts {
+		scale := []float64{0.1, 0.5, 1, 2}[k%4]
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = scale * rng.NormFloat64()
+		}
+		starts = append(starts, x)
+	}
+	msg := CriticalMessage{Type: "critical", ID: j.id, Dim: n, Starts: len(starts), Points: []CriticalPoint{}}
+	for k, x := range starts {
+		p, err := j.obj.FindCritical(ctx, x, criticalIters)
+		if err != nil {
+			return // cancelled: a newer job, or the session's end
+		}
+		from := "random"
+		if k < len(j.path) {
+			from = "path"
+		}
+		msg.Points = append(msg.Points, CriticalPoint{Loss: Num(p.Loss), GradNorm: Num(p.GradNorm), Negative: p.Negative, Zero: p.Zero, Index: Num(p.Index), Converged: p.Converged, From: from})
+		emit(msg)
+		msg.Points = append([]CriticalPoint(nil), msg.Points...) // the emitted one is the driver's
+	}
 }
 
 // SliceJob is a view of a network's loss around a racer: the network, the

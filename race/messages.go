@@ -110,6 +110,31 @@ type SpectrumMessage struct {
 	LayerTop []Num  `json:"layer_top"`
 }
 
+// CriticalMessage reports the critical-point explorer's searches so far
+// (one message after each start): where each search from the racer's path
+// and from random weights ended.
+type CriticalMessage struct {
+	Type   string          `json:"type"` // "critical"
+	ID     string          `json:"id"`
+	Dim    int             `json:"dim"`
+	Starts int             `json:"starts"`
+	Points []CriticalPoint `json:"points"`
+}
+
+// CriticalPoint is where one search ended: its loss, ‖∇L‖, the Hessian's
+// negative and zero eigenvalues there, its index (negative / dim) and
+// whether ‖∇L‖ reached the tolerance; from says where it started ("path"
+// or "random").
+type CriticalPoint struct {
+	Loss      Num    `json:"loss"`
+	GradNorm  Num    `json:"gnorm"`
+	Negative  int    `json:"negative"`
+	Zero      int    `json:"zero"`
+	Index     Num    `json:"index"`
+	Converged bool   `json:"converged"`
+	From      string `json:"from"`
+}
+
 // SliceDone closes a slice; a plane adds the loss along the path and at its
 // projections, to show how faithful the plane is.
 type SliceDone struct {
@@ -129,7 +154,7 @@ type RacerSpec struct {
 var Clocks = []string{"iterations", "evaluations", "epochs", "time"}
 
 // MessageTypes are the accepted values of Message.Type.
-var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum", "tune", "cancel"}
+var MessageTypes = []string{"configure", "play", "pause", "step", "reset", "speed", "clock", "start", "add", "remove", "retune", "view", "seek", "slice", "spectrum", "critical", "tune", "cancel"}
 
 // Limits of the protocol.
 const (

@@ -126,7 +126,7 @@ func (rc *Race) Handle(m Message) (Reply, *ProblemError) {
 		return Reply{}, problem("type", "send configure first: no surface is chosen yet")
 	}
 	switch m.Type {
-	case "slice", "spectrum", "tune":
+	case "slice", "spectrum", "critical", "tune":
 		job, p := rc.job(m)
 		return Reply{Job: job}, p
 	case "play":

@@ -699,3 +699,48 @@ func TestAveragedIterateInTheRows(t *testing.T) {
 		t.Errorf("a racer that does not average has rows of %d values, want 8", n)
 	}
 }
+
+// The critical-point explorer searches from the racer's path and from random
+// weights and reports each search as it ends; the path's end, a trained
+// network, is a minimum and the high-loss critical points are saddles.
+func TestCriticalPointExplorer(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "mlp:data=moons,n=60,h1=3,h2=0,l2=0.01,batch=0", Racers: []RacerSpec{{ID: "a", Opt: "gd:lr=1"}}, Speed: ptr(5000.0)})
+	d.handle(Message{Type: "seek", To: ptr(2000.0)})
+	d.until("2000 iterations", func() bool { return !d.rc.Playing() })
+	out := job(context.Background(), d.handle(Message{Type: "critical", ID: "a"}).Job)
+	if len(out) != criticalPathStarts+criticalRandomStarts {
+		t.Fatalf("%d messages, want one a start (%d)", len(out), criticalPathStarts+criticalRandomStarts)
+	}
+	last := out[len(out)-1].(CriticalMessage)
+	if len(last.Points) != last.Starts || last.Dim != 17 || len(out[0].(CriticalMessage).Points) != 1 {
+		t.Fatalf("the last message has %d points of %d starts, dim %d; the first %d", len(last.Points), last.Starts, last.Dim, len(out[0].(CriticalMessage).Points))
+	}
+	end := last.Points[criticalPathStarts-1]
+	if end.From != "path" || !end.Converged || end.Negative != 0 {
+		t.Errorf("from the racer's trained weights: %+v, want a minimum", end)
+	}
+	saddles := 0
+	for _, p := range last.Points {
+		if p.Converged && float64(p.Loss) > float64(end.Loss)+0.05 {
+			if p.Negative == 0 {
+				t.Errorf("a critical point at loss %v above the minimum's %v has no negative eigenvalue", p.Loss, end.Loss)
+			}
+			saddles++
+		}
+	}
+	if saddles < 3 {
+		t.Errorf("%d saddles above the minimum found", saddles)
+	}
+	if p := d.refuse(Message{Type: "critical", ID: "b"}); !strings.Contains(p.Error(), `no racer has id "b"`) {
+		t.Errorf("unknown id: %v", p)
+	}
+	d.handle(Message{Type: "configure", Surface: "mlp:data=moons,h1=16,h2=16", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}})
+	if p := d.refuse(Message{Type: "critical", ID: "a"}); !strings.Contains(p.Error(), "at most 200 parameters; this one has 354") {
+		t.Errorf("a large network: %v", p)
+	}
+	d.handle(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{ID: "a", Opt: "adam"}}})
+	if p := d.refuse(Message{Type: "critical", ID: "a"}); !strings.Contains(p.Error(), "for networks") {
+		t.Errorf("a surface: %v", p)
+	}
+}

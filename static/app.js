@@ -6,7 +6,7 @@ import { specOf, parseSpec, fromURL, toURL, defaultState } from './state.js';
 import { Landscape } from './landscape.js';
 import { View3D } from './view3d.js';
 import { NetView } from './netview.js';
-import { SliceView, drawSpectrum } from './sliceview.js';
+import { SliceView, drawSpectrum, drawCritical } from './sliceview.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams, guardBox } from './controls.js';
 import { racerColor, racerMarker, setPalettes } from './colors.js';
@@ -137,6 +137,9 @@ function onMessage(msg) {
     case 'spectrum':
       $('spectrum-figure').hidden = false;
       return drawSpectrum($('spectrum'), $('spectrum-caption'), msg);
+    case 'critical':
+      $('critical-figure').hidden = false;
+      return drawCritical($('critical'), $('critical-caption'), msg);
   }
 }
 
@@ -494,6 +497,7 @@ const sliceView = new SliceView($('slice-map'), $('slice-line'), $('slice-error'
 $('slice-kind').addEventListener('change', () => { $('slice-other-label').hidden = $('slice-kind').value !== 'between'; });
 $('slice-cancel').addEventListener('click', () => send({ type: 'cancel', req: 'slice' }));
 $('spectrum-go').addEventListener('click', () => send({ type: 'spectrum', req: 'slice', id: $('slice-racer').value }));
+$('critical-go').addEventListener('click', () => send({ type: 'critical', req: 'slice', id: $('slice-racer').value }));
 $('slice-go').addEventListener('click', () => {
   const note = document.querySelector('[data-error-for="slice"]');
   if (!guardBox($('slice-n'), note, { name: 'points', min: 3, max: 101, integer: true }) ||

@@ -307,3 +307,42 @@ export function drawSpectrum(canvas, caption, msg) {
     `. Trace ${msg.trace.toPrecision(4)} ± ${msg.trace_se.toPrecision(2)} (Hutchinson)` + (msg.exact ? `, exactly ${msg.exact.reduce((a, b) => a + b, 0).toPrecision(4)}` : '') +
     `. Top eigenvalue per layer: ${msg.layer_top.map((v) => v.toPrecision(3)).join(', ')}.`;
 }
+
+/** drawCritical plots the explorer's critical points, index (the share of
+ * the Hessian's eigenvalues that are negative) against training loss:
+ * found from the racer's path (orange squares) or from random weights
+ * (blue circles); searches that stopped short of ∇L = 0 as small grey
+ * rings. Dauphin et al. (2014) show the same picture: the higher the loss,
+ * the more directions lead down. */
+export function drawCritical(canvas, caption, msg) {
+  const w = 420, h = 240;
+  const ctx = fitCanvas(canvas, w, h);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, h);
+  const found = msg.points.filter((p) => p.converged);
+  const losses = msg.points.map((p) => p.loss).filter((v) => v !== null);
+  let lo = Math.min(...losses), hi = Math.max(...losses);
+  const pad = 0.05 * (hi - lo || 1);
+  lo = Math.max(0, lo - pad); hi += pad;
+  const top = Math.max(0.1, ...msg.points.map((p) => p.index || 0)) * 1.1;
+  const a = { x: 56, y: 10, w: w - 70, h: h - 56 }, box = [lo, hi, 0, top];
+  frameAxes(ctx, a, box, { xLabel: 'training loss', yLabel: 'index (share of λ < 0)', ticks: 5 });
+  const px = (x) => a.x + ((x - lo) / (hi - lo)) * a.w, py = (y) => a.y + (1 - y / top) * a.h;
+  for (const p of msg.points) {
+    if (p.converged || p.loss === null) continue;
+    ctx.beginPath();
+    ctx.arc(px(p.loss), py(p.index), 2.5, 0, 2 * Math.PI);
+    ctx.strokeStyle = '#999';
+    ctx.lineWidth = 1;
+    ctx.stroke();
+  }
+  for (const p of found) marker(ctx, p.from === 'path' ? 'square' : 'circle', px(p.loss), py(p.index), 4.5, p.from === 'path' ? '#D55E00' : '#0072B2');
+  const minima = found.filter((p) => p.negative === 0), saddles = found.length - minima.length;
+  const best = found.reduce((b, p) => (b && b.loss <= p.loss ? b : p), null);
+  caption.textContent = `Critical points of the training loss (${msg.dim} weights): searches by Newton's method on ‖∇L‖ from ${msg.starts} starts, ` +
+    `${msg.points.length} done. ${found.length} reached ∇L = 0 (‖∇L‖ ≤ 1e−8): ${minima.length} minima and ${saddles} saddles` +
+    (best ? `; the lowest loss, ${best.loss.toPrecision(4)}, has ${best.negative} negative eigenvalues` : '') +
+    '. Orange squares started on the racer\'s path, blue circles at random weights, grey rings stopped short of a critical point.';
+  canvas.dataset.minima = String(minima.length);
+  canvas.dataset.saddles = String(saddles);
+}

@@ -30,7 +30,7 @@ func FuzzMessage(f *testing.F) {
 			}
 			return
 		}
-		if m.Type == "tune" || m.Type == "slice" || m.Type == "spectrum" {
+		if m.Type == "tune" || m.Type == "slice" || m.Type == "spectrum" || m.Type == "critical" {
 			return // background jobs are fuzzed through their checks only
 		}
 		if _, p := rc.Handle(m); p != nil && len(p.Problems) == 0 {

@@ -206,6 +206,14 @@ var Lessons = []pages.Lesson{
 		Surface:  "quadratic:kappa=10", Start: []float64{-2.5, 1.5}, Racers: []string{"gd:lr=0.1", "gd:lr=0.1,grad_bias=1", "gd:lr=0.1,grad_bias=1,grad_bias_drift=45"}, Clock: "iterations", Speed: 30,
 	},
 	{
+		Slug: "critical-points", Title: "Saddle points outnumber minima", Section: "8.2.3",
+		Text: "A small network (2 inputs, 3 tanh units, 2 classes, 17 weights) has been trained by gradient descent. Press Critical points: from points along the racer's path and from random weights, " +
+			"Newton's method drives ‖∇L‖ to zero, which it does as readily at a saddle as at a minimum (Pascanu et al. 2014), and each point found is plotted by its loss and its index, the share of the Hessian's eigenvalues that are negative. " +
+			"As Dauphin et al. (2014) found for larger networks, the critical points at high loss are saddles, with directions that lead down; only near the lowest loss is the index 0.",
+		Question: "Of the critical points found, how many are minima? How does the index change with the loss?",
+		Surface:  "mlp:data=moons,n=60,h1=3,h2=0,l2=0.01,batch=0", Racers: []string{"gd:lr=1"}, Clock: "iterations", Speed: 200,
+	},
+	{
 		Slug: "deep-network", Title: "A deep network that will not train", Section: "8.7.5",
 		Text: "Twenty tanh layers of 16 units on the spirals, initialized as PyTorch does (Glorot with tanh's gain 5/3). Neither SGD nor Adam gets anywhere: the loss stays near log 2 and the decision regions are pale stripes. " +
 			"The gradient does not vanish: each racer's card lists, layer by layer from the input, the spread of the activations and of the gradients, and the gradient reaching the first layers is as large as at the top or larger. " +

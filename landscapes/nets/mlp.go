@@ -66,10 +66,10 @@ type MLP struct {
 	// 2016), so that a deep net starts close to a shallow one (ch. 8.7.5).
 	Residual bool
 
-	off  []int     // offset of each layer's W in θ
-	rows []int     // pre-activations of each layer: units × pieces for maxout
-	arg  [][]int   // the piece each maxout unit took in the last forward pass
-	dz   []float64 // scratch: the gradient with respect to a layer's units
+	off  []int       // offset of each layer's W in θ
+	rows []int       // pre-activations of each layer: units × pieces for maxout
+	arg  [][]int     // the piece each maxout unit took in the last forward pass
+	dz   []float64   // scratch: the gradient with respect to a layer's units
 	gz   [][]float64 // per layer: the gradient with respect to its units (one example)
 	// Per-layer scratch for one example (a prediction, a row of the
 	// Fisher's Jacobian): pre-activations, activations, their derivatives

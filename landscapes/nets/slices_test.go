@@ -264,3 +264,49 @@ func TestGradNoiseIsTheMinibatchSpread(t *testing.T) {
 		t.Error("a cancelled GradNoise returned no error")
 	}
 }
+
+// The explorer finds critical points where the gradient vanishes: from a
+// trained network a minimum (no negative eigenvalue), from random starts
+// saddles above it (Dauphin et al. 2014: the high-loss critical points are
+// saddles).
+func TestFindCritical(t *testing.T) {
+	d := data(t, "moons", 60)
+	m := NewMLP(d, []int{3}, Tanh, 0.01)
+	train, _ := Split(d.N(), 0, 1)
+	o := &Objective{Model: m, Train: train}
+	trained := randomTheta(m.Dim(), 0.5, 1)
+	g := make([]float64, m.Dim())
+	for range 3000 {
+		o.Grad(g, trained)
+		floats.AddScaled(trained, -1, g)
+	}
+	minimum, err := o.FindCritical(context.Background(), trained, 300)
+	if err != nil || !minimum.Converged || minimum.Negative != 0 {
+		t.Fatalf("from a trained network: %+v (%v), want a minimum", minimum, err)
+	}
+	o.Grad(g, trained)
+	saddles := 0
+	for seed := range 12 {
+		p, err := o.FindCritical(context.Background(), randomTheta(m.Dim(), []float64{0.3, 1, 2}[seed%3], uint64(seed)), 300)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Converged {
+			continue
+		}
+		if p.Loss > minimum.Loss+0.05 {
+			saddles++
+			if p.Negative == 0 {
+				t.Errorf("a critical point at loss %g, above the minimum's %g, has no negative eigenvalue", p.Loss, minimum.Loss)
+			}
+		}
+	}
+	if saddles < 3 {
+		t.Errorf("%d saddles found from 12 starts", saddles)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := o.FindCritical(ctx, trained, 10); err == nil {
+		t.Error("a cancelled search returned no error")
+	}
+}
