@@ -78,9 +78,11 @@ var lessonOutcomes = map[string]struct {
 	"initialization":           {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
 	"rnn-exploding-gradients":  {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
 	"biased-gradients":         {300, `Math.hypot(...last(r1)) < 1e-6 && Math.hypot(last(r2)[0] + 0.775, last(r2)[1] + 0.389711432) < 1e-6 && Math.abs(r2.gnorm.at(-1) - 1) < 1e-6 && Math.hypot(...last(r3)) < 0.2 && Math.hypot(...last(r3)) > 0.01`},
-	"critical-points":          {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
-	"deep-network":             {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
-	"residual-network":         {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
+	"online-learning": {1500, `r1.diag.net.train_loss < 0.01 && r1.diag.net.val_loss > 0.5 && Math.abs(r2.diag.net.train_loss - r2.diag.net.val_loss) < 0.15 && 2 * r2.diag.net.val_loss < r1.diag.net.val_loss &&
+		window.saddle.charts.loss.series.filter((s) => s.dashed).length === 2`},
+	"critical-points":  {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
+	"deep-network":     {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
+	"residual-network": {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
 	"batch-size": {4, `fin(r1) < fin(r2) && fin(r2) < fin(r3) && fin(r3) < fin(r4) && r1.iter.at(-1) === 1920 && r4.iter.at(-1) === 4 && r1.f[56] > r2.f[56] &&
 		r1.diag.net.grad_noise > r2.diag.net.grad_noise && r2.diag.net.grad_noise > r3.diag.net.grad_noise && r4.diag.net.grad_noise === undefined &&
 		window.saddle.charts.gnorm.series.filter((s) => s.dashed).length === 3`},

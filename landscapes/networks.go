@@ -126,8 +126,40 @@ func mlpModel(v spec.Values) (*nets.Objective, error) {
 	m := nets.NewMLP(d, hidden, act, v.Float("l2"))
 	m.Residual = v.Bool("residual")
 	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
-	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}, nil
+	o := &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
+	if name := v.String("data"); name != "digits" && name != "iris" {
+		o.Source = func() *nets.Objective { return streamOf(v, m) }
+	}
+	return o, nil
 }
+
+// streamSize is how many fresh examples an online racer can draw before it
+// meets one again: 200 steps of the largest minibatch, or 100 epochs of a
+// 200-example set at batch 1.
+const streamSize = 20000
+
+// streamOf is the network m over a fresh draw of streamSize examples from
+// the generator of the values' data set (another seed, the same
+// distribution), every one of them a training example.
+func streamOf(v spec.Values, m *nets.MLP) *nets.Objective {
+	key := fmt.Sprintf("stream/%s/%g/%g/%d", v.String("data"), v.Float("spread"), v.Float("label_noise"), v.Int("data_seed"))
+	d, err := cached(key, func() (*nets.Dataset, error) {
+		return nets.Generate(v.String("data"), streamSize, v.Float("spread"), v.Float("label_noise"), uint64(v.Int("data_seed"))+streamSeed)
+	})
+	if err != nil {
+		return nil
+	}
+	s := nets.NewMLP(d, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
+	s.Residual = m.Residual
+	all := make([]int, d.N())
+	for i := range all {
+		all[i] = i
+	}
+	return &nets.Objective{Model: s, Train: all}
+}
+
+// streamSeed sets a stream's generator apart from the data set's.
+const streamSeed = 0x5eed0000
 
 func mlpStart(v spec.Values) []float64 {
 	o, err := mlpModel(v)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/spec"
 )
 
@@ -85,10 +86,39 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 	if _, ok := land.Surface.(Model); c.Needs().Fisher && !ok {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "name", Message: fmt.Sprintf("%s (the surface %s has no Fisher information)", errNoFisher, land.Info.Name)}}}
 	}
-	if _, ok := land.Surface.(Stochastic); c.int("batch") > 0 && !ok {
+	st, ok := land.Surface.(Stochastic)
+	if c.int("batch") > 0 && !ok {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "batch", Message: fmt.Sprintf("a minibatch needs examples: the surface %s is not a finite sum (use a network: mlp, rnn or deeplinear, or batch=0)", land.Info.Name)}}}
 	}
+	if c.Values.Bool("online") {
+		if s, ok := land.Surface.(streamer); !ok || s.Stream() == nil {
+			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "online", Message: fmt.Sprintf("online learning needs an endless source of examples: an mlp on generated data (spirals, moons, circles, xor, blobs); %s has none", land.Info.Name)}}}
+		}
+		if c.batchSize(st, c.Needs()) == 0 {
+			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "online", Message: "online learning draws minibatches: give this racer batch=B (or the surface a batch)"}}}
+		}
+	}
 	return nil
+}
+
+// streamer is a finite sum with a source of fresh examples (nets.Objective
+// on generated data).
+type streamer interface{ Stream() *nets.Objective }
+
+// batchSize is the minibatch the racer takes on st: its own batch, else the
+// surface's for a method that takes minibatches; 0 for the full batch.
+func (c *Config) batchSize(st Stochastic, needs Needs) int {
+	size := c.int("batch")
+	if size == 0 && needs.Minibatches {
+		size = st.BatchSize()
+	}
+	if c.Values.Bool("online") {
+		return size // fresh examples: no training set to be the full batch
+	}
+	if size >= st.Examples() {
+		return 0
+	}
+	return size
 }
 
 // Start builds the optimizer with its modifiers and starts a run at x0. The
@@ -186,11 +216,13 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 	o.model, _ = land.Surface.(Model)
 	var g gradient = exactGradient{s}
 	if st, ok := s.(Stochastic); ok {
-		size := c.int("batch") // the racer's own, for any method
-		if size == 0 && needs.Minibatches {
-			size = st.BatchSize()
-		}
-		if size > 0 && size < st.Examples() {
+		if size := c.batchSize(st, needs); size > 0 && c.Values.Bool("online") {
+			// Online learning: minibatches of fresh examples, counted in
+			// epochs of the training set.
+			src := land.Surface.(streamer).Stream()
+			o.batch = &dealt{st: src, deal: newShuffled(src, size, rng), size: size, of: st.Examples(), fresh: true}
+			g, o.exact = o.batch, false
+		} else if size > 0 {
 			var d dealer = newShuffled(st, size, rng)
 			if steps := c.int("curriculum"); steps > 0 {
 				if cur, ok := land.Surface.(Curriculum); ok {
@@ -199,7 +231,7 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 					}
 				}
 			}
-			o.batch = &dealt{st: st, deal: d, size: size, fresh: true}
+			o.batch = &dealt{st: st, deal: d, size: size, of: st.Examples(), fresh: true}
 			g, o.exact = o.batch, false
 		}
 	}

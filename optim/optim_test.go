@@ -630,7 +630,7 @@ func TestBadSpecs(t *testing.T) {
 		{"adam:gamma=0.3", "gamma belongs to schedule=step or exponential; this spec has schedule=constant"},
 		{"adam:schedule=linear,t_max=3", "t_max belongs to schedule=cosine"},
 		{"adam:schedule=warp", "schedule takes one of constant, step, exponential, linear, inverse, cosine"},
-		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: batch, blur_from, blur_steps, average, ema_decay, grad_bias, grad_bias_angle, grad_bias_drift`},
+		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: batch, online, blur_from, blur_steps, average, ema_decay, grad_bias, grad_bias_angle, grad_bias_drift`},
 		{"cg:beta=xx", "beta takes one of pr, fr, hs, dy"},
 		{"rprop:step_min=2,step_max=1", "step_min must not exceed step_max"},
 	}
@@ -1251,5 +1251,49 @@ func TestRacerBatchSize(t *testing.T) {
 	// On a surface that is not a sum of examples a batch is refused.
 	if _, err := Start(build(t, "quadratic"), "gd:batch=8", []float64{1, 1}, 1); err == nil || !strings.Contains(err.Error(), "batch") || !strings.Contains(err.Error(), "not a finite sum") {
 		t.Errorf("gd:batch=8 on a quadratic: %v", err)
+	}
+}
+
+// Online learning: an online racer's minibatches are fresh examples from
+// the data's generator, never the training set, dealt from the run's seed;
+// its epochs count the training set's size.
+func TestOnlineRacerDrawsFreshExamples(t *testing.T) {
+	land := build(t, "mlp:data=moons,n=100,h1=4,h2=0,batch=10")
+	x0 := land.Start()
+	r := start(t, land, "sgd:lr=0.1,online=true", x0)
+	r.Step()
+	src := land.Surface.(streamer).Stream()
+	if src == nil || src.Examples() != 20000 {
+		t.Fatal("the moons network has no stream of 20,000 fresh examples")
+	}
+	perm := rand.New(rand.NewPCG(1, 0x5add1e)).Perm(src.Examples())
+	g := make([]float64, len(x0))
+	src.BatchGrad(g, x0, perm[:10])
+	want := append([]float64(nil), x0...)
+	floats.AddScaled(want, -0.1, g)
+	if !floats.Equal(r.X, want) {
+		t.Error("the online racer's first step is not SGD on the stream's first minibatch")
+	}
+	if f := r.BatchFraction(); f != 10.0/80 {
+		t.Errorf("an online step is %g of an epoch, want 10/80", f)
+	}
+	offline := start(t, land, "sgd:lr=0.1", x0)
+	offline.Step()
+	if floats.Equal(offline.X, r.X) {
+		t.Error("the offline racer took the same step")
+	}
+	for spec, want := range map[string]string{
+		"sgd:online=true":            "", // the surface's batch
+		"lbfgs:online=true":          "give this racer batch=B",
+		"lbfgs:online=true,batch=16": "",
+	} {
+		_, err := Start(land, spec, x0, 1)
+		if (err == nil) != (want == "") || err != nil && !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", spec, err, want)
+		}
+	}
+	digits := build(t, "mlp:data=digits,h1=8,h2=0")
+	if _, err := Start(digits, "sgd:online=true", digits.Start(), 1); err == nil || !strings.Contains(err.Error(), "online learning needs an endless source of examples") {
+		t.Errorf("online on digits: %v", err)
 	}
 }

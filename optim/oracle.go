@@ -60,7 +60,7 @@ func (o *Oracle) BatchFraction() float64 {
 	if o.batch == nil {
 		return 1
 	}
-	return float64(o.batch.size) / float64(o.batch.st.Examples())
+	return float64(o.batch.size) / float64(o.batch.of)
 }
 
 // BatchSize is the examples in each minibatch the method sees, or 0 for
@@ -120,6 +120,7 @@ type dealt struct {
 	st    Stochastic
 	deal  dealer
 	size  int
+	of    int // the training set's examples (an epoch's)
 	cur   []int
 	fresh bool // the next evaluation deals a new minibatch
 }

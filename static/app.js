@@ -314,6 +314,7 @@ function onFrame(f) {
         (r.noise ||= []).push(rf.net.grad_noise);
       }
       r.errT.push(td);
+      (r.valLoss ||= []).push(rf.net.val_loss ?? NaN);
       r.trainErr.push(rf.net.train_err);
       r.valErr.push(rf.net.val_err ?? null);
     }
@@ -823,6 +824,8 @@ function updatePanels(ordered) {
     const scale = Math.max(1, Math.abs(fs));
     // The loss is drawn as f − f*, floored so that the log axis shows f*.
     loss.push({ key: r.id, index: r.index, x: r.t, y: r.f, offset: fs, floor: 1e-16 * scale });
+    // A network's validation loss (an estimate of the true risk), dashed.
+    if (r.valLoss && r.valLoss.some((v) => v === v)) loss.push({ key: r.id + 'v', index: r.index, x: r.errT, y: r.valLoss, offset: fs, floor: 1e-16 * scale, dashed: true });
     // The averaged iterate's loss, dotted (average=polyak or ema), over
     // every racer's own.
     if (r.avgF) averaged.push({ key: r.id + 'a', index: r.index, x: r.t, y: r.avgF, offset: fs, floor: 1e-16 * scale, dotted: true });

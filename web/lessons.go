@@ -206,6 +206,14 @@ var Lessons = []pages.Lesson{
 		Surface:  "quadratic:kappa=10", Start: []float64{-2.5, 1.5}, Racers: []string{"gd:lr=0.1", "gd:lr=0.1,grad_bias=1", "gd:lr=0.1,grad_bias=1,grad_bias_drift=45"}, Clock: "iterations", Speed: 30,
 	},
 	{
+		Slug: "online-learning", Title: "Empirical risk and the true risk", Section: "8.1",
+		Text: "Training minimizes the empirical risk, the average loss on a fixed training set (here 50 noisy moons); what we want is low loss on the distribution the data come from, the true risk, estimated by the held-out validation set (dashed in the loss chart). " +
+			"The first racer cycles over the 50 examples: its training loss goes to zero while its validation loss climbs, since it learns the sample, noise included. " +
+			"The second learns online: every minibatch is fresh data from the same distribution, never seen before, so each step follows an unbiased estimate of the gradient of the true risk. Its training and validation losses stay together.",
+		Question: "Which racer has the lower training loss, and which the lower validation loss? How far apart are each one's two curves?",
+		Surface:  "mlp:data=moons,n=100,spread=0.3,h1=32,h2=32,batch=10,val=0.5", Racers: []string{"adam:lr=0.01", "adam:lr=0.01,online=true"}, Clock: "iterations", Speed: 100,
+	},
+	{
 		Slug: "critical-points", Title: "Saddle points outnumber minima", Section: "8.2.3",
 		Text: "A small network (2 inputs, 3 tanh units, 2 classes, 17 weights) has been trained by gradient descent. Press Critical points: from points along the racer's path and from random weights, " +
 			"Newton's method drives ‖∇L‖ to zero, which it does as readily at a saddle as at a minimum (Pascanu et al. 2014), and each point found is plotted by its loss and its index, the share of the Hessian's eigenvalues that are negative. " +

@@ -37,9 +37,23 @@ type Objective struct {
 	Model      Model
 	Train, Val []int
 	Batch      int
-	mu         sync.Mutex // the model's scratch space is shared
-	scratch    []int
-	easy       []int // EasyFirst, once computed
+	// Source, if set, is an endless supply of fresh examples of the same
+	// distribution as the data (a generated data set drawn again with
+	// another seed): online learning (ch. 8.1) takes its minibatches from
+	// it, never from the training set.
+	Source  func() *Objective
+	mu      sync.Mutex // the model's scratch space is shared
+	scratch []int
+	easy    []int // EasyFirst, once computed
+}
+
+// Stream is the objective over the fresh examples (all of them its
+// training set), or nil when the data has no source.
+func (o *Objective) Stream() *Objective {
+	if o.Source == nil {
+		return nil
+	}
+	return o.Source()
 }
 
 // MaxDenseParams is the most parameters for which the dense Hessian or
@@ -196,7 +210,7 @@ func (o *Objective) EasyFirst() []int {
 // Clone is the same objective with scratch space of its own, for work on
 // another goroutine (a frame's diagnostics) that must not wait for this one.
 func (o *Objective) Clone() *Objective {
-	return &Objective{Model: o.Model.Clone(), Train: o.Train, Val: o.Val, Batch: o.Batch}
+	return &Objective{Model: o.Model.Clone(), Train: o.Train, Val: o.Val, Batch: o.Batch, Source: o.Source}
 }
 
 // HessianWork estimates the multiply-adds of the dense Hessian: one
