@@ -80,6 +80,8 @@ var lessonOutcomes = map[string]struct {
 	"biased-gradients":         {300, `Math.hypot(...last(r1)) < 1e-6 && Math.hypot(last(r2)[0] + 0.775, last(r2)[1] + 0.389711432) < 1e-6 && Math.abs(r2.gnorm.at(-1) - 1) < 1e-6 && Math.hypot(...last(r3)) < 0.2 && Math.hypot(...last(r3)) > 0.01`},
 	"online-learning": {1500, `r1.diag.net.train_loss < 0.01 && r1.diag.net.val_loss > 0.5 && Math.abs(r2.diag.net.train_loss - r2.diag.net.val_loss) < 0.15 && 2 * r2.diag.net.val_loss < r1.diag.net.val_loss &&
 		window.saddle.charts.loss.series.filter((s) => s.dashed).length === 2`},
+	"transfer": {800, `r2.diag.net.val_err < r1.diag.net.val_err && r2.f[450] < r1.f[50] && r3.f[800] < r4.f[400] && r2.f[399] > r2.f[0] &&
+		document.querySelector('.racer[data-id="' + r2.id + '"] .racer-status').textContent.includes('validation')`},
 	"critical-points":  {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
 	"deep-network":     {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
 	"residual-network": {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},

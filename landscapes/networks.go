@@ -44,6 +44,7 @@ var mlpParams = []spec.Param{
 	{Name: "width", Label: "deep: units per layer", Kind: spec.Integer, Default: 16, Min: 1, Max: 64, Doc: "units in each hidden layer of a deep network (depth > 0)"},
 	{Name: "residual", Label: "residual connections", Kind: spec.Bool, Default: 0, Doc: "an identity skip around every hidden layer after the first whose width is its input's: z_l = σ(a_l) + z_{l−1} (He et al. 2016; ch. 8.7.5)"},
 	{Name: "act", Label: "activation", Kind: spec.Choice, Choices: nets.Activations, Doc: "hidden units"},
+	{Name: "classes", Label: "task: classes", Kind: spec.Choice, Choices: []string{"all", "low", "high"}, Doc: "data of at least 4 classes: all of them, or the task of the first half (low: digits 0–4) or the second half (high: 5–9), relabelled from 0; a racer with transfer=N trains first on the other half (ch. 8.7.4)"},
 	{Name: "l2", Label: "L2 penalty", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
 	{Name: "init", Label: "initialization", Kind: spec.Choice, Choices: nets.Inits, Doc: "weight initialization: glorot (PyTorch's xavier_uniform_), he (kaiming_normal_), normal, uniform, orthogonal, sparse (Martens 2010: a few non-zero weights per unit, not PyTorch's sparse_), zeros, constant"},
 	{Name: "init_scale", Label: "init scale", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "normal: std; uniform: half-width; constant: value; orthogonal: gain"},
@@ -105,6 +106,29 @@ func mlpModel(v spec.Values) (*nets.Objective, error) {
 	if err != nil {
 		return nil, err
 	}
+	task := v.String("classes")
+	if task == "all" {
+		o := mlpOn(v, d)
+		if name := v.String("data"); name != "digits" && name != "iris" {
+			o.Source = func() *nets.Objective { return streamOf(v, o.Model.(*nets.MLP)) }
+		}
+		return o, nil
+	}
+	// One half of the classes; the other half is the same network's other
+	// task, for a racer that transfers from it.
+	high := task == "high"
+	o := mlpOn(v, d.Half(high))
+	var once sync.Once
+	var other *nets.Objective
+	o.Other = func() *nets.Objective {
+		once.Do(func() { other = mlpOn(v, d.Half(!high)) })
+		return other
+	}
+	return o, nil
+}
+
+// mlpOn is the network the values describe, trained on d.
+func mlpOn(v spec.Values, d *nets.Dataset) *nets.Objective {
 	var hidden []int
 	for _, h := range []string{"h1", "h2", "h3", "h4"} {
 		if k := v.Int(h); k > 0 {
@@ -126,11 +150,20 @@ func mlpModel(v spec.Values) (*nets.Objective, error) {
 	m := nets.NewMLP(d, hidden, act, v.Float("l2"))
 	m.Residual = v.Bool("residual")
 	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
-	o := &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
-	if name := v.String("data"); name != "digits" && name != "iris" {
-		o.Source = func() *nets.Objective { return streamOf(v, m) }
+	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
+}
+
+// mlpCheck refuses a task of half the classes on data with fewer than four
+// or an odd number of them (the two halves must be tasks of one network).
+func mlpCheck(v spec.Values) *spec.Problem {
+	if v.String("classes") == "all" {
+		return nil
 	}
-	return o, nil
+	d, err := dataset(v)
+	if err != nil || d.Regression() || d.Classes < 4 || d.Classes%2 != 0 {
+		return &spec.Problem{Field: "classes", Message: fmt.Sprintf("classes=%s, a task of half the classes, needs data of an even number of classes, at least 4 (digits); %s has %d: use classes=all", v.String("classes"), v.String("data"), d.Classes)}
+	}
+	return nil
 }
 
 // streamSize is how many fresh examples an online racer can draw before it
@@ -177,7 +210,7 @@ func init() {
 			"First-order methods see minibatches; the others the whole training set. Its curvature comes from exact Hessian-vector products " +
 			"(Lanczos gives the extreme eigenvalues), so a negative eigenvalue shows a saddle (ch. 8.1, 8.2).",
 		Params: mlpParams, View: [4]float64{-3, 3, -3, 3},
-		startFor: mlpStart,
+		startFor: mlpStart, check: mlpCheck,
 		build: func(v spec.Values) Surface {
 			o, err := mlpModel(v)
 			if err != nil {

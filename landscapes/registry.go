@@ -41,6 +41,8 @@ type Info struct {
 	critical func(v spec.Values) []Critical
 	// dims gives the start for surfaces whose dimension is a parameter.
 	startFor func(v spec.Values) []float64
+	// check, if set, refuses values that are each accepted but not together.
+	check func(v spec.Values) *spec.Problem
 }
 
 // Common parameters of every surface (docs/spec/surfaces.md, "Blur" and "Noise").
@@ -130,6 +132,11 @@ func Build(text string) (*Landscape, error) {
 	v, err := spec.Resolve(s, in.Name, in.AllParams())
 	if err != nil {
 		return nil, err
+	}
+	if in.check != nil {
+		if p := in.check(v); p != nil {
+			return nil, &spec.Error{Spec: text, Problems: []spec.Problem{*p}}
+		}
 	}
 	l := build(in, v)
 	if mc, ok := l.Surface.(*monteCarloBlur); ok && (&Landscape{Surface: mc.base}).Network() != nil {

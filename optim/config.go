@@ -90,6 +90,17 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 	if c.int("batch") > 0 && !ok {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "batch", Message: fmt.Sprintf("a minibatch needs examples: the surface %s is not a finite sum (use a network: mlp, rnn or deeplinear, or batch=0)", land.Info.Name)}}}
 	}
+	if c.Values.Has("freeze") && c.Values.Bool("freeze") && mlpOf(land) == nil {
+		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "freeze", Message: fmt.Sprintf("freezing keeps a network's hidden layers: %s is not an mlp", land.Info.Name)}}}
+	}
+	if c.int("transfer") > 0 {
+		if o := land.Network(); o == nil || o.Other == nil || mlpOf(land) == nil {
+			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "transfer", Message: fmt.Sprintf("transfer trains first on another task of the same network: give the surface a task of half the classes (mlp:data=digits,classes=low or high); %s has none", land.Spec)}}}
+		}
+		if c.int("pretrain") > 0 {
+			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "transfer", Message: "transfer and pretrain are two ways to start: use one"}}}
+		}
+	}
 	if c.Values.Bool("online") {
 		if s, ok := land.Surface.(streamer); !ok || s.Stream() == nil {
 			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "online", Message: fmt.Sprintf("online learning needs an endless source of examples: an mlp on generated data (spirals, moons, circles, xor, blobs); %s has none", land.Info.Name)}}}
@@ -145,6 +156,9 @@ func (c *Config) Start(land *landscapes.Landscape, x0 []float64, seed uint64) (*
 	r := &Run{Config: c, Spec: c.Text(), Info: c.Info, Land: land, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
 	seen := land.Surface
 	switch {
+	case c.int("transfer") > 0:
+		tr := &transferred{cfg: c.With("transfer", 0), steps: c.int("transfer"), seed: seed, land: land, needs: opt.Needs()}
+		opt, r.staged = tr, true
 	case c.int("pretrain") > 0:
 		p := &pretrained{cfg: c.With("pretrain", 0), steps: c.int("pretrain"), seed: seed, land: land, needs: opt.Needs()}
 		opt, r.staged, r.blurOf = p, true, p.blur
@@ -240,6 +254,11 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 	}
 	if b := c.float("grad_bias"); b > 0 {
 		g, o.exact = biased{inner: g, mag: b, angle: c.float("grad_bias_angle"), drift: c.float("grad_bias_drift"), k: new(int)}, false
+	}
+	if c.Values.Has("freeze") && c.Values.Bool("freeze") {
+		if m := mlpOf(land); m != nil {
+			g = frozen{inner: g, upto: layerEnd(m, m.Layers()-1)}
+		}
 	}
 	if norm, value := c.float("clip_norm"), c.float("clip_value"); norm > 0 || value > 0 {
 		g = clipping{inner: g, norm: norm, value: value}

@@ -1297,3 +1297,63 @@ func TestOnlineRacerDrawsFreshExamples(t *testing.T) {
 		t.Errorf("online on digits: %v", err)
 	}
 }
+
+// Transfer trains on the other task first, then keeps the hidden layers and
+// takes the start's output layer again; freeze trains the output layer only.
+func TestTransferAndFreeze(t *testing.T) {
+	land := build(t, "mlp:data=digits,h1=8,h2=0,classes=high,batch=16")
+	x0 := land.Start()
+	m := land.Network().Model.(*nets.MLP)
+	end := layerEnd(m, 1)
+	tr := start(t, land, "sgd:lr=0.1,transfer=5", x0)
+	other := *land
+	other.Surface = land.Network().Other()
+	ref := start(t, &other, "sgd:lr=0.1", x0)
+	for range 5 {
+		tr.Step()
+		ref.Step()
+	}
+	if !floats.Equal(tr.X, ref.X) {
+		t.Fatal("the first 5 steps are not SGD on the other task")
+	}
+	if f := land.Func(tr.X); tr.F != f {
+		t.Errorf("the run reports f = %g; this task's loss there is %g", tr.F, f)
+	}
+	tr.Step() // the switch, then a step on this task from the kept features
+	head := append(append([]float64(nil), ref.X[:end]...), x0[end:]...)
+	fresh := start(t, land, "sgd:lr=0.1", head)
+	fresh.Step()
+	if !floats.Equal(tr.X, fresh.X) {
+		t.Error("after the switch the step is not SGD on this task from the kept features and the start's head")
+	}
+	// Freeze: the hidden layers stay where they start.
+	fr := start(t, land, "sgd:lr=0.1,freeze=true", x0)
+	for range 20 {
+		fr.Step()
+	}
+	if !floats.Equal(fr.X[:end], x0[:end]) || floats.Equal(fr.X[end:], x0[end:]) {
+		t.Error("freeze=true moved the hidden layer or left the output layer")
+	}
+	ft := start(t, land, "sgd:lr=0.1,transfer=5,freeze=true", x0)
+	for range 10 {
+		ft.Step()
+	}
+	if !floats.Equal(ft.X[:end], ref.X[:end]) || floats.Equal(ft.X[end:], x0[end:]) {
+		t.Error("transfer with freeze did not keep the transferred hidden layer")
+	}
+	for spec, want := range map[string]string{
+		"sgd:transfer=5":            "give the surface a task of half the classes",
+		"sgd:transfer=5,pretrain=5": "use one",
+	} {
+		l := build(t, "mlp:data=digits,h1=8,h2=0")
+		if spec == "sgd:transfer=5,pretrain=5" {
+			l = land
+		}
+		if _, err := Start(l, spec, l.Start(), 1); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", spec, err, want)
+		}
+	}
+	if _, err := Start(build(t, "quadratic"), "sgd:freeze=true", []float64{1, 1}, 1); err == nil || !strings.Contains(err.Error(), "not an mlp") {
+		t.Errorf("freeze on a quadratic: %v", err)
+	}
+}

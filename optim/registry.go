@@ -138,6 +138,8 @@ var modifierParams = []spec.Param{
 	{Name: "clip_value", Label: "clip gradient value", Kind: spec.Real, Default: 0, Min: 0, Max: 1e6, Doc: "clamp each gradient coordinate to ±this (0 = off), as clip_grad_value_"},
 	{Name: "curriculum", Label: "curriculum steps", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: for this many steps draw minibatches from the easiest examples first (20% growing to all; easy = far from every other class); 0 = off"},
 	{Name: "pretrain", Label: "pretraining steps per layer", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks: greedy layer-wise pretraining, this many steps per hidden layer (each with a fresh output layer), then fine-tuning of the whole; 0 = off"},
+	{Name: "transfer", Label: "transfer: steps on the other task", Kind: spec.Integer, Default: 0, Min: 0, Max: 1e6, Doc: "networks on half the classes (classes=low or high): first train this many steps on the other half's task, then keep the hidden layers, take a fresh output layer (the start's) and train on this task; 0 = off (ch. 8.7.4)"},
+	{Name: "freeze", Label: "freeze the hidden layers", Kind: spec.Bool, Default: 0, Doc: "networks: train only the output layer, the hidden layers fixed where they start (after transfer: the transferred features)"},
 	{Name: "schedule", Kind: spec.Choice, Choices: scheduleNames, Doc: "learning-rate schedule, stepped after every optimizer step"},
 	{Name: "step_size", Kind: spec.Integer, Default: 50, Min: 1, Max: 1e6, Doc: "schedule=step: steps between decays"},
 	{Name: "gamma", Kind: spec.Real, Default: 0.5, Min: 0, Max: 1, Doc: "schedule=step or exponential: decay factor", DefaultText: "0.5 (step), 0.99 (exponential)"},

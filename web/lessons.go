@@ -214,6 +214,14 @@ var Lessons = []pages.Lesson{
 		Surface:  "mlp:data=moons,n=100,spread=0.3,h1=32,h2=32,batch=10,val=0.5", Racers: []string{"adam:lr=0.01", "adam:lr=0.01,online=true"}, Clock: "iterations", Speed: 100,
 	},
 	{
+		Slug: "transfer", Title: "Pretraining on another task", Section: "8.7.4",
+		Text: "The task is to tell the digits 5 to 9 apart, from only 90 training examples. The first racer learns it from scratch. The second first trains 400 steps on the digits 0 to 4 (its loss on 5–9 meanwhile is meaningless and high), " +
+			"then keeps the hidden layer, takes a fresh output layer and learns 5–9: the features learned on one task serve the other, and it reaches a lower validation error than training from scratch. " +
+			"The third does the same but freezes the transferred hidden layer and trains only the new output layer; the fourth trains only an output layer on the random hidden layer it started with. Compare the third racer's loss 400 steps after its switch with the fourth's at step 400: features learned on a related task fit the new one better than random features do.",
+		Question: "After the switch, how fast does each transferring racer's loss fall compared with the racer from scratch? Which validation error is lowest at the end?",
+		Surface:  "mlp:data=digits,h1=32,h2=0,classes=high,batch=16,val=0.9", Racers: []string{"sgd:lr=0.1", "sgd:lr=0.1,transfer=400", "sgd:lr=0.1,transfer=400,freeze=true", "sgd:lr=0.1,freeze=true"}, Clock: "iterations", Speed: 60,
+	},
+	{
 		Slug: "critical-points", Title: "Saddle points outnumber minima", Section: "8.2.3",
 		Text: "A small network (2 inputs, 3 tanh units, 2 classes, 17 weights) has been trained by gradient descent. Press Critical points: from points along the racer's path and from random weights, " +
 			"Newton's method drives ‖∇L‖ to zero, which it does as readily at a saddle as at a minimum (Pascanu et al. 2014), and each point found is plotted by its loss and its index, the share of the Hessian's eigenvalues that are negative. " +

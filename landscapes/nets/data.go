@@ -36,6 +36,24 @@ type Dataset struct {
 // N is the number of examples.
 func (d *Dataset) N() int { return len(d.X) / d.D }
 
+// Half is the examples of the first (second = false) or second half of the
+// classes, relabelled from 0 (digits: 0–4 or 5–9 as 0…4): two tasks that
+// share their inputs, for transfer between them (ch. 8.7.4).
+func (d *Dataset) Half(second bool) *Dataset {
+	lo, hi := 0, d.Classes/2
+	if second {
+		lo, hi = d.Classes/2, d.Classes
+	}
+	h := &Dataset{Name: d.Name, D: d.D, Classes: hi - lo, ClassNames: d.ClassNames[lo:hi]}
+	for i, y := range d.Y {
+		if y >= lo && y < hi {
+			h.X = append(h.X, d.X[i*d.D:(i+1)*d.D]...)
+			h.Y = append(h.Y, y-lo)
+		}
+	}
+	return h
+}
+
 // Regression reports whether the examples have targets instead of labels.
 func (d *Dataset) Regression() bool { return d.K > 0 }
 

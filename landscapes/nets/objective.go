@@ -41,7 +41,11 @@ type Objective struct {
 	// distribution as the data (a generated data set drawn again with
 	// another seed): online learning (ch. 8.1) takes its minibatches from
 	// it, never from the training set.
-	Source  func() *Objective
+	Source func() *Objective
+	// Other, if set, is the same network on another task of the same
+	// inputs (the other half of the classes): the task a racer with
+	// transfer trains on first (ch. 8.7.4).
+	Other   func() *Objective
 	mu      sync.Mutex // the model's scratch space is shared
 	scratch []int
 	easy    []int // EasyFirst, once computed
@@ -210,7 +214,7 @@ func (o *Objective) EasyFirst() []int {
 // Clone is the same objective with scratch space of its own, for work on
 // another goroutine (a frame's diagnostics) that must not wait for this one.
 func (o *Objective) Clone() *Objective {
-	return &Objective{Model: o.Model.Clone(), Train: o.Train, Val: o.Val, Batch: o.Batch, Source: o.Source}
+	return &Objective{Model: o.Model.Clone(), Train: o.Train, Val: o.Val, Batch: o.Batch, Source: o.Source, Other: o.Other}
 }
 
 // HessianWork estimates the multiply-adds of the dense Hessian: one
