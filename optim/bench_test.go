@@ -32,3 +32,40 @@ func BenchmarkStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRacerOptions measures a racer's step on a network (the step, and
+// the exact full-batch value and gradient a run records at every iterate)
+// with each racer option of issue 14 against the plain racer; the ratios are
+// in docs/performance.md.
+func BenchmarkRacerOptions(b *testing.B) {
+	land, _ := landscapes.Build("mlp:data=moons,n=600,h1=16,h2=16,batch=32")
+	digits, _ := landscapes.Build("mlp:data=digits,h1=32,h2=0,classes=high,batch=16")
+	for _, c := range []struct {
+		name, spec string
+		land       *landscapes.Landscape
+	}{
+		{"plain", "sgd:lr=0.05", land},
+		{"average=ema", "sgd:lr=0.05,average=ema", land},
+		{"grad_bias", "sgd:lr=0.05,grad_bias=0.1", land},
+		{"batch=1", "sgd:lr=0.05,batch=1", land},
+		{"batch=256", "sgd:lr=0.05,batch=256", land},
+		{"online", "sgd:lr=0.05,online=true", land},
+		{"lbfgs-batch=128", "lbfgs:batch=128", land},
+		{"digits-plain", "sgd:lr=0.1", digits},
+		{"digits-transfer", "sgd:lr=0.1,transfer=1000000", digits},
+		{"digits-freeze", "sgd:lr=0.1,freeze=true", digits},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r, _ := Start(c.land, c.spec, c.land.Start(), 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				if !r.Step() {
+					b.StopTimer()
+					r, _ = Start(c.land, c.spec, c.land.Start(), 1)
+					b.StartTimer()
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}
