@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -613,4 +614,40 @@ func TestBrowserCriticalPoints(t *testing.T) {
 		t.Errorf("the plot shows %d pixels of its points", n)
 	}
 	screenshot(t, ctx, "critical-points")
+}
+
+// TestBrowserRacerCardOffersTheNewKeys: a racer's card has a control for
+// every key of issue 14 in a group that names it, and choosing one races it:
+// averaging streams the averaged iterate, freeze keeps the hidden layer.
+func TestBrowserRacerCardOffersTheNewKeys(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=mlp:data=digits,h1=8,h2=0,classes=high&opt=sgd:lr=0.1&t=2")
+	groups := eval[map[string][]string](t, ctx, `Object.fromEntries([...document.querySelectorAll('.racer details.modifiers')].map((d) => [d.querySelector('summary').textContent, [...d.querySelectorAll('[data-param]')].map((p) => p.dataset.param)]))`)
+	want := map[string][]string{
+		"Clipping, curriculum, pretraining, transfer and learning-rate schedule": {"transfer", "freeze"},
+		"Minibatch size (networks)":                {"batch", "online"},
+		"Averaging: Polyak or EMA of the iterates": {"average", "ema_decay"},
+		"Biased gradient: add an offset":           {"grad_bias", "grad_bias_angle", "grad_bias_drift"},
+	}
+	for title, keys := range want {
+		for _, k := range keys {
+			if !slices.Contains(groups[title], k) {
+				t.Errorf("the group %q lacks %s: %v", title, k, groups)
+			}
+		}
+	}
+	// Averaging from the card: the racer restarts with an averaged iterate.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const sel = document.querySelector('.racer [data-param="average"] select');
+		sel.value = 'polyak';
+		sel.dispatchEvent(new Event('change'));
+	})()`))
+	waitFor(t, ctx, "the averaging racer", `window.saddle.state.racers[0].spec.includes('average=polyak') && window.saddle.state.racers[0].avgCol > 0`)
+	do(t, ctx, chromedp.Click(chromedp.ID("step")))
+	waitFor(t, ctx, "its averaged iterate", `(() => { const r = window.saddle.racers.get(window.saddle.state.racers[0].id); return r.avgF && r.avgF.length === r.f.length && r.f.length >= 2; })()`)
+	// Freeze from the card: the checkbox puts freeze=true in the spec.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.racer [data-param="freeze"]').closest('details').open = true`))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`.racer [data-param="freeze"] input`)))
+	waitFor(t, ctx, "the frozen racer", `window.saddle.state.racers[0].spec.includes('freeze=true') && location.search.includes('freeze%3Dtrue')`)
 }

@@ -252,7 +252,12 @@ function onFrame(f) {
   const dim = surfaceMsg ? surfaceMsg.dim : 2;
   const singular = surfaceMsg && surfaceMsg.singular;
   for (const rf of f.racers) {
-    const r = racerData(rf.id);
+    let r = racerData(rf.id);
+    if (rf.points.rows > 0 && r.iter.length && rf.points.data[0] <= r.iter[r.iter.length - 1]) {
+      // The racer started again (a retune): its old path and curves go.
+      racers.delete(rf.id);
+      r = racerData(rf.id);
+    }
     if (rf.frac !== undefined && rf.frac !== null) r.frac = rf.frac;
     // The rows of [iter, evals, hessian_evals, µs, f, ‖g‖, x0, x1, …],
     // one Float64Array (frames.js).

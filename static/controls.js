@@ -274,11 +274,11 @@ export class RacerCard {
     this.modifiers.replaceChildren();
     if (o.modifiers) {
       const summary = document.createElement('summary');
-      summary.textContent = 'Clipping, curriculum, pretraining and learning-rate schedule';
+      summary.textContent = 'Clipping, curriculum, pretraining, transfer and learning-rate schedule';
       const box = document.createElement('div');
       box.className = 'params';
       const schedule = shown.schedule || 'constant';
-      const own = new Set(['clip_norm', 'clip_value', 'curriculum', 'pretrain', 'schedule', ...(this.reg.scheduleKeys[schedule] || [])]);
+      const own = new Set(['clip_norm', 'clip_value', 'curriculum', 'pretrain', 'transfer', 'freeze', 'schedule', ...(this.reg.scheduleKeys[schedule] || [])]);
       for (const p of this.reg.modifiers) {
         if (!own.has(p.name)) continue;
         box.append(paramControl(p, shown[p.name], (v) => {
