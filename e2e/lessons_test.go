@@ -86,6 +86,7 @@ var lessonOutcomes = map[string]struct {
 	"critical-points":  {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
 	"deep-network":     {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
 	"residual-network": {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
+	"auxiliary-head":   {1500, `[r1, r2].every((r) => r.diag.net.train_err < 0.05 && fin(r) < 0.3)`},
 	"batch-size": {4, `fin(r1) < fin(r2) && fin(r2) < fin(r3) && fin(r3) < fin(r4) && r1.iter.at(-1) === 1920 && r4.iter.at(-1) === 4 && r1.f[56] > r2.f[56] &&
 		r1.diag.net.grad_noise > r2.diag.net.grad_noise && r2.diag.net.grad_noise > r3.diag.net.grad_noise && r4.diag.net.grad_noise === undefined &&
 		window.saddle.charts.gnorm.series.filter((s) => s.dashed).length === 3`},
@@ -650,4 +651,16 @@ func TestBrowserRacerCardOffersTheNewKeys(t *testing.T) {
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.racer [data-param="freeze"]').closest('details').open = true`))
 	do(t, ctx, chromedp.Click(chromedp.CSS(`.racer [data-param="freeze"] input`)))
 	waitFor(t, ctx, "the frozen racer", `window.saddle.state.racers[0].spec.includes('freeze=true') && location.search.includes('freeze%3Dtrue')`)
+}
+
+// TestBrowserAuxiliaryHeadIsWhatTrains: the auxiliary-head lesson's network
+// without its head stays at chance, as the lesson says.
+func TestBrowserAuxiliaryHeadIsWhatTrains(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=mlp:data=moons,n=300,depth=6,width=16,act=sigmoid,batch=32,aux=0&opt=sgd:lr=1&opt=sgd:lr=0.3,momentum=0.9&t=1500")
+	waitFor(t, ctx, "the racers' reports", `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
+	if errs := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].map((r) => r.diag.net.train_err)`); errs[0] < 0.4 || errs[1] < 0.4 {
+		t.Errorf("without the auxiliary head the training errors are %v; the lesson says it stays at chance", errs)
+	}
 }

@@ -43,6 +43,8 @@ var mlpParams = []spec.Param{
 	{Name: "depth", Label: "deep: hidden layers", Kind: spec.Integer, Default: 0, Min: 0, Max: 32, Doc: "a deep network: this many hidden layers of width units each, in place of h1…h4 (0 = h1…h4)"},
 	{Name: "width", Label: "deep: units per layer", Kind: spec.Integer, Default: 16, Min: 1, Max: 64, Doc: "units in each hidden layer of a deep network (depth > 0)"},
 	{Name: "residual", Label: "residual connections", Kind: spec.Bool, Default: 0, Doc: "an identity skip around every hidden layer after the first whose width is its input's: z_l = σ(a_l) + z_{l−1} (He et al. 2016; ch. 8.7.5)"},
+	{Name: "aux", Label: "auxiliary head on layer", Kind: spec.Integer, Default: 0, Min: 0, Max: 32, Doc: "an auxiliary softmax head on this hidden layer, its loss added with weight aux_weight (Szegedy et al. 2015; ch. 8.7.5); it starts at zero; 0 = none"},
+	{Name: "aux_weight", Label: "auxiliary loss weight", Kind: spec.Real, Default: 0.3, Min: 0, Max: 10, Doc: "the weight of the auxiliary head's loss"},
 	{Name: "act", Label: "activation", Kind: spec.Choice, Choices: nets.Activations, Doc: "hidden units"},
 	{Name: "classes", Label: "task: classes", Kind: spec.Choice, Choices: []string{"all", "low", "high"}, Doc: "data of at least 4 classes: all of them, or the task of the first half (low: digits 0–4) or the second half (high: 5–9), relabelled from 0; a racer with transfer=N trains first on the other half (ch. 8.7.4)"},
 	{Name: "l2", Label: "L2 penalty", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
@@ -149,13 +151,33 @@ func mlpOn(v spec.Values, d *nets.Dataset) *nets.Objective {
 	}
 	m := nets.NewMLP(d, hidden, act, v.Float("l2"))
 	m.Residual = v.Bool("residual")
+	if k := v.Int("aux"); k > 0 && k <= len(hidden) {
+		m.SetAux(k, v.Float("aux_weight"))
+	}
 	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
 	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
+}
+
+// hiddenLayers is how many hidden layers the values give the network.
+func hiddenLayers(v spec.Values) int {
+	if d := v.Int("depth"); d > 0 {
+		return d
+	}
+	n := 0
+	for _, h := range []string{"h1", "h2", "h3", "h4"} {
+		if v.Int(h) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // mlpCheck refuses a task of half the classes on data with fewer than four
 // or an odd number of them (the two halves must be tasks of one network).
 func mlpCheck(v spec.Values) *spec.Problem {
+	if k, n := v.Int("aux"), hiddenLayers(v); k > n {
+		return &spec.Problem{Field: "aux", Message: fmt.Sprintf("aux=%d puts a head on hidden layer %d; this network has %d hidden layers: give 1 to %d, or 0 for none", k, k, n, n)}
+	}
 	if v.String("classes") == "all" {
 		return nil
 	}

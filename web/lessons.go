@@ -247,6 +247,14 @@ var Lessons = []pages.Lesson{
 		Surface:  "mlp:data=spirals,n=300,depth=20,width=16,act=tanh,batch=32,residual=true", Racers: []string{"sgd:lr=0.05", "adam:lr=0.003"}, Clock: "iterations", Speed: 60,
 	},
 	{
+		Slug: "auxiliary-head", Title: "An auxiliary head for a deep network", Section: "8.7.5",
+		Text: "Six sigmoid layers of 16 units on the moons. Without help this network stays at chance for thousands of steps: the gradient reaching the lower layers through six sigmoids is too weak and too garbled to teach them anything. " +
+			"Here a second softmax output, an auxiliary head, sits on hidden layer 3, and its loss is added to the main one (weight 1): the lower layers get a gradient through three layers instead of six, learn features that separate the moons, and the main output then learns from them. " +
+			"The loss shown is the sum of both heads'; the error is the main head's. To see the network without the head, open Settings, set “auxiliary head on layer” to 0 and press Reset.",
+		Question: "How many steps does each racer take to separate the moons? What happens with the head removed?",
+		Surface:  "mlp:data=moons,n=300,depth=6,width=16,act=sigmoid,batch=32,aux=3,aux_weight=1", Racers: []string{"sgd:lr=1", "sgd:lr=0.3,momentum=0.9"}, Clock: "iterations", Speed: 100,
+	},
+	{
 		Slug: "batch-size", Title: "Minibatch size", Section: "8.1.3",
 		Text: "Four SGD racers with the same learning rate draw from the same shuffled stream of examples, in minibatches of 1, 32 and 256 and the full training set of 480. " +
 			"The clock counts epochs, passes over the data: each racer has processed the same number of examples. A minibatch of B estimates the gradient with a spread that falls only as σ/√B (the dashed curves in the ‖g‖ chart), " +

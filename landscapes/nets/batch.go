@@ -31,8 +31,11 @@ type batchWork struct {
 	gw                                  []float64   // a weight gradient (rows × in), padded
 	gz, rgz                             [][]float64 // per layer: the gradients with respect to its units, and their R-versions
 	lse                                 []float64   // log Σ exp of each row's logits
-	exp                                 []float64   // the softmax's exponentials
-	cache                               forwardCache
+	// The auxiliary head's (aux.go), n × outputs: logits, outputs, deltas
+	// and their R-versions; and each row's log Σ exp.
+	auxA, auxP, auxDelta, auxRA, auxRDelta, auxLse []float64
+	exp                                            []float64 // the softmax's exponentials
+	cache                                          forwardCache
 }
 
 func (m *MLP) work(n int) *batchWork {
@@ -68,6 +71,11 @@ func (m *MLP) work(n int) *batchWork {
 		w.gz, w.rgz = append(w.gz, make([]float64, rows*w.wz[l])), append(w.rgz, make([]float64, rows*w.wz[l]))
 	}
 	w.lse = make([]float64, rows)
+	if m.Aux > 0 {
+		out := m.Sizes[L]
+		w.auxA, w.auxP, w.auxDelta = make([]float64, rows*out), make([]float64, rows*out), make([]float64, rows*out)
+		w.auxRA, w.auxRDelta, w.auxLse = make([]float64, rows*out), make([]float64, rows*out), make([]float64, rows)
+	}
 	w.exp = make([]float64, pad(rows*m.Sizes[L], 8))
 	m.bw = w
 	return w
@@ -141,6 +149,9 @@ func (m *MLP) forwardBatch(theta []float64, ex []int) {
 		}
 	}
 	m.outputs(len(ex))
+	if m.Aux > 0 {
+		m.auxForward(theta, len(ex))
+	}
 }
 
 // outputs turns the last layer's pre-activations into the outputs (in
@@ -256,6 +267,11 @@ func (m *MLP) lossRows(ex []int) (loss float64, wrong int) {
 			wrong++
 		}
 	}
+	if m.Aux > 0 {
+		for i, e := range ex {
+			loss += m.auxLoss(e, w.auxP[i*out:(i+1)*out], w.auxA[i*out:(i+1)*out], w.auxLse[i], w.auxDelta[i*out:(i+1)*out])
+		}
+	}
 	return loss, wrong
 }
 
@@ -278,13 +294,20 @@ func (m *MLP) outputDeltas(ex []int) {
 		}
 		d[m.Data.Y[e]]--
 	}
+	if m.Aux > 0 {
+		for i, e := range ex {
+			// The loss is not needed here; the logits may be stale (a cached
+			// forward pass keeps the outputs only), and the delta reads p.
+			m.auxLoss(e, w.auxP[i*out:(i+1)*out], w.auxA[i*out:(i+1)*out], 0, w.auxDelta[i*out:(i+1)*out])
+		}
+	}
 }
 
 // backwardBatch accumulates into dst the gradients the deltas at the
 // output (delta given per layer, delta[L] filled) induce: for each layer
 // ∂W += Δᵀ Z and ∂b += the column sums of Δ, and Δ of the layer below
 // from Δ W through σ′.
-func (m *MLP) backwardBatch(dst []float64, delta [][]float64, n int) {
+func (m *MLP) backwardBatch(dst, theta []float64, delta [][]float64, auxDelta []float64, n int) {
 	w := m.bw
 	for l := m.Layers(); l >= 1; l-- {
 		m.addGrad(dst, l, delta[l], w.z[l-1], n, true)
@@ -292,6 +315,10 @@ func (m *MLP) backwardBatch(dst []float64, delta [][]float64, n int) {
 			m.down(l, delta[l], n, w.gz[l-1])
 			if m.skips(l) {
 				floats.Add(w.gz[l-1][:n*w.wz[l-1]], w.gz[l][:n*w.wz[l]])
+			}
+			if m.Aux == l-1 {
+				m.auxGrad(dst, auxDelta, w.z[l-1], n, true)
+				m.auxDown(w.gz[l-1], auxDelta, m.auxW(theta), n)
 			}
 			m.toRowsBatch(l-1, delta[l-1], w.gz[l-1], n)
 		}
@@ -442,6 +469,9 @@ func (m *MLP) rForwardBatch(theta, v []float64, n int) {
 			floats.Add(w.rz[l][:n*w.wz[l]], w.rz[l-1][:n*w.wz[l]])
 		}
 	}
+	if m.Aux > 0 {
+		m.auxRForward(theta, v, n)
+	}
 	// R{δ_L} = (diag p − ppᵀ) R{a_L} for softmax cross-entropy, R{a_L} for
 	// the squared error.
 	out, wa, wz := m.Sizes[L], w.wa[L], w.wz[L]
@@ -465,7 +495,7 @@ func (m *MLP) rForwardBatch(theta, v []float64, n int) {
 // rBackwardBatch runs δ and R{δ} down together and accumulates
 // R{∂W_l} = R{δ_l}ᵀ z_{l−1} + δ_lᵀ R{z_{l−1}} and R{∂b_l} = R{δ_l}, with
 // R{δ_{l−1}} = σ″(a) R{a} ⊙ δW + σ′(a) ⊙ (δV + R{δ}W).
-func (m *MLP) rBackwardBatch(dst []float64, n int) {
+func (m *MLP) rBackwardBatch(dst, theta, v []float64, n int) {
 	w := m.bw
 	for l := m.Layers(); l >= 1; l-- {
 		m.addGrad(dst, l, w.rdelta[l], w.z[l-1], n, true)
@@ -488,6 +518,16 @@ func (m *MLP) rBackwardBatch(dst []float64, n int) {
 		if m.skips(l) {
 			floats.Add(prev[:n*wzIn], w.gz[l][:n*wzIn])
 			floats.Add(rprev[:n*wzIn], w.rgz[l][:n*wzIn])
+		}
+		if m.Aux == l-1 {
+			// The head: G += Δ_aux W_aux, R{G} += R{Δ_aux} W_aux + Δ_aux V_aux;
+			// R{∂W_aux} = R{Δ_aux}ᵀ z + Δ_auxᵀ R{z}, R{∂b_aux} = R{Δ_aux}.
+			W := m.auxW(theta)
+			m.auxDown(prev, w.auxDelta, W, n)
+			m.auxDown(rprev, w.auxRDelta, W, n)
+			m.auxDown(rprev, w.auxDelta, m.auxW(v), n)
+			m.auxGrad(dst, w.auxRDelta, w.z[l-1], n, true)
+			m.auxGrad(dst, w.auxDelta, w.rz[l-1], n, false)
 		}
 		if m.Act == Maxout { // piecewise linear: σ″ = 0
 			m.toRowsBatch(l-1, w.rdelta[l-1], rprev, n)
@@ -538,6 +578,7 @@ type forwardState struct {
 	z, d1, d2 [][]float64
 	arg       [][]int
 	lse       []float64
+	auxP      []float64 // the auxiliary head's outputs (aux.go)
 }
 
 func (c *forwardCache) matches(theta []float64, examples []int) bool {
@@ -560,6 +601,9 @@ func (c *forwardCache) state(k int, m *MLP, w *batchWork) *forwardState {
 	}
 	L := m.Layers()
 	st := &forwardState{lse: make([]float64, w.rows)}
+	if m.Aux > 0 {
+		st.auxP = make([]float64, len(w.auxP))
+	}
 	for l := 0; l <= L; l++ {
 		st.z = append(st.z, make([]float64, w.rows*w.wz[l]))
 		var d1, d2 []float64
@@ -584,4 +628,5 @@ func (w *batchWork) swap(st *forwardState) {
 	w.d2, st.d2 = st.d2, w.d2
 	w.arg, st.arg = st.arg, w.arg
 	w.lse, st.lse = st.lse, w.lse
+	w.auxP, st.auxP = st.auxP, w.auxP
 }

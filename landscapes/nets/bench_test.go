@@ -21,17 +21,20 @@ func BenchmarkTrainStep(b *testing.B) {
 		hidden   []int
 		batch    int
 		residual bool
+		aux      int
 	}{
-		{"2-16-16-2-batch32", spirals, []int{16, 16}, 32, false},
-		{"64-32-10-batch64", digits, []int{32}, 64, false},
+		{"2-16-16-2-batch32", spirals, []int{16, 16}, 32, false, 0},
+		{"2-16-16-2-aux1-batch32", spirals, []int{16, 16}, 32, false, 1},
+		{"64-32-10-batch64", digits, []int{32}, 64, false, 0},
 		// The deep models of the lessons on depth (ch. 8.7.5): 20 hidden
 		// layers of 16, plain and residual.
-		{"deep20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, false},
-		{"residual20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, true},
+		{"deep20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, false, 0},
+		{"residual20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, true, 0},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			m := NewMLP(c.data, c.hidden, Tanh, 0)
 			m.Residual = c.residual
+			m.SetAux(c.aux, 0.3)
 			theta, _ := Init{Scheme: "glorot"}.Weights(m, 1)
 			g := make([]float64, m.Dim())
 			all := make([]int, c.data.N())

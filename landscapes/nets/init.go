@@ -122,7 +122,7 @@ func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) 
 	m.each(examples, func(i int) {
 		m.forward(theta, m.Data.Row(i))
 		m.exampleLoss(i)
-		m.backward(sink, theta, m.delta)
+		m.backward(sink, theta, m.delta, true)
 		for l := 1; l <= L; l++ {
 			vals := m.z[l]
 			if l == L {

@@ -65,6 +65,15 @@ type MLP struct {
 	// first whose width is its input's: z_l = σ(a_l) + z_{l−1} (He et al.
 	// 2016), so that a deep net starts close to a shallow one (ch. 8.7.5).
 	Residual bool
+	// Aux is the hidden layer with an auxiliary head (0: none), whose loss
+	// counts AuxWeight times (aux.go; set both with SetAux).
+	Aux       int
+	AuxWeight float64
+	auxN      int       // the head's parameters
+	auxA      []float64 // one example's head: logits, outputs, deltas
+	auxP      []float64
+	auxDelta  []float64
+	auxLse    float64
 
 	off  []int       // offset of each layer's W in θ
 	rows []int       // pre-activations of each layer: units × pieces for maxout
@@ -121,7 +130,7 @@ func NewMLP(data *Dataset, hidden []int, act Activation, l2 float64) *MLP {
 }
 
 // Dim is the number of parameters.
-func (m *MLP) Dim() int { return m.off[len(m.off)-1] }
+func (m *MLP) Dim() int { return m.off[len(m.off)-1] + m.auxN }
 
 // skips says whether hidden layer l adds its input to its units: a residual
 // network's layers after the first, where the widths agree.
@@ -181,6 +190,13 @@ func (m *MLP) forward(theta, x []float64) {
 			}
 		}
 	}
+	if m.Aux > 0 {
+		W, b, z := m.auxW(theta), m.auxB(theta), m.z[m.Aux]
+		for o := range m.auxA {
+			m.auxA[o] = b[o] + floats.Dot(W[o*len(z):(o+1)*len(z)], z)
+		}
+		m.auxLse = m.auxOut(m.auxP, m.auxA)
+	}
 	if m.Data.Regression() {
 		copy(m.p, m.a[L])
 		return
@@ -191,6 +207,16 @@ func (m *MLP) forward(theta, x []float64) {
 // exampleLoss is example i's loss after forward, and sets delta[L] to its
 // gradient with respect to the output pre-activations.
 func (m *MLP) exampleLoss(i int) float64 {
+	aux := 0.0
+	if m.Aux > 0 {
+		aux = m.auxLoss(i, m.auxP, m.auxA, m.auxLse, m.auxDelta)
+	}
+	return m.mainLoss(i) + aux
+}
+
+// mainLoss is example i's loss at the output after forward, and sets
+// delta[L].
+func (m *MLP) mainLoss(i int) float64 {
 	L := m.Layers()
 	if m.Data.Regression() {
 		var l float64
@@ -244,7 +270,7 @@ func (m *MLP) l2Value(theta []float64) float64 {
 			s += w * w
 		}
 	}
-	return m.L2 / 2 * s
+	return m.L2 / 2 * (s + m.auxL2(theta))
 }
 
 // each calls f for every example of the batch and returns how many.
@@ -271,7 +297,7 @@ func (m *MLP) Grad(dst, theta []float64, batch []int) float64 {
 		l, _ := m.lossRows(ex)
 		m.outputDeltas(ex)
 		loss += l
-		m.backwardBatch(dst, m.bw.delta, len(ex))
+		m.backwardBatch(dst, theta, m.bw.delta, m.bw.auxDelta, len(ex))
 	})
 	scale := 1 / float64(n)
 	for i := range dst {
@@ -291,11 +317,15 @@ func (m *MLP) addL2(dst, theta []float64) {
 			g[i] += m.L2 * w
 		}
 	}
+	if m.Aux > 0 {
+		floats.AddScaled(m.auxW(dst), m.L2, m.auxW(theta))
+	}
 }
 
 // backward accumulates into dst the gradients that the deltas at the output
-// (delta[L] given) induce, propagating them down through Wᵀ and σ′.
-func (m *MLP) backward(dst, theta []float64, delta [][]float64) {
+// (delta[L] given) induce, and with aux those of the auxiliary head's
+// deltas (auxDelta), propagating them down through Wᵀ and σ′.
+func (m *MLP) backward(dst, theta []float64, delta [][]float64, aux bool) {
 	L := m.Layers()
 	for l := L; l >= 1; l-- {
 		gW, gb, in, d := m.W(dst, l), m.B(dst, l), m.z[l-1], delta[l]
@@ -318,6 +348,14 @@ func (m *MLP) backward(dst, theta []float64, delta [][]float64) {
 			}
 			if m.skips(l) {
 				floats.Add(dz, m.gz[l])
+			}
+			if aux && m.Aux == l-1 {
+				W, gW, gb := m.auxW(theta), m.auxW(dst), m.auxB(dst)
+				for o, v := range m.auxDelta {
+					gb[o] += v
+					floats.AddScaled(gW[o*len(in):(o+1)*len(in)], v, in)
+					floats.AddScaled(dz, v, W[o*len(in):(o+1)*len(in)])
+				}
 			}
 			m.toRows(l-1, delta[l-1], dz)
 		}
@@ -380,10 +418,10 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 		m.rForwardBatch(theta, v, len(ex))
 		if gaussNewton {
 			// Only the output curvature: backpropagate R{δ} as a delta.
-			m.backwardBatch(dst, m.bw.rdelta, len(ex))
+			m.backwardBatch(dst, theta, m.bw.rdelta, m.bw.auxRDelta, len(ex))
 			return
 		}
-		m.rBackwardBatch(dst, len(ex))
+		m.rBackwardBatch(dst, theta, v, len(ex))
 	})
 	scale := 1 / float64(n)
 	for i := range dst {
@@ -396,6 +434,9 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 				g[i] += m.L2 * w
 			}
 		}
+		if m.Aux > 0 {
+			floats.AddScaled(m.auxW(dst), m.L2, m.auxW(v))
+		}
 	}
 }
 
@@ -407,6 +448,12 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 // error. It backpropagates once per output and example (see
 // fisherAccumulator).
 func (m *MLP) Fisher(dst *mat.SymDense, theta []float64, batch []int) {
+	if m.Aux > 0 {
+		// Two heads: the matrix of the Gauss–Newton products, column by
+		// column (HVP's products include the head's w·J_auxᵀ Λ J_aux).
+		denseOf(dst, m.Dim(), func(col, e []float64) { m.HVP(col, theta, e, batch, true) })
+		return
+	}
 	L := m.Layers()
 	out := m.Sizes[L]
 	acc := newFisherAccumulator(dst, m.Dim(), out)
@@ -415,7 +462,7 @@ func (m *MLP) Fisher(dst *mat.SymDense, theta []float64, batch []int) {
 		for k := range out {
 			clear(m.delta[L])
 			m.delta[L][k] = 1
-			m.backward(acc.jacobianRow(k), theta, m.delta)
+			m.backward(acc.jacobianRow(k), theta, m.delta, false)
 		}
 		if m.Data.Regression() {
 			acc.addIdentity()
@@ -458,6 +505,7 @@ func (m *MLP) Errors(theta []float64, examples []int) float64 {
 func (m *MLP) Clone() Model {
 	c := NewMLP(m.Data, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
 	c.Residual = m.Residual
+	c.SetAux(m.Aux, m.AuxWeight)
 	return c
 }
 

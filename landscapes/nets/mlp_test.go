@@ -36,10 +36,14 @@ func models(t *testing.T) map[string]*MLP {
 		t.Fatal(err)
 	}
 	residual := func(m *MLP) *MLP { m.Residual = true; return m }
+	aux := func(m *MLP, k int, w float64) *MLP { m.SetAux(k, w); return m }
 	return map[string]*MLP{
 		"residual tanh 2-5-5-5-4-3 l2":        residual(NewMLP(blobs, []int{5, 5, 5, 4}, Tanh, 0.01)),
 		"residual relu 2-6-6-6-2":             residual(NewMLP(spirals, []int{6, 6, 6}, ReLU, 0)),
 		"residual sigmoid 3-4-4-3 regression": residual(NewMLP(LinearTask(3, 20, 0.1, 4), []int{4, 4}, Sigmoid, 0.01)),
+		"aux tanh 2-5-4-3 at 1 l2":            aux(NewMLP(blobs, []int{5, 4}, Tanh, 0.01), 1, 0.3),
+		"aux residual relu 2-6-6-6-2 at 2":    aux(residual(NewMLP(spirals, []int{6, 6, 6}, ReLU, 0)), 2, 0.5),
+		"aux sigmoid 3-4-4-3 regression at 1": aux(NewMLP(LinearTask(3, 20, 0.1, 5), []int{4, 4}, Sigmoid, 0.01), 1, 1),
 		"residual maxout 2-4-4-3":             residual(NewMLP(blobs, []int{4, 4}, Maxout, 0)),
 		"tanh 2-5-4-3 l2":                     NewMLP(blobs, []int{5, 4}, Tanh, 0.01),
 		"sigmoid 2-6-2":                       NewMLP(spirals, []int{6}, Sigmoid, 0),
@@ -353,4 +357,62 @@ func TestFisherMatrixMatchesGaussNewtonProducts(t *testing.T) {
 	}
 	check("rnn", NewBitTask(4, 6, 12, 0.5, 1), nil)
 	check("rnn on a batch", NewBitTask(5, 4, 12, 0.5, 2), []int{1, 4, 9})
+}
+
+// With an auxiliary head the Gauss–Newton product is Jᵀ Λ J v + w J_auxᵀ
+// Λ_aux J_aux v over the examples, each J by finite differences of the
+// heads' logits: an independent check of the R-operator through the head.
+func TestGaussNewtonWithAnAuxiliaryHead(t *testing.T) {
+	m := NewMLP(data(t, "blobs", 30), []int{5, 4}, Tanh, 0)
+	m.SetAux(1, 0.4)
+	n := m.Dim()
+	theta, v := randomTheta(n, 0.7, 5), randomTheta(n, 1, 6)
+	batch := []int{2, 7, 11}
+	got := make([]float64, n)
+	m.HVP(got, theta, v, batch, true)
+	heads := func(x []float64, e int) (main, aux []float64) {
+		m.forward(x, m.Data.Row(e))
+		return append([]float64(nil), m.a[m.Layers()]...), append([]float64(nil), m.auxA...)
+	}
+	want := make([]float64, n)
+	const h = 1e-6
+	for _, e := range batch {
+		xp, xm := append([]float64(nil), theta...), append([]float64(nil), theta...)
+		floats.AddScaled(xp, h, v)
+		floats.AddScaled(xm, -h, v)
+		mp, ap := heads(xp, e)
+		mm, am := heads(xm, e)
+		m0, a0 := heads(theta, e)
+		for k, head := range [][3][]float64{{mp, mm, m0}, {ap, am, a0}} {
+			jv := make([]float64, len(head[0]))
+			for i := range jv {
+				jv[i] = (head[0][i] - head[1][i]) / (2 * h)
+			}
+			p := make([]float64, len(jv))
+			softmax(p, head[2])
+			var pjv float64
+			for i := range p {
+				pjv += p[i] * jv[i]
+			}
+			u := make([]float64, len(jv)) // Λ J v
+			for i := range u {
+				u[i] = p[i] * (jv[i] - pjv)
+			}
+			weight := 1.0
+			if k == 1 {
+				weight = m.AuxWeight
+			}
+			g := fd.Gradient(nil, func(x []float64) float64 {
+				mh, ah := heads(x, e)
+				if k == 1 {
+					mh = ah
+				}
+				return floats.Dot(u, mh)
+			}, theta, &fd.Settings{Formula: fd.Central})
+			floats.AddScaled(want, weight/float64(len(batch)), g)
+		}
+	}
+	if d := maxDiff(got, want); d > 1e-5*(1+floats.Norm(want, math.Inf(1))) {
+		t.Errorf("G·v with an auxiliary head differs from Jᵀ Λ J v by %g", d)
+	}
 }

@@ -110,13 +110,19 @@ func (o *Objective) dense(dst *mat.SymDense, x []float64, gn bool) {
 	if n > MaxDenseParams {
 		panic(fmt.Sprintf("nets: a dense %d×%d curvature matrix was asked for; the limit is %d", n, n, MaxDenseParams))
 	}
-	e, col := make([]float64, n), make([]float64, n)
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	denseOf(dst, n, func(col, e []float64) { o.Model.HVP(col, x, e, o.Train, gn) })
+}
+
+// denseOf forms the symmetric n×n matrix whose products product computes,
+// column by column (a product with each unit vector).
+func denseOf(dst *mat.SymDense, n int, product func(col, e []float64)) {
+	e, col := make([]float64, n), make([]float64, n)
 	for j := range n {
 		clear(e)
 		e[j] = 1
-		o.Model.HVP(col, x, e, o.Train, gn)
+		product(col, e)
 		for i := 0; i <= j; i++ {
 			dst.SetSym(i, j, col[i])
 		}

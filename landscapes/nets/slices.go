@@ -128,6 +128,13 @@ func (o *Objective) filters() []filter {
 				fs = append(fs, filter{from: bStart + r, to: bStart + r + 1, bias: true})
 			}
 		}
+		if m.Aux > 0 { // the auxiliary head's units are filters too
+			in, out, base := m.Sizes[m.Aux], m.Sizes[m.Layers()], m.off[m.Layers()]
+			for r := range out {
+				fs = append(fs, filter{from: base + r*in, to: base + (r+1)*in})
+				fs = append(fs, filter{from: base + out*in + r, to: base + out*in + r + 1, bias: true})
+			}
+		}
 	case *RNN:
 		H := m.H
 		for r := range H {
@@ -345,6 +352,9 @@ func (o *Objective) layerBlocks() [][2]int {
 		var bs [][2]int
 		for l := 1; l <= m.Layers(); l++ {
 			bs = append(bs, [2]int{m.off[l-1], m.off[l]})
+		}
+		if m.Aux > 0 {
+			bs = append(bs, [2]int{m.off[m.Layers()], m.Dim()})
 		}
 		return bs
 	case *RNN:

@@ -310,3 +310,29 @@ func TestFindCritical(t *testing.T) {
 		t.Error("a cancelled search returned no error")
 	}
 }
+
+// An auxiliary head's parameters are filters of their own and a layer block
+// of their own: every parameter in exactly one of each.
+func TestAuxiliaryHeadFiltersAndBlocks(t *testing.T) {
+	o, _ := objective(t)
+	m := o.Model.(*MLP)
+	m.SetAux(1, 0.5)
+	for name, ranges := range map[string][][2]int{"filters": nil, "blocks": o.layerBlocks()} {
+		if name == "filters" {
+			for _, f := range o.filters() {
+				ranges = append(ranges, [2]int{f.from, f.to})
+			}
+		}
+		covered := make([]int, o.Dim())
+		for _, r := range ranges {
+			for i := r[0]; i < r[1]; i++ {
+				covered[i]++
+			}
+		}
+		for i, c := range covered {
+			if c != 1 {
+				t.Fatalf("%s: parameter %d of %d is in %d", name, i, o.Dim(), c)
+			}
+		}
+	}
+}
