@@ -90,7 +90,7 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 	if c.int("batch") > 0 && !ok {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "batch", Message: fmt.Sprintf("a minibatch needs examples: the surface %s is not a finite sum (use a network: mlp, rnn or deeplinear, or batch=0)", land.Info.Name)}}}
 	}
-	if c.Values.Has("freeze") && c.Values.Bool("freeze") && mlpOf(land) == nil {
+	if c.bool("freeze") && mlpOf(land) == nil {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "freeze", Message: fmt.Sprintf("freezing keeps a network's hidden layers: %s is not an mlp", land.Info.Name)}}}
 	}
 	if c.int("transfer") > 0 {
@@ -101,7 +101,7 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "transfer", Message: "transfer and pretrain are two ways to start: use one"}}}
 		}
 	}
-	if c.Values.Bool("online") {
+	if c.bool("online") {
 		if s, ok := land.Surface.(streamer); !ok || s.Stream() == nil {
 			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "online", Message: fmt.Sprintf("online learning needs an endless source of examples: an mlp on generated data (spirals, moons, circles, xor, blobs); %s has none", land.Info.Name)}}}
 		}
@@ -123,7 +123,7 @@ func (c *Config) batchSize(st Stochastic, needs Needs) int {
 	if size == 0 && needs.Minibatches {
 		size = st.BatchSize()
 	}
-	if c.Values.Bool("online") {
+	if c.bool("online") {
 		return size // fresh examples: no training set to be the full batch
 	}
 	if size >= st.Examples() {
@@ -204,6 +204,9 @@ func Check(land *landscapes.Landscape, text string) error {
 	return c.Check(land)
 }
 
+// bool is a key's value, false where the optimizer has no such key.
+func (c *Config) bool(name string) bool { return c.Values.Has(name) && c.Values.Bool(name) }
+
 func (c *Config) int(name string) int {
 	if !c.Values.Has(name) {
 		return 0
@@ -230,7 +233,7 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 	o.model, _ = land.Surface.(Model)
 	var g gradient = exactGradient{s}
 	if st, ok := s.(Stochastic); ok {
-		if size := c.batchSize(st, needs); size > 0 && c.Values.Bool("online") {
+		if size := c.batchSize(st, needs); size > 0 && c.bool("online") {
 			// Online learning: minibatches of fresh examples, counted in
 			// epochs of the training set.
 			src := land.Surface.(streamer).Stream()
@@ -255,7 +258,7 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 	if b := c.float("grad_bias"); b > 0 {
 		g, o.exact = biased{inner: g, mag: b, angle: c.float("grad_bias_angle"), drift: c.float("grad_bias_drift"), k: new(int)}, false
 	}
-	if c.Values.Has("freeze") && c.Values.Bool("freeze") {
+	if c.bool("freeze") {
 		if m := mlpOf(land); m != nil {
 			g = frozen{inner: g, upto: layerEnd(m, m.Layers()-1)}
 		}
