@@ -133,9 +133,9 @@ func (rc *Race) full(r *racer) bool { return len(r.pending) >= rc.lim.PendingCap
 // Tick moves the race clock on by dt of real time at the race's speed (or
 // towards a seek's clock value), steps every racer up to it within the
 // tick's work budget, and says what the driver must send besides the frame:
-// the surface, when a continuation racer's blur has morphed it (at most ten
-// times a second and in at most a tenth of the time), and the state, when
-// play stopped by itself.
+// the surface, when a continuation racer's blur has morphed it (while it
+// plays at most ten times a second and in at most a tenth of the time; at
+// once when it stops), and the state, when play stopped by itself.
 func (rc *Race) Tick(dt time.Duration) Reply {
 	var out Reply
 	if !rc.Configured() {
@@ -143,7 +143,9 @@ func (rc *Race) Tick(dt time.Duration) Reply {
 	}
 	was := rc.playing
 	rc.advance(dt)
-	if time.Since(rc.morphedAt) > max(100*time.Millisecond, 10*rc.morphCost) && rc.Morphed() {
+	// At rest the map catches up at once: it must show what the racers see
+	// where they stopped (a seek's end came within the rate limit under load).
+	if rc.Morphed() && (!rc.playing || time.Since(rc.morphedAt) > max(100*time.Millisecond, 10*rc.morphCost)) {
 		t0 := time.Now()
 		s := rc.Surface("morph")
 		out.Surface = &s
