@@ -112,7 +112,12 @@ func mlpModel(v spec.Values) (*nets.Objective, error) {
 	if task == "all" {
 		o := mlpOn(v, d)
 		if name := v.String("data"); name != "digits" && name != "iris" {
-			o.Source = func() *nets.Objective { return streamOf(v, o.Model.(*nets.MLP)) }
+			var once sync.Once
+			var stream *nets.Objective
+			o.Source = func() *nets.Objective {
+				once.Do(func() { stream = streamOf(v, o.Model.(*nets.MLP)) })
+				return stream
+			}
 		}
 		return o, nil
 	}
@@ -204,13 +209,11 @@ func streamOf(v spec.Values, m *nets.MLP) *nets.Objective {
 	if err != nil {
 		return nil
 	}
-	s := nets.NewMLP(d, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
-	s.Residual = m.Residual
 	all := make([]int, d.N())
 	for i := range all {
 		all[i] = i
 	}
-	return &nets.Objective{Model: s, Train: all}
+	return &nets.Objective{Model: m.On(d), Train: all}
 }
 
 // streamSeed sets a stream's generator apart from the data set's.

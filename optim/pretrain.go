@@ -26,15 +26,13 @@ type pretrained struct {
 	land  *landscapes.Landscape
 	needs Needs
 
-	o      *Oracle
-	obj    *nets.Objective
-	mlp    *nets.MLP
-	theta  []float64 // the whole network's weights
-	stage  int       // 1 … hidden layers; hidden+1 is fine-tuning
-	run    *Run
-	sub    *nets.MLP // the network of the current stage
-	evals0 int
-	hess0  int
+	o     *Oracle
+	obj   *nets.Objective
+	mlp   *nets.MLP
+	theta []float64 // the whole network's weights
+	stage int       // 1 … hidden layers; hidden+1 is fine-tuning
+	run   *stageRun
+	sub   *nets.MLP // the network of the current stage
 }
 
 // Needs are the method's own.
@@ -49,11 +47,7 @@ func (p *pretrained) blur() float64 {
 }
 
 func (p *pretrained) Init(o *Oracle, x0 []float64) error {
-	obj := p.land.Network()
-	var mlp *nets.MLP
-	if obj != nil {
-		mlp, _ = obj.Model.(*nets.MLP)
-	}
+	obj, mlp := p.land.Network(), mlpOf(p.land)
 	if mlp == nil || mlp.Layers() < 2 {
 		return fmt.Errorf("pretraining is for networks with hidden layers (mlp, deeplinear); this landscape has none")
 	}
@@ -91,16 +85,38 @@ func layerEnd(m *nets.MLP, k int) int {
 	return n
 }
 
-func (p *pretrained) begin(land *landscapes.Landscape, x0 []float64) error {
-	r, err := p.cfg.Start(land, x0, p.seed)
+func (p *pretrained) begin(land *landscapes.Landscape, x0 []float64) (err error) {
+	p.run, err = startStage(p.cfg, land, x0, p.seed)
+	return err
+}
+
+// stageRun is a run of a wrapped config (a pretraining stage, transfer's
+// source task) whose evaluations are the racer's.
+type stageRun struct {
+	*Run
+	evals0, hess0 int // counted on the racer's oracle so far
+}
+
+// startStage starts a stage's run; one that does not start running is an
+// error.
+func startStage(cfg *Config, land *landscapes.Landscape, x0 []float64, seed uint64) (*stageRun, error) {
+	r, err := cfg.Start(land, x0, seed)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.Status != Running {
-		return fmt.Errorf("%s", r.Reason)
+		return nil, fmt.Errorf("%s", r.Reason)
 	}
-	p.run, p.evals0, p.hess0 = r, 0, 0
-	return nil
+	return &stageRun{Run: r}, nil
+}
+
+// step steps the stage and counts its new evaluations on the racer's oracle.
+func (s *stageRun) step(o *Oracle) bool {
+	moved := s.Step()
+	o.evals += s.Evals() - s.evals0
+	o.hess += s.HessEvals() - s.hess0
+	s.evals0, s.hess0 = s.Evals(), s.HessEvals()
+	return moved
 }
 
 func (p *pretrained) Step() Report {
@@ -117,11 +133,7 @@ func (p *pretrained) Step() Report {
 			return Report{X: p.theta, Status: Refused, Reason: err.Error(), LR: math.NaN(), Damping: math.NaN()}
 		}
 	}
-	moved := p.run.Step()
-	// The stage's evaluations are the racer's.
-	p.o.evals += p.run.Evals() - p.evals0
-	p.o.hess += p.run.HessEvals() - p.hess0
-	p.evals0, p.hess0 = p.run.Evals(), p.run.HessEvals()
+	moved := p.run.step(p.o)
 	rep := p.run.Last
 	if !moved {
 		return Report{X: p.theta, Status: p.run.Status, Reason: p.run.Reason, LR: math.NaN(), Damping: math.NaN()}

@@ -25,10 +25,8 @@ type transferred struct {
 	o      *Oracle
 	x0     []float64
 	theta  []float64
-	run    *Run
+	run    *stageRun
 	source bool // still on the other task
-	evals0 int
-	hess0  int
 }
 
 func (t *transferred) Needs() Needs { return t.needs }
@@ -40,13 +38,9 @@ func (t *transferred) Init(o *Oracle, x0 []float64) error {
 	return t.begin(&other, t.cfg.With("freeze", 0), x0)
 }
 
-func (t *transferred) begin(land *landscapes.Landscape, cfg *Config, x0 []float64) error {
-	r, err := cfg.Start(land, x0, t.seed)
-	if err != nil {
-		return err
-	}
-	t.run, t.evals0, t.hess0 = r, 0, 0
-	return nil
+func (t *transferred) begin(land *landscapes.Landscape, cfg *Config, x0 []float64) (err error) {
+	t.run, err = startStage(cfg, land, x0, t.seed)
+	return err
 }
 
 func (t *transferred) Step() Report {
@@ -61,10 +55,7 @@ func (t *transferred) Step() Report {
 			return Report{X: t.theta, Status: Refused, Reason: err.Error(), LR: math.NaN(), Damping: math.NaN()}
 		}
 	}
-	moved := t.run.Step()
-	t.o.evals += t.run.Evals() - t.evals0
-	t.o.hess += t.run.HessEvals() - t.hess0
-	t.evals0, t.hess0 = t.run.Evals(), t.run.HessEvals()
+	moved := t.run.step(t.o)
 	if !moved {
 		return Report{X: t.theta, Status: t.run.Status, Reason: t.run.Reason, LR: math.NaN(), Damping: math.NaN()}
 	}

@@ -255,7 +255,7 @@ func (p *Prepared) rows(i int, rf race.RacerFrame, row func(i int, r Row) error,
 	n, d := p.Land.Dim(), rf.Points.Data
 	for k := 0; k < len(d); k += rf.Points.Stride {
 		r := Row{Iter: int(d[k]), Evals: int(d[k+1]), HessEvals: int(d[k+2]), F: d[k+4], GNorm: d[k+5], X: d[k+6 : k+6+n]}
-		if rf.Points.Stride >= 6+2*n+1 { // the averaged iterate ends the row
+		if p.avg[i] { // the averaged iterate ends the row
 			a := k + rf.Points.Stride - n - 1
 			r.AvgF, r.AvgX = d[a], d[a+1:a+1+n]
 		}

@@ -502,8 +502,12 @@ func (m *MLP) Errors(theta []float64, examples []int) float64 {
 
 // Clone is the same network with scratch space of its own, for another
 // goroutine.
-func (m *MLP) Clone() Model {
-	c := NewMLP(m.Data, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
+func (m *MLP) Clone() Model { return m.On(m.Data) }
+
+// On is the same network (layers, activation, L2, skips and auxiliary head)
+// on the data d, with scratch space of its own.
+func (m *MLP) On(d *Dataset) *MLP {
+	c := NewMLP(d, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
 	c.Residual = m.Residual
 	c.SetAux(m.Aux, m.AuxWeight)
 	return c
