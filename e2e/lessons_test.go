@@ -87,6 +87,8 @@ var lessonOutcomes = map[string]struct {
 	"deep-network":     {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
 	"residual-network": {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
 	"auxiliary-head":   {1500, `[r1, r2].every((r) => r.diag.net.train_err < 0.05 && fin(r) < 0.3)`},
+	"batch-normalization": {1500, `[r1, r2].every((r) => fin(r) < 0.25 && r.diag.net.train_err < 0.1 && r.diag.net.val_loss !== undefined && r.diag.net.grad_std.length === 11) &&
+		window.saddle.charts.loss.series.filter((s) => s.dashed).length === 2`},
 	"batch-size": {4, `fin(r1) < fin(r2) && fin(r2) < fin(r3) && fin(r3) < fin(r4) && r1.iter.at(-1) === 1920 && r4.iter.at(-1) === 4 && r1.f[56] > r2.f[56] &&
 		r1.diag.net.grad_noise > r2.diag.net.grad_noise && r2.diag.net.grad_noise > r3.diag.net.grad_noise && r4.diag.net.grad_noise === undefined &&
 		window.saddle.charts.gnorm.series.filter((s) => s.dashed).length === 3`},
@@ -651,6 +653,27 @@ func TestBrowserRacerCardOffersTheNewKeys(t *testing.T) {
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.racer [data-param="freeze"]').closest('details').open = true`))
 	do(t, ctx, chromedp.Click(chromedp.CSS(`.racer [data-param="freeze"] input`)))
 	waitFor(t, ctx, "the frozen racer", `window.saddle.state.racers[0].spec.includes('freeze=true') && location.search.includes('freeze%3Dtrue')`)
+}
+
+// TestBrowserBatchNormIsWhatTrains: the batch-normalization lesson's
+// network without the normalization, at the same learning rates, gets
+// nowhere, as the lesson says; the Settings box turns it off.
+func TestBrowserBatchNormIsWhatTrains(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?lesson=batch-normalization&t=5")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#surface-params details.surface-settings summary`)))
+	box := `#surface-params [data-param="batchnorm"] input[type="checkbox"]`
+	waitFor(t, ctx, "the batch normalization box", `(() => { const b = document.querySelector('`+box+`'); return b && b.checked && b.offsetParent !== null; })()`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(box)))
+	waitFor(t, ctx, "the network without it", `(() => { const s = new URL(location.href).searchParams.get('surface') || ''; return s.startsWith('mlp:') && !s.includes('batchnorm=true') && window.saddle.surface && window.saddle.state.surface.values.batchnorm === 'false'; })()`)
+	link := eval[string](t, ctx, `(() => { const u = new URL(location.href); u.searchParams.set('t', '1500'); return u.href; })()`)
+	arrive(t, ctx, link)
+	waitFor(t, ctx, "the racers' reports", `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
+	got := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].flatMap((r) => [r.f.at(-1), r.diag.net.train_err, r.iter.at(-1)])`)
+	if len(got) != 6 || got[0] < 0.55 || got[3] < 0.55 || got[1] < 0.3 || got[4] < 0.3 || got[2] != 1500 {
+		t.Errorf("without batch normalization (loss, training error, iteration) are %v; the lesson says neither racer gets anywhere", got)
+	}
 }
 
 // TestBrowserAuxiliaryHeadIsWhatTrains: the auxiliary-head lesson's network

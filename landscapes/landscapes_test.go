@@ -302,6 +302,10 @@ func TestBuildRejectsBadSpecs(t *testing.T) {
 		{"quadratic-nd:n=2.5", "n takes a whole number in [2, 100]"},
 		{"quadratic:", `nothing follows "quadratic:"`},
 		{"", "the spec has no name"},
+		{"mlp:batchnorm=true,act=maxout", "a maxout unit has several"},
+		{"mlp:batchnorm=true,aux=1", "use one (aux=0 or batchnorm=false)"},
+		{"mlp:data=digits,classes=low,batchnorm=true", "use classes=all, or batchnorm=false"},
+		{"mlp:batchnorm=maybe", "batchnorm"},
 	}
 	for _, tt := range tests {
 		_, err := Build(tt.spec)

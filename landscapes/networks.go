@@ -45,6 +45,7 @@ var mlpParams = []spec.Param{
 	{Name: "residual", Label: "residual connections", Kind: spec.Bool, Default: 0, Doc: "an identity skip around every hidden layer after the first whose width is its input's: z_l = σ(a_l) + z_{l−1} (He et al. 2016; ch. 8.7.5)"},
 	{Name: "aux", Label: "auxiliary head on layer", Kind: spec.Integer, Default: 0, Min: 0, Max: 32, Doc: "an auxiliary softmax head on this hidden layer, its loss added with weight aux_weight (Szegedy et al. 2015; ch. 8.7.5); it starts at zero; 0 = none"},
 	{Name: "aux_weight", Label: "auxiliary loss weight", Kind: spec.Real, Default: 0.3, Min: 0, Max: 10, Doc: "the weight of the auxiliary head's loss"},
+	{Name: "batchnorm", Label: "batch normalization", Kind: spec.Bool, Default: 0, Doc: "normalize each hidden layer's pre-activations over the minibatch, then scale and shift by a learned γ and β (Ioffe & Szegedy 2015; ch. 8.7.1; PyTorch's BatchNorm1d, eps 1e-5); evaluation uses each racer's running statistics (momentum 0.1)"},
 	{Name: "act", Label: "activation", Kind: spec.Choice, Choices: nets.Activations, Doc: "hidden units"},
 	{Name: "classes", Label: "task: classes", Kind: spec.Choice, Choices: []string{"all", "low", "high"}, Doc: "data of at least 4 classes: all of them, or the task of the first half (low: digits 0–4) or the second half (high: 5–9), relabelled from 0; a racer with transfer=N trains first on the other half (ch. 8.7.4)"},
 	{Name: "l2", Label: "L2 penalty", Kind: spec.Real, Default: 0, Min: 0, Max: 10, Doc: "L2 penalty (l2/2)‖W‖² on the weights"},
@@ -159,6 +160,7 @@ func mlpOn(v spec.Values, d *nets.Dataset) *nets.Objective {
 	if k := v.Int("aux"); k > 0 && k <= len(hidden) {
 		m.SetAux(k, v.Float("aux_weight"))
 	}
+	m.SetBatchNorm(v.Bool("batchnorm"))
 	train, val := nets.Split(d.N(), v.Float("val"), uint64(v.Int("data_seed")))
 	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
 }
@@ -182,6 +184,16 @@ func hiddenLayers(v spec.Values) int {
 func mlpCheck(v spec.Values) *spec.Problem {
 	if k, n := v.Int("aux"), hiddenLayers(v); k > n {
 		return &spec.Problem{Field: "aux", Message: fmt.Sprintf("aux=%d puts a head on hidden layer %d; this network has %d hidden layers: give 1 to %d, or 0 for none", k, k, n, n)}
+	}
+	if v.Bool("batchnorm") {
+		switch {
+		case v.String("act") == "maxout":
+			return &spec.Problem{Field: "batchnorm", Message: "batch normalization takes one pre-activation per unit; a maxout unit has several: use another activation, or batchnorm=false"}
+		case v.Int("aux") > 0:
+			return &spec.Problem{Field: "batchnorm", Message: "batch normalization and an auxiliary head are two ways to help a deep net train: use one (aux=0 or batchnorm=false)"}
+		case v.String("classes") != "all":
+			return &spec.Problem{Field: "batchnorm", Message: "a task of half the classes is for transfer, which does not carry a racer's running statistics across tasks: use classes=all, or batchnorm=false"}
+		}
 	}
 	if v.String("classes") == "all" {
 		return nil

@@ -101,6 +101,11 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "transfer", Message: "transfer and pretrain are two ways to start: use one"}}}
 		}
 	}
+	if m := mlpOf(land); m != nil && m.Norm {
+		if err := c.checkNormalized(st); err != nil {
+			return err
+		}
+	}
 	if c.bool("online") {
 		if s, ok := land.Surface.(streamer); !ok || s.Stream() == nil {
 			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "online", Message: fmt.Sprintf("online learning needs an endless source of examples: an mlp on generated data (spirals, moons, circles, xor, blobs); %s has none", land.Info.Name)}}}
@@ -108,6 +113,26 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 		if c.batchSize(st, c.Needs()) == 0 {
 			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "online", Message: "online learning draws minibatches: give this racer batch=B (or the surface a batch)"}}}
 		}
+	}
+	return nil
+}
+
+// checkNormalized refuses what a batch-normalized network cannot take: a
+// minibatch of one example (its variance is 0: PyTorch's BatchNorm1d
+// refuses it in training too), pretraining (its shallower stages have no
+// normalization) and freezing (which keeps the hidden layers' weights but
+// would go on training their γ and β).
+func (c *Config) checkNormalized(st Stochastic) error {
+	problem := func(field, msg string) error {
+		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: field, Message: msg}}}
+	}
+	switch {
+	case c.batchSize(st, c.Needs()) == 1:
+		return problem("batch", "batch normalization needs at least 2 examples in a minibatch (one example has no spread to normalize by): give batch=2 or more")
+	case c.int("pretrain") > 0:
+		return problem("pretrain", "greedy pretraining trains shallower networks without batch normalization: use it on a network with batchnorm=false")
+	case c.bool("freeze"):
+		return problem("freeze", "freeze keeps a transferred network's hidden layers; a batch-normalized network is not transferred (its running statistics belong to one task)")
 	}
 	return nil
 }
@@ -257,6 +282,13 @@ func (c *Config) oracle(land *landscapes.Landscape, s landscapes.Surface, needs 
 	}
 	if b := c.float("grad_bias"); b > 0 {
 		g, o.exact = biased{inner: g, mag: b, angle: c.float("grad_bias_angle"), drift: c.float("grad_bias_drift"), k: new(int)}, false
+	}
+	if m := mlpOf(land); m != nil && m.Norm {
+		// Every evaluation is a training-mode pass that folds its batch's
+		// statistics into the racer's running ones, as BatchNorm1d's
+		// forward does.
+		o.running = m.NewRunning()
+		g = tracked{inner: g, run: o.running, batch: o.batch, land: land.Network()}
 	}
 	if c.bool("freeze") {
 		if m := mlpOf(land); m != nil {

@@ -13,6 +13,7 @@ import (
 	"math"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -190,6 +191,10 @@ func (r *Run) Evals() int { return r.o.Evals() }
 
 // HessEvals is the cumulative number of Hessian (or Fisher) evaluations.
 func (r *Run) HessEvals() int { return r.o.HessEvals() }
+
+// RunningStats are a batch-normalized network's running statistics as this
+// run has updated them (a copy), or nil.
+func (r *Run) RunningStats() *nets.Running { return r.o.running.Clone() }
 
 // BatchSize is the examples of each minibatch the method sees, 0 for the
 // full batch.

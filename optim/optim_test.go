@@ -1357,3 +1357,60 @@ func TestTransferAndFreeze(t *testing.T) {
 		t.Errorf("freeze on a quadratic: %v", err)
 	}
 }
+
+// A racer on a batch-normalized network keeps running statistics of its
+// own, folded in by each evaluation's training-mode pass on the minibatch it
+// saw (as BatchNorm1d's forward in training): the first step's are those
+// of the first minibatch at the start, and another racer's are its own.
+func TestBatchNormRunningStatisticsPerRacer(t *testing.T) {
+	land := build(t, "mlp:data=moons,n=100,h1=4,h2=3,batch=10,batchnorm=true")
+	x0 := land.Start()
+	r := start(t, land, "sgd:lr=0.1", x0)
+	if st := r.RunningStats(); st == nil || st.Batches != 0 || st.Var[0][0] != 1 {
+		t.Fatalf("before a step the running statistics are %+v; want means 0, variances 1", st)
+	}
+	r.Step()
+	obj := land.Network()
+	m := obj.Model.(*nets.MLP)
+	want := m.NewRunning()
+	perm := rand.New(rand.NewPCG(1, 0x5add1e)).Perm(obj.Examples())
+	obj.Track(want, x0, perm[:10])
+	got := r.RunningStats()
+	if got.Batches != 1 || !floats.Equal(got.Mean[1], want.Mean[1]) || !floats.Equal(got.Var[0], want.Var[0]) {
+		t.Errorf("after one step the running statistics are %+v; want %+v, the first minibatch's at the start", got, want)
+	}
+	for range 4 {
+		r.Step()
+	}
+	if n := r.RunningStats().Batches; n != 5 {
+		t.Errorf("five steps folded in %d batches", n)
+	}
+	other := start(t, land, "adam:lr=0.01", x0)
+	other.Step()
+	if other.RunningStats().Batches != 1 {
+		t.Error("a second racer shares the first one's running statistics")
+	}
+	full := start(t, land, "lbfgs", x0)
+	full.Step()
+	if st := full.RunningStats(); st.Batches != full.Evals() {
+		t.Errorf("L-BFGS made %d evaluations and folded in %d batches", full.Evals(), st.Batches)
+	}
+	plainLand := build(t, "mlp:data=moons,n=100,h1=4,h2=3")
+	plain := start(t, plainLand, "sgd", plainLand.Start())
+	if plain.RunningStats() != nil {
+		t.Error("a network without batch normalization has running statistics")
+	}
+	for spec, want := range map[string]string{
+		"sgd:batch=1":        "at least 2 examples",
+		"sgd:pretrain=100":   "greedy pretraining",
+		"sgd:freeze=true":    "freeze keeps",
+		"lbfgs:batch=2":      "",
+		"momentum:lr=0.1":    "",
+		"newton:damping=0.1": "",
+	} {
+		_, err := Start(land, spec, x0, 1)
+		if (err == nil) != (want == "") || err != nil && !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", spec, err, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -21,8 +22,11 @@ type Oracle struct {
 	exact bool   // the gradient the optimizer sees is the exact one
 	batch *dealt // the minibatch source, if any
 	model Model  // the Fisher, if the objective has one
-	evals int    // value-and-gradient evaluations
-	hess  int    // Hessian or Fisher evaluations
+	// running are a batch-normalized network's running statistics, which
+	// every evaluation updates (nil for other objectives).
+	running *nets.Running
+	evals   int // value-and-gradient evaluations
+	hess    int // Hessian or Fisher evaluations
 }
 
 // Eval returns f (exact on the full batch, or the minibatch's loss) and
@@ -185,6 +189,28 @@ func (c *easyFirst) next() []int {
 		c.easy[j], c.easy[r] = c.easy[r], c.easy[j]
 	}
 	return c.easy[:c.size]
+}
+
+// tracked folds the statistics of each evaluation's batch (the dealt
+// minibatch, or the training set) into the run's running statistics.
+type tracked struct {
+	inner gradient
+	run   *nets.Running
+	batch *dealt
+	land  *nets.Objective
+}
+
+func (t tracked) eval(x, g []float64) float64 {
+	f := t.inner.eval(x, g)
+	switch {
+	case t.batch == nil:
+		t.land.Track(t.run, x, nil)
+	case t.batch.st != nil:
+		if o, ok := t.batch.st.(*nets.Objective); ok {
+			o.Track(t.run, x, t.batch.cur)
+		}
+	}
+	return f
 }
 
 // noisy adds the surface's seeded Gaussian noise νξ to the gradient.

@@ -102,7 +102,7 @@ func (rc *Race) NextDiagnosis() (*Diagnosis, bool) {
 		return nil, false
 	}
 	rc.diagnosing = true
-	return &Diagnosis{id: pick.id, gen: rc.gen, serial: pick.serial, iter: pick.run.Iter, epoch: pick.run.Epochs(), obj: o.Clone(), x: append([]float64(nil), pick.run.X...), batch: pick.run.BatchSize()}, true
+	return &Diagnosis{id: pick.id, gen: rc.gen, serial: pick.serial, iter: pick.run.Iter, epoch: pick.run.Epochs(), obj: o.WithRunning(pick.run.RunningStats()), x: append([]float64(nil), pick.run.X...), batch: pick.run.BatchSize()}, true
 }
 
 // Diagnosed takes a diagnosis back. One of an older generation, or of a

@@ -744,3 +744,36 @@ func TestCriticalPointExplorer(t *testing.T) {
 		t.Errorf("a surface: %v", p)
 	}
 }
+
+// A batch-normalized network's racer is described with its own running
+// statistics: the diagnosis's validation loss is the evaluation-mode loss
+// with them, not with the training set's statistics.
+func TestBatchNormDiagnosisUsesTheRacersRunningStatistics(t *testing.T) {
+	rc := New(DefaultLimits)
+	if _, p := rc.Handle(Message{Type: "configure", Surface: "mlp:data=moons,n=80,h1=8,h2=8,batch=8,batchnorm=true", Racers: []RacerSpec{{ID: "a", Opt: "sgd:lr=0.5"}}}); p != nil {
+		t.Fatal(p)
+	}
+	for range 3 {
+		rc.Handle(Message{Type: "step"})
+	}
+	d, ok := rc.NextDiagnosis()
+	if !ok {
+		t.Fatal("no diagnosis was handed out")
+	}
+	st := d.obj.Model.(*nets.MLP).Eval
+	if st == nil || st.Batches != 3 {
+		t.Fatalf("the diagnosis evaluates with %+v; want the racer's statistics of 3 minibatches", st)
+	}
+	d.Run(context.Background())
+	m := rc.land.Network().Model.(*nets.MLP)
+	defer func() { m.Eval = nil }()
+	m.Eval = st
+	want, _ := m.LossAndErrors(d.x, rc.land.Network().Val)
+	if got := *d.report.ValLoss; got != want {
+		t.Errorf("validation loss %g; with the racer's running statistics it is %g", got, want)
+	}
+	m.Eval = nil
+	if other, _ := m.LossAndErrors(d.x, rc.land.Network().Val); other == want {
+		t.Error("the running statistics make no difference to the validation loss: the test cannot tell them apart")
+	}
+}

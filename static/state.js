@@ -6,7 +6,8 @@ import { parse } from './spec.js';
 
 /** formatValue writes a parameter value as a spec writes it. */
 export function formatValue(p, v) {
-  if (p.kind === 'bool') return v ? 'true' : 'false';
+  // A box's value comes as the string 'false' too, which is truthy.
+  if (p.kind === 'bool') return v === true || v === 'true' || v === '1' || v === 1 ? 'true' : 'false';
   if (p.kind === 'choice') return String(v);
   return String(+Number(v).toPrecision(12));
 }

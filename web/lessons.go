@@ -255,6 +255,16 @@ var Lessons = []pages.Lesson{
 		Surface:  "mlp:data=moons,n=300,depth=6,width=16,act=sigmoid,batch=32,aux=3,aux_weight=1", Racers: []string{"sgd:lr=1", "sgd:lr=0.3,momentum=0.9"}, Clock: "iterations", Speed: 100,
 	},
 	{
+		Slug: "batch-normalization", Title: "Batch normalization", Section: "8.7.1",
+		Text: "Ten ReLU layers of 16 units on the spirals, initialized as He et al. recommend, trained by SGD at learning rates 1 and 0.5: large steps for a network this deep. " +
+			"Every hidden layer here normalizes its pre-activations over each minibatch, to mean 0 and variance 1 per unit, and then scales and shifts them by a learned γ and β (Ioffe & Szegedy 2015). " +
+			"A step on a lower layer's weights can then no longer change the mean and scale of what the layers above receive, so each layer's update does what its gradient promised, to first order, however the others move (sec. 8.7.1): both racers fit the spirals. " +
+			"The loss shown is the training loss with each minibatch's own statistics, as training sees it; the validation loss (dashed), the errors and the decision regions use each racer's running averages of those statistics (momentum 0.1), as a trained network is used. " +
+			"To see the same network without it, open Settings at the top of the page and untick “batch normalization”: the race starts again, and at these learning rates neither racer gets anywhere.",
+		Question: "What loss does each racer reach? And without the normalization, at the same learning rates?",
+		Surface:  "mlp:data=spirals,n=300,depth=10,width=16,act=relu,init=he,batch=32,batchnorm=true", Racers: []string{"sgd:lr=1", "sgd:lr=0.5"}, Clock: "iterations", Speed: 60,
+	},
+	{
 		Slug: "batch-size", Title: "Minibatch size", Section: "8.1.3",
 		Text: "Four SGD racers with the same learning rate draw from the same shuffled stream of examples, in minibatches of 1, 32 and 256 and the full training set of 480. " +
 			"The clock counts epochs, passes over the data: each racer has processed the same number of examples. A minibatch of B estimates the gradient with a spread that falls only as σ/√B (the dashed curves in the ‖g‖ chart), " +

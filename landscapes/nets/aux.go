@@ -29,7 +29,7 @@ func (m *MLP) auxW(theta []float64) []float64 {
 }
 
 func (m *MLP) auxB(theta []float64) []float64 {
-	return theta[m.off[len(m.off)-1]+m.Sizes[m.Layers()]*m.Sizes[m.Aux] : m.Dim()]
+	return theta[m.off[len(m.off)-1]+m.Sizes[m.Layers()]*m.Sizes[m.Aux] : m.off[len(m.off)-1]+m.auxN]
 }
 
 // auxOut turns the head's pre-activations a (one example's) into its outputs

@@ -22,19 +22,26 @@ func BenchmarkTrainStep(b *testing.B) {
 		batch    int
 		residual bool
 		aux      int
+		norm     bool
 	}{
-		{"2-16-16-2-batch32", spirals, []int{16, 16}, 32, false, 0},
-		{"2-16-16-2-aux1-batch32", spirals, []int{16, 16}, 32, false, 1},
-		{"64-32-10-batch64", digits, []int{32}, 64, false, 0},
+		{"2-16-16-2-batch32", spirals, []int{16, 16}, 32, false, 0, false},
+		{"2-16-16-2-aux1-batch32", spirals, []int{16, 16}, 32, false, 1, false},
+		{"64-32-10-batch64", digits, []int{32}, 64, false, 0, false},
 		// The deep models of the lessons on depth (ch. 8.7.5): 20 hidden
 		// layers of 16, plain and residual.
-		{"deep20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, false, 0},
-		{"residual20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, true, 0},
+		{"deep20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, false, 0, false},
+		{"residual20x16-batch32", spirals, slices.Repeat([]int{16}, 20), 32, true, 0, false},
+		// Batch normalization (ch. 8.7.1): the 2-16-16-2 net and the
+		// lesson's 10 layers of 16.
+		{"2-16-16-2-batchnorm-batch32", spirals, []int{16, 16}, 32, false, 0, true},
+		{"deep10x16-batch32", spirals, slices.Repeat([]int{16}, 10), 32, false, 0, false},
+		{"deep10x16-batchnorm-batch32", spirals, slices.Repeat([]int{16}, 10), 32, false, 0, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			m := NewMLP(c.data, c.hidden, Tanh, 0)
 			m.Residual = c.residual
 			m.SetAux(c.aux, 0.3)
+			m.SetBatchNorm(c.norm)
 			theta, _ := Init{Scheme: "glorot"}.Weights(m, 1)
 			g := make([]float64, m.Dim())
 			all := make([]int, c.data.N())

@@ -107,6 +107,13 @@ func (in Init) Weights(m *MLP, seed uint64) ([]float64, error) {
 			b[i] = in.Bias
 		}
 	}
+	if m.Norm {
+		for l := 1; l < m.Layers(); l++ {
+			for i := range m.Gamma(theta, l) {
+				m.Gamma(theta, l)[i] = 1 // β stays 0, as BatchNorm1d starts
+			}
+		}
+	}
 	return theta, nil
 }
 
@@ -114,6 +121,9 @@ func (in Init) Weights(m *MLP, seed uint64) ([]float64, error) {
 // of the gradients with respect to them over the examples: saturation and
 // vanishing or exploding gradients show here (Glorot & Bengio 2010).
 func (m *MLP) LayerStats(theta []float64, examples []int) (act, grad []float64) {
+	if m.Norm {
+		return m.bnLayerStats(theta, examples)
+	}
 	L := m.Layers()
 	act, grad = make([]float64, L), make([]float64, L)
 	var s1, s2, g1, g2 = make([]float64, L), make([]float64, L), make([]float64, L), make([]float64, L)

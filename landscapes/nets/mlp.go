@@ -74,6 +74,14 @@ type MLP struct {
 	auxP      []float64
 	auxDelta  []float64
 	auxLse    float64
+	// Norm normalizes each hidden layer's pre-activations over the
+	// minibatch (batch normalization, bn.go; set it with SetBatchNorm).
+	// Eval, if set, are the statistics it evaluates with (Errors,
+	// LossAndErrors, Predict): a racer's running averages.
+	Norm  bool
+	Eval  *Running
+	normN int     // γ and β of every hidden layer
+	bn    *bnPass // the batch-normalized passes' scratch
 
 	off  []int       // offset of each layer's W in θ
 	rows []int       // pre-activations of each layer: units × pieces for maxout
@@ -130,7 +138,7 @@ func NewMLP(data *Dataset, hidden []int, act Activation, l2 float64) *MLP {
 }
 
 // Dim is the number of parameters.
-func (m *MLP) Dim() int { return m.off[len(m.off)-1] + m.auxN }
+func (m *MLP) Dim() int { return m.off[len(m.off)-1] + m.auxN + m.normN }
 
 // skips says whether hidden layer l adds its input to its units: a residual
 // network's layers after the first, where the widths agree.
@@ -256,6 +264,10 @@ func softmax(p, logits []float64) (logSumExp float64) {
 // Loss is the mean cross-entropy over the batch (all examples if batch is
 // nil) plus the L2 term.
 func (m *MLP) Loss(theta []float64, batch []int) float64 {
+	if m.Norm {
+		loss, _, n := m.bnLoss(theta, batch, nil)
+		return loss/float64(n) + m.l2Value(theta)
+	}
 	loss, _, n := m.lossBatch(theta, batch)
 	return loss/float64(n) + m.l2Value(theta)
 }
@@ -290,6 +302,9 @@ func (m *MLP) each(batch []int, f func(i int)) int {
 // Grad writes the gradient of Loss into dst by backpropagation and returns
 // the loss.
 func (m *MLP) Grad(dst, theta []float64, batch []int) float64 {
+	if m.Norm {
+		return m.bnGrad(dst, theta, batch)
+	}
 	clear(dst)
 	var loss float64
 	n := m.chunks(batch, func(ex []int) {
@@ -386,6 +401,10 @@ func (m *MLP) toRows(l int, dst, dz []float64) {
 // generalized Gauss–Newton matrix, which for a softmax output is the Fisher
 // information of the model's predictive distribution (Martens 2014).
 func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
+	if m.Norm {
+		m.bnHVP(dst, theta, v, batch, gaussNewton)
+		return
+	}
 	clear(dst)
 	L := m.Layers()
 	size := m.Data.N()
@@ -448,6 +467,10 @@ func (m *MLP) HVP(dst, theta, v []float64, batch []int, gaussNewton bool) {
 // error. It backpropagates once per output and example (see
 // fisherAccumulator).
 func (m *MLP) Fisher(dst *mat.SymDense, theta []float64, batch []int) {
+	if m.Norm {
+		m.bnFisher(dst, theta, batch)
+		return
+	}
 	if m.Aux > 0 {
 		// Two heads: the matrix of the Gauss–Newton products, column by
 		// column (HVP's products include the head's w·J_auxᵀ Λ J_aux).
@@ -482,13 +505,19 @@ func (m *MLP) Fisher(dst *mat.SymDense, theta []float64, batch []int) {
 }
 
 // LossAndErrors computes Loss and Errors in one pass over the examples.
+// A batch-normalized network evaluates with Eval if set, else with the
+// examples' own statistics.
 func (m *MLP) LossAndErrors(theta []float64, examples []int) (loss, errRate float64) {
-	loss, wrong, n := m.lossBatch(theta, examples)
+	loss, wrong, n := m.evalLoss(theta, examples)
 	return loss/float64(n) + m.l2Value(theta), m.errorRate(wrong, n)
 }
 
 // Predict returns the class probabilities of one input.
 func (m *MLP) Predict(dst, theta, x []float64) {
+	if m.Norm {
+		m.bnPredict(dst, theta, x)
+		return
+	}
 	m.forward(theta, x)
 	copy(dst, m.p)
 }
@@ -496,8 +525,17 @@ func (m *MLP) Predict(dst, theta, x []float64) {
 // Errors is the 0-1 error rate on the examples (all if nil); NaN for a
 // regression task, which has none.
 func (m *MLP) Errors(theta []float64, examples []int) float64 {
-	_, wrong, n := m.lossBatch(theta, examples)
+	_, wrong, n := m.evalLoss(theta, examples)
 	return m.errorRate(wrong, n)
+}
+
+// evalLoss is the summed loss and the errors on the examples as Errors
+// evaluates them.
+func (m *MLP) evalLoss(theta []float64, examples []int) (loss float64, wrong, n int) {
+	if m.Norm {
+		return m.bnLoss(theta, examples, m.Eval)
+	}
+	return m.lossBatch(theta, examples)
 }
 
 // Clone is the same network with scratch space of its own, for another
@@ -510,6 +548,8 @@ func (m *MLP) On(d *Dataset) *MLP {
 	c := NewMLP(d, m.Sizes[1:len(m.Sizes)-1], m.Act, m.L2)
 	c.Residual = m.Residual
 	c.SetAux(m.Aux, m.AuxWeight)
+	c.SetBatchNorm(m.Norm)
+	c.Eval = m.Eval
 	return c
 }
 

@@ -144,6 +144,38 @@ func (o *Objective) BatchGrad(dst, x []float64, positions []int) float64 {
 	return o.Model.Grad(dst, x, o.scratch)
 }
 
+// Track folds the statistics of a training-mode pass of a batch-normalized
+// network over the training examples the positions name (all if nil) at x
+// into r (MLP.Track); other models have none.
+func (o *Objective) Track(r *Running, x []float64, positions []int) {
+	m, ok := o.Model.(*MLP)
+	if !ok || !m.Norm {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ex := o.Train
+	if positions != nil {
+		o.scratch = o.scratch[:0]
+		for _, p := range positions {
+			o.scratch = append(o.scratch, o.Train[p])
+		}
+		ex = o.scratch
+	}
+	m.Track(r, x, ex)
+}
+
+// WithRunning is a copy of the objective (as Clone) that evaluates a
+// batch-normalized network with the statistics r (nil: the training set's
+// at each point); other models are unchanged.
+func (o *Objective) WithRunning(r *Running) *Objective {
+	c := o.Clone()
+	if m, ok := c.Model.(*MLP); ok && m.Norm {
+		m.Eval = r
+	}
+	return c
+}
+
 // GradNoise is the spread of a minibatch gradient around the full one at x:
 // √E‖g_B − g‖² for minibatches of b examples drawn without replacement,
 // exactly, from the N per-example gradients gᵢ:

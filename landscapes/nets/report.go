@@ -96,6 +96,15 @@ func (o *Objective) Report(ctx context.Context, theta []float64) (Report, error)
 	}
 	m := o.Model.(*MLP)
 	d := m.Data
+	if m.Norm && m.Eval == nil {
+		// Without a racer's running statistics, evaluate with the
+		// training set's at θ (what the running averages estimate), once
+		// for every prediction of the report.
+		r := m.NewRunning()
+		m.bnFold(r, theta, o.Train, 1)
+		m.Eval = r
+		defer func() { m.Eval = nil }()
+	}
 	steps = append(steps, func() {
 		loss, errRate := m.LossAndErrors(theta, o.Train)
 		r.TrainLoss = loss

@@ -135,6 +135,11 @@ func (o *Objective) filters() []filter {
 				fs = append(fs, filter{from: base + out*in + r, to: base + out*in + r + 1, bias: true})
 			}
 		}
+		// Batch normalization's γ and β are one-dimensional, as biases
+		// (Li et al.'s code treats them alike: ignored, or d = θ).
+		for i := m.normOff(1); i < m.Dim(); i++ {
+			fs = append(fs, filter{from: i, to: i + 1, bias: true})
+		}
 	case *RNN:
 		H := m.H
 		for r := range H {
@@ -354,7 +359,10 @@ func (o *Objective) layerBlocks() [][2]int {
 			bs = append(bs, [2]int{m.off[l-1], m.off[l]})
 		}
 		if m.Aux > 0 {
-			bs = append(bs, [2]int{m.off[m.Layers()], m.Dim()})
+			bs = append(bs, [2]int{m.off[m.Layers()], m.off[m.Layers()] + m.auxN})
+		}
+		if m.Norm {
+			bs = append(bs, [2]int{m.normOff(1), m.Dim()})
 		}
 		return bs
 	case *RNN:
