@@ -77,8 +77,11 @@ var lessonOutcomes = map[string]struct {
 	"continuation-network":     {800, `r2.f[400] > r1.f[400] && r2.f[800] < r2.f[400]`},
 	"network-landscapes":       {300, `[r1, r2].every((r) => r.diag.net.train_err < 0.1) && !document.getElementById('slices').hidden`},
 	"initialization":           {100, `[r1, r2].every((r) => r.diag.net.act_std[0] === 0 && r.diag.net.act_std[1] === 0 && Math.abs(r.diag.net.train_loss - Math.log(2)) < 0.01) && document.querySelector('.racer[data-id="r1"] .racer-status').textContent.includes('layer σ of activations 0 0')`},
-	"rnn-exploding-gradients":  {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30`},
-	"biased-gradients":         {300, `Math.hypot(...last(r1)) < 1e-6 && Math.hypot(last(r2)[0] + 0.775, last(r2)[1] + 0.389711432) < 1e-6 && Math.abs(r2.gnorm.at(-1) - 1) < 1e-6 && Math.hypot(...last(r3)) < 0.2 && Math.hypot(...last(r3)) > 0.01`},
+	"rnn-exploding-gradients": {400, `Math.max(...r1.gnorm) > 100 * Math.max(...r2.gnorm) && fin(r1) > 0.5 && fin(r2) < 0.01 && r1.diag.net.dh_norms.length === 30 && (() => {
+		const c = [...document.querySelectorAll('#netview .net-tile canvas')];
+		return c.length === 2 && c.every((x) => x.dataset.lo && x.dataset.lo === c[0].dataset.lo && x.dataset.hi === c[0].dataset.hi && x.getAttribute('aria-label').includes('t = 1 … 30'));
+	})()`},
+	"biased-gradients": {300, `Math.hypot(...last(r1)) < 1e-6 && Math.hypot(last(r2)[0] + 0.775, last(r2)[1] + 0.389711432) < 1e-6 && Math.abs(r2.gnorm.at(-1) - 1) < 1e-6 && Math.hypot(...last(r3)) < 0.2 && Math.hypot(...last(r3)) > 0.01`},
 	"online-learning": {1500, `r1.diag.net.train_loss < 0.01 && r1.diag.net.val_loss > 0.5 && Math.abs(r2.diag.net.train_loss - r2.diag.net.val_loss) < 0.15 && 2 * r2.diag.net.val_loss < r1.diag.net.val_loss &&
 		window.saddle.charts.loss.series.filter((s) => s.dashed).length === 2`},
 	"transfer": {800, `r2.diag.net.val_err < r1.diag.net.val_err && r2.f[450] < r1.f[50] && r3.f[800] < r4.f[400] && r2.f[399] > r2.f[0] &&

@@ -303,22 +303,31 @@ func deepLinear(v spec.Values) *nets.Objective {
 func init() {
 	register(&Info{
 		Name: "rnn", Title: "A recurrent network remembering a bit",
-		Explain: "A vanilla tanh RNN must report, after T steps of noise, the bit it saw first. The gradient reaches the first step through T products of the recurrent weights: " +
-			"with a small gain it vanishes, with a large one it explodes, and a single step can throw the weights away unless the gradient is clipped (ch. 8.2.4, 8.2.5, 10.7).",
+		Explain: "A recurrent network must report, after T steps of noise, the bit it saw first. In a vanilla tanh RNN the gradient reaches the first step through T products of the recurrent weights: " +
+			"with a small gain it vanishes, with a large one it explodes, and a single step can throw the weights away unless the gradient is clipped (ch. 8.2.4, 8.2.5, 10.7). " +
+			"An LSTM carries the bit in its cell through the forget gate alone, so its gradient can reach the first step undiminished (ch. 10.10).",
 		Params: []spec.Param{
+			{Name: "cell", Label: "cell", Kind: spec.Choice, Choices: []string{"tanh", "lstm"}, Doc: "tanh: the vanilla RNN hₜ = tanh(W hₜ₋₁ + U xₜ + b); lstm: long short-term memory (PyTorch's LSTMCell gates)"},
 			{Name: "steps", Label: "time steps T", Kind: spec.Integer, Default: 20, Min: 5, Max: 100, Doc: "T: the steps between the bit and the answer"},
 			{Name: "hidden", Label: "hidden units", Kind: spec.Integer, Default: 16, Min: 2, Max: 64, Doc: "units in the recurrent layer"},
 			{Name: "n", Label: "examples", Kind: spec.Integer, Default: 200, Min: 10, Max: 5000, Doc: "sequences"},
 			{Name: "spread", Label: "input noise", Kind: spec.Real, Default: 0.5, Min: 0, Max: 5, Doc: "noise in the inputs after the bit"},
 			dataSeedParam("seed of the sequences and the split"),
 			valParam,
-			{Name: "gain", Label: "recurrent gain", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "scale of the recurrent weights: about their spectral radius"},
+			{Name: "gain", Label: "recurrent gain (tanh)", Kind: spec.Real, Default: 1, Min: 0, Max: 10, Doc: "tanh cell: scale of the recurrent weights, about their spectral radius"},
+			{Name: "forget_bias", Label: "forget-gate bias (lstm)", Kind: spec.Real, Default: 1, Min: -5, Max: 5, Doc: "lstm cell: the forget gate's initial bias; 1 starts it open, as Jozefowicz et al. (2015) recommend; PyTorch starts it near 0"},
 			weightSeedParam("seed of the initial weights"),
 			batchParam(20),
 		},
 		View: [4]float64{-3, 3, -3, 3},
 		startFor: func(v spec.Values) []float64 {
-			return rnnModel(v).Model.(*nets.RNN).InitWeights(v.Float("gain"), uint64(v.Int("init_seed")))
+			switch m := rnnModel(v).Model.(type) {
+			case *nets.LSTM:
+				return m.InitWeights(v.Float("forget_bias"), uint64(v.Int("init_seed")))
+			case *nets.RNN:
+				return m.InitWeights(v.Float("gain"), uint64(v.Int("init_seed")))
+			}
+			return nil
 		},
 		build: func(v spec.Values) Surface { return rnnModel(v) },
 	})
@@ -327,5 +336,9 @@ func init() {
 func rnnModel(v spec.Values) *nets.Objective {
 	r := nets.NewBitTask(v.Int("hidden"), v.Int("steps"), v.Int("n"), v.Float("spread"), uint64(v.Int("data_seed")))
 	train, val := nets.Split(v.Int("n"), v.Float("val"), uint64(v.Int("data_seed")))
-	return &nets.Objective{Model: r, Train: train, Val: val, Batch: v.Int("batch")}
+	var m nets.Model = r
+	if v.String("cell") == "lstm" {
+		m = nets.NewLSTM(r, v.Int("hidden"))
+	}
+	return &nets.Objective{Model: m, Train: train, Val: val, Batch: v.Int("batch")}
 }

@@ -13,6 +13,15 @@ function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 }
 
+/** normRange is the whole decades [lo, hi] around log10 values from a to
+ * b, at least two decades wide and at most 30 (below that, as good as 0). */
+function normRange(a, b) {
+  let lo = Math.floor(a), hi = Math.ceil(b);
+  hi = Math.max(hi, lo + 2);
+  lo = Math.max(lo, hi - 30);
+  return [lo, hi];
+}
+
 export class NetView {
   constructor(container) {
     this.el = container;
@@ -59,6 +68,10 @@ export class NetView {
         this.tiles.delete(id);
       }
     }
+    // Every racer's ‖∂L/∂hₜ‖ on one logarithmic scale, whole decades, so
+    // that the tiles compare at a glance.
+    const logs = racers.flatMap((r) => (r.diag && r.diag.net && r.diag.net.dh_norms) || []).filter((v) => v > 0).map(Math.log10);
+    const range = logs.length ? normRange(Math.min(...logs), Math.max(...logs)) : [-2, 0];
     for (const r of racers) {
       const net = r.diag && r.diag.net;
       const t = this.tile(r, colors);
@@ -71,15 +84,21 @@ export class NetView {
         t.canvas.setAttribute('aria-label', t.cap.textContent);
         continue;
       }
-      if (!net || t.drawn === net || this.singular) continue;
+      if (!net || this.singular) continue;
+      const key = range.join();
+      if (t.drawn === net && t.range === key) continue;
       t.drawn = net;
+      t.range = key;
       const val = net.val_err === null || net.val_err === undefined ? '' : `, validation ${(100 * net.val_err).toFixed(1)}%`;
       t.cap.textContent = net.train_err === null || net.train_err === undefined
         ? `${r.spec}: training loss ${net.train_loss.toPrecision(3)}`
         : `${r.spec}: error ${(100 * net.train_err).toFixed(1)}%${val}`;
       t.fig.hidden = !net.regions && !net.confusion && !net.dh_norms;
-      if (net.dh_norms) this.drawNorms(t.canvas, net.dh_norms);
       t.canvas.setAttribute('aria-label', t.cap.textContent);
+      if (net.dh_norms) {
+        this.drawNorms(t.canvas, net.dh_norms, range);
+        t.canvas.setAttribute('aria-label', `${t.cap.textContent}; ‖∂L/∂hₜ‖ for t = 1 … ${net.dh_norms.length} from 1e${range[0]} to 1e${range[1]}, the same scale in every tile`);
+      }
       if (net.regions) this.drawRegions(t.canvas, net);
       else if (net.confusion) this.drawConfusion(t.canvas, net.confusion, this.classes);
     }
@@ -132,31 +151,55 @@ export class NetView {
     }
   }
 
-  /** drawNorms charts ‖∂L/∂hₜ‖ against the time step t on a log scale:
-   * vanishing gradients fall to the left, exploding ones rise. */
-  drawNorms(canvas, norms) {
-    const size = 220;
+  /** drawNorms charts ‖∂L/∂hₜ‖ against the time step t on a log scale
+   * over the decades [lo, hi] (the same for every tile): vanishing
+   * gradients fall to the left, exploding ones rise. */
+  drawNorms(canvas, norms, [lo, hi]) {
+    const size = 220, left = 34, right = size - 8, top = 10, bottom = size - 34;
     const ctx = fitCanvas(canvas, size);
+    canvas.dataset.lo = String(lo);
+    canvas.dataset.hi = String(hi);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, size, size);
-    const logs = norms.map((v) => Math.log10(Math.max(v, 1e-30)));
-    let lo = Math.min(...logs), hi = Math.max(...logs);
-    if (hi - lo < 1) { lo -= 0.5; hi += 0.5; }
-    const px = (t) => 30 + (t / Math.max(1, norms.length - 1)) * (size - 40);
-    const py = (l) => 10 + (1 - (l - lo) / (hi - lo)) * (size - 40);
+    const T = norms.length;
+    const px = (t) => left + ((t - 1) / Math.max(1, T - 1)) * (right - left);
+    const py = (l) => top + (1 - (l - lo) / (hi - lo)) * (bottom - top);
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.fillStyle = '#333';
+    ctx.strokeStyle = '#ddd';
+    ctx.lineWidth = 1;
+    // A grid line and a label at every decade, or every few when many.
+    const every = Math.max(1, Math.ceil((hi - lo) / 6));
+    ctx.textAlign = 'right';
+    for (let d = hi; d >= lo; d -= every) {
+      ctx.beginPath();
+      ctx.moveTo(left, py(d));
+      ctx.lineTo(right, py(d));
+      ctx.stroke();
+      ctx.fillText(`1e${d}`, left - 3, py(d) + 3);
+    }
+    // The time axis: t = 1, the middle, T.
+    ctx.textAlign = 'center';
+    for (const t of [...new Set([1, Math.round((T + 1) / 2), T])]) {
+      ctx.beginPath();
+      ctx.moveTo(px(t), bottom);
+      ctx.lineTo(px(t), bottom + 3);
+      ctx.strokeStyle = '#333';
+      ctx.stroke();
+      ctx.fillText(String(t), px(t), bottom + 13);
+    }
+    ctx.fillText('‖∂L/∂hₜ‖ against time step t', (left + right) / 2, size - 6);
     ctx.strokeStyle = '#0072B2';
     ctx.lineWidth = 2;
     ctx.beginPath();
-    logs.forEach((l, t) => (t ? ctx.lineTo(px(t), py(l)) : ctx.moveTo(px(t), py(l))));
+    norms.forEach((v, k) => {
+      const l = Math.log10(Math.max(v, Math.pow(10, lo)));
+      if (k) ctx.lineTo(px(k + 1), py(l));
+      else ctx.moveTo(px(k + 1), py(l));
+    });
     ctx.stroke();
-    ctx.fillStyle = '#333';
-    ctx.font = '10px system-ui, sans-serif';
-    ctx.textAlign = 'right';
-    ctx.fillText(`1e${Math.round(hi)}`, 28, py(Math.round(hi)) + 3);
-    ctx.fillText(`1e${Math.round(lo)}`, 28, py(Math.round(lo)) + 3);
-    ctx.textAlign = 'center';
-    ctx.fillText('‖∂L/∂hₜ‖ against t', size / 2, size - 8);
   }
+
 
   /** drawModes charts a deep linear network's mode strengths uᵢᵀWvᵢ against
    * the race clock, each with its singular value sᵢ dashed: from small

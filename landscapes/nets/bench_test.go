@@ -94,3 +94,32 @@ func BenchmarkSliceDigits(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecurrentStep is one SGD step on a minibatch of 20 sequences of
+// the bit task (T = 20, 16 units): the tanh RNN and the LSTM (ch. 10.10).
+func BenchmarkRecurrentStep(b *testing.B) {
+	task := NewBitTask(16, 20, 200, 0.5, 1)
+	lstm := NewLSTM(task, 16)
+	for _, c := range []struct {
+		name  string
+		model Model
+		theta []float64
+	}{
+		{"rnn-tanh-16x20", task, task.InitWeights(1, 1)},
+		{"lstm-16x20", lstm, lstm.InitWeights(1, 1)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			g := make([]float64, c.model.Dim())
+			all := make([]int, c.model.Examples())
+			for i := range all {
+				all[i] = i
+			}
+			batches := NewBatches(all, 20, 1)
+			for b.Loop() {
+				c.model.Grad(g, c.theta, batches.Next())
+				floats.AddScaled(c.theta, -0.01, g)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}

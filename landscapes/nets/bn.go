@@ -53,6 +53,37 @@ func (a dual) div(b dual) dual {
 	return dual{q, (a.d - q*b.d) / b.v}
 }
 
+// dotDual is acc + Σₖ wₖ zₖ in dual numbers; without tangent the
+// derivatives are all 0 and left out.
+func dotDual(acc dual, w, z []dual, tangent bool) dual {
+	if !tangent {
+		for k, zk := range z {
+			acc.v += w[k].v * zk.v
+		}
+		return acc
+	}
+	for k, zk := range z {
+		acc.v += w[k].v * zk.v
+		acc.d += w[k].v*zk.d + w[k].d*zk.v
+	}
+	return acc
+}
+
+// eachExample calls f for every example of the batch, all n if it is nil,
+// and returns how many.
+func eachExample(n int, batch []int, f func(i int)) int {
+	if batch == nil {
+		for i := range n {
+			f(i)
+		}
+		return n
+	}
+	for _, i := range batch {
+		f(i)
+	}
+	return len(batch)
+}
+
 // Running are the statistics a batch-normalized network evaluates with:
 // per hidden layer (index l−1) and unit, the running mean and variance.
 type Running struct {
@@ -125,18 +156,18 @@ func (m *MLP) Beta(theta []float64, l int) []float64 {
 // statistics used, per unit; p the outputs (probabilities, or the linear
 // outputs of a regression); gz the gradients with respect to z.
 type bnPass struct {
-	n             int
-	w             []dual
-	z, a, xh, s1  [][]dual
-	mu, sd, g     [][]dual
-	gz            [][]dual
-	p             []dual
-	loss          float64
-	wrong         int
-	train         bool // normalized with the batch's own statistics
-	tangent       bool // derivatives along a direction (else all 0, and the products skip them)
-	gradT, gradV  []float64
-	y, th         []float64 // one layer's γ â + β, and their tanh
+	n            int
+	w            []dual
+	z, a, xh, s1 [][]dual
+	mu, sd, g    [][]dual
+	gz           [][]dual
+	p            []dual
+	loss         float64
+	wrong        int
+	train        bool // normalized with the batch's own statistics
+	tangent      bool // derivatives along a direction (else all 0, and the products skip them)
+	gradT, gradV []float64
+	y, th        []float64 // one layer's γ â + β, and their tanh
 }
 
 // pass gives the model's scratch for a batch of n rows, grown on demand.
@@ -187,18 +218,7 @@ func (m *MLP) bnForward(theta, v, x []float64, n int, st *Running, labels []int)
 		for i := range n {
 			zi := p.z[l-1][i*in : (i+1)*in]
 			for r := range out {
-				acc, row := B[r], W[r*in:(r+1)*in]
-				if p.tangent {
-					for c, zc := range zi {
-						acc.v += row[c].v * zc.v
-						acc.d += row[c].v*zc.d + row[c].d*zc.v
-					}
-				} else {
-					for c, zc := range zi {
-						acc.v += row[c].v * zc.v
-					}
-				}
-				dst[i*out+r] = acc
+				dst[i*out+r] = dotDual(B[r], W[r*in:(r+1)*in], zi, p.tangent)
 			}
 		}
 		if l < L {

@@ -286,18 +286,7 @@ func (m *MLP) l2Value(theta []float64) float64 {
 }
 
 // each calls f for every example of the batch and returns how many.
-func (m *MLP) each(batch []int, f func(i int)) int {
-	if batch == nil {
-		for i := range m.Data.N() {
-			f(i)
-		}
-		return m.Data.N()
-	}
-	for _, i := range batch {
-		f(i)
-	}
-	return len(batch)
-}
+func (m *MLP) each(batch []int, f func(i int)) int { return eachExample(m.Data.N(), batch, f) }
 
 // Grad writes the gradient of Loss into dst by backpropagation and returns
 // the loss.

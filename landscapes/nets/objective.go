@@ -11,7 +11,7 @@ import (
 
 // Model is a network with a loss on minibatches of its examples, its
 // gradient and its Hessian- (or Gauss–Newton-) vector products: the MLP and
-// the RNN.
+// the RNN and the LSTM.
 type Model interface {
 	Dim() int
 	Examples() int
@@ -29,6 +29,15 @@ type Model interface {
 
 // Examples is the number of examples of the MLP's data.
 func (m *MLP) Examples() int { return m.Data.N() }
+
+// recurrent is a network over sequences (the RNN, the LSTM): its cost
+// grows with their length, and its gradient's size at each step is what its
+// lessons show.
+type recurrent interface {
+	Model
+	steps() int
+	HiddenGradNorms() []float64
+}
 
 // Objective is a network's training loss as a landscape over its parameters:
 // the full training set for the value, the gradient, Hessian-vector
@@ -262,8 +271,8 @@ func (o *Objective) Clone() *Objective {
 func (o *Objective) HessianWork() float64 {
 	n := float64(o.Dim())
 	steps := 1.0
-	if r, ok := o.Model.(*RNN); ok {
-		steps = float64(r.T)
+	if r, ok := o.Model.(recurrent); ok {
+		steps = float64(r.steps())
 	}
 	return n * 6 * n * steps * float64(len(o.Train))
 }

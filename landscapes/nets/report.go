@@ -82,7 +82,7 @@ func (o *Objective) Report(ctx context.Context, theta []float64) (Report, error)
 	defer o.mu.Unlock()
 	var r Report
 	steps := []func(){}
-	if rnn, ok := o.Model.(*RNN); ok {
+	if rnn, ok := o.Model.(recurrent); ok {
 		steps = append(steps,
 			func() {
 				r.TrainLoss = rnn.Grad(make([]float64, rnn.Dim()), theta, o.Train)

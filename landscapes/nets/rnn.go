@@ -91,18 +91,7 @@ func (r *RNN) forward(theta []float64, i int) float64 {
 	return softmax(r.p, r.logits) - r.logits[r.Y[i]]
 }
 
-func (r *RNN) each(batch []int, f func(i int)) int {
-	if batch == nil {
-		for i := range r.Y {
-			f(i)
-		}
-		return len(r.Y)
-	}
-	for _, i := range batch {
-		f(i)
-	}
-	return len(batch)
-}
+func (r *RNN) each(batch []int, f func(i int)) int { return eachExample(len(r.Y), batch, f) }
 
 func (r *RNN) Loss(theta []float64, batch []int) float64 {
 	var l float64
@@ -313,6 +302,9 @@ func (r *RNN) InitWeights(gain float64, seed uint64) []float64 {
 	}
 	return theta
 }
+
+// steps is the sequences' length, for the cost of a pass.
+func (r *RNN) steps() int { return r.T }
 
 // Clone is the same network and data with scratch space of its own.
 func (r *RNN) Clone() Model {

@@ -151,6 +151,20 @@ func (o *Objective) filters() []filter {
 			fs = append(fs, filter{from: H*H + 3*H + o*H, to: H*H + 3*H + (o+1)*H}) // V
 			fs = append(fs, filter{from: H*H + 5*H + o, to: H*H + 5*H + o + 1, bias: true})
 		}
+	case *LSTM:
+		// Each of the 4H gate units' incoming recurrent and input weights
+		// is a filter, as the RNN's units'.
+		wo, uo, bo, vo, co := m.offsets()
+		H := m.H
+		for r := range 4 * H {
+			fs = append(fs, filter{from: wo + r*H, to: wo + (r+1)*H})
+			fs = append(fs, filter{from: uo + 2*r, to: uo + 2*r + 2})
+			fs = append(fs, filter{from: bo + r, to: bo + r + 1, bias: true})
+		}
+		for o := range 2 {
+			fs = append(fs, filter{from: vo + o*H, to: vo + (o+1)*H})
+			fs = append(fs, filter{from: co + o, to: co + o + 1, bias: true})
+		}
 	}
 	return fs
 }
@@ -368,6 +382,9 @@ func (o *Objective) layerBlocks() [][2]int {
 	case *RNN:
 		H := m.H
 		return [][2]int{{0, H*H + 3*H}, {H*H + 3*H, m.Dim()}}
+	case *LSTM:
+		_, _, _, vo, _ := m.offsets()
+		return [][2]int{{0, vo}, {vo, m.Dim()}}
 	}
 	return nil
 }
