@@ -89,7 +89,11 @@ var lessonOutcomes = map[string]struct {
 	"critical-points":  {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
 	"deep-network":     {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
 	"residual-network": {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
-	"auxiliary-head":   {1500, `[r1, r2].every((r) => r.diag.net.train_err < 0.05 && fin(r) < 0.3)`},
+	"long-term-dependencies": {600, `[r1, r2].every((r) => fin(r) < 0.1 && r.diag.net.dh_norms.length === 25) && (() => {
+		const c = [...document.querySelectorAll('#netview .net-tile canvas')];
+		return c.length === 2 && c[0].dataset.lo === c[1].dataset.lo && c[0].dataset.hi === c[1].dataset.hi;
+	})()`},
+	"auxiliary-head": {1500, `[r1, r2].every((r) => r.diag.net.train_err < 0.05 && fin(r) < 0.3)`},
 	"batch-normalization": {1500, `[r1, r2].every((r) => fin(r) < 0.25 && r.diag.net.train_err < 0.1 && r.diag.net.val_loss !== undefined && r.diag.net.grad_std.length === 11) &&
 		window.saddle.charts.loss.series.filter((s) => s.dashed).length === 2`},
 	"batch-size": {4, `fin(r1) < fin(r2) && fin(r2) < fin(r3) && fin(r3) < fin(r4) && r1.iter.at(-1) === 1920 && r4.iter.at(-1) === 4 && r1.f[56] > r2.f[56] &&
@@ -676,6 +680,20 @@ func TestBrowserBatchNormIsWhatTrains(t *testing.T) {
 	got := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].flatMap((r) => [r.f.at(-1), r.diag.net.train_err, r.iter.at(-1)])`)
 	if len(got) != 6 || got[0] < 0.55 || got[3] < 0.55 || got[1] < 0.3 || got[4] < 0.3 || got[2] != 1500 {
 		t.Errorf("without batch normalization (loss, training error, iteration) are %v; the lesson says neither racer gets anywhere", got)
+	}
+}
+
+// TestBrowserForgetGateClosed: in the long-term-dependencies lesson with
+// the forget gate's bias at 0 neither racer has learned the bit after 600
+// steps (losses 0.34 and 0.68 here), as the lesson says.
+func TestBrowserForgetGateClosed(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=rnn:cell=lstm,steps=25,hidden=10,forget_bias=0&opt=adam:lr=0.01&opt=adam:lr=0.003&t=600")
+	waitFor(t, ctx, "the racers' reports", `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
+	got := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].map((r) => r.f.at(-1))`)
+	if len(got) != 2 || got[0] < 0.2 || got[1] < 0.2 {
+		t.Errorf("with the forget bias at 0 the losses after 600 steps are %v; the lesson says neither racer has learned the bit", got)
 	}
 }
 

@@ -305,7 +305,7 @@ func init() {
 		Name: "rnn", Title: "A recurrent network remembering a bit",
 		Explain: "A recurrent network must report, after T steps of noise, the bit it saw first. In a vanilla tanh RNN the gradient reaches the first step through T products of the recurrent weights: " +
 			"with a small gain it vanishes, with a large one it explodes, and a single step can throw the weights away unless the gradient is clipped (ch. 8.2.4, 8.2.5, 10.7). " +
-			"An LSTM carries the bit in its cell through the forget gate alone, so its gradient can reach the first step undiminished (ch. 10.10).",
+			"An LSTM carries the bit in its cell through the forget gate alone: with the gate open, its gradient reaches the first step with far less loss (ch. 10.10).",
 		Params: []spec.Param{
 			{Name: "cell", Label: "cell", Kind: spec.Choice, Choices: []string{"tanh", "lstm"}, Doc: "tanh: the vanilla RNN hₜ = tanh(W hₜ₋₁ + U xₜ + b); lstm: long short-term memory (PyTorch's LSTMCell gates)"},
 			{Name: "steps", Label: "time steps T", Kind: spec.Integer, Default: 20, Min: 5, Max: 100, Doc: "T: the steps between the bit and the answer"},

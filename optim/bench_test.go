@@ -40,6 +40,9 @@ func BenchmarkStep(b *testing.B) {
 func BenchmarkRacerOptions(b *testing.B) {
 	land, _ := landscapes.Build("mlp:data=moons,n=600,h1=16,h2=16,batch=32")
 	digits, _ := landscapes.Build("mlp:data=digits,h1=32,h2=0,classes=high,batch=16")
+	normed, _ := landscapes.Build("mlp:data=moons,n=600,h1=16,h2=16,batch=32,batchnorm=true")
+	rnn, _ := landscapes.Build("rnn:steps=25,hidden=8")
+	lstm, _ := landscapes.Build("rnn:cell=lstm,steps=25,hidden=8")
 	for _, c := range []struct {
 		name, spec string
 		land       *landscapes.Landscape
@@ -54,6 +57,11 @@ func BenchmarkRacerOptions(b *testing.B) {
 		{"digits-plain", "sgd:lr=0.1", digits},
 		{"digits-transfer", "sgd:lr=0.1,transfer=1000000", digits},
 		{"digits-freeze", "sgd:lr=0.1,freeze=true", digits},
+		// Batch normalization (its running statistics tracked every step)
+		// and the LSTM against the tanh RNN on the bit task.
+		{"batchnorm", "sgd:lr=0.05", normed},
+		{"rnn-tanh", "adam:lr=0.01", rnn},
+		{"rnn-lstm", "adam:lr=0.01", lstm},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			r, _ := Start(c.land, c.spec, c.land.Start(), 1)

@@ -156,7 +156,7 @@ func (m *MLP) Beta(theta []float64, l int) []float64 {
 // statistics used, per unit; p the outputs (probabilities, or the linear
 // outputs of a regression); gz the gradients with respect to z.
 type bnPass struct {
-	n            int
+	n, rows      int // the batch's rows, and the most the buffers hold
 	w            []dual
 	z, a, xh, s1 [][]dual
 	mu, sd, g    [][]dual
@@ -168,15 +168,19 @@ type bnPass struct {
 	tangent      bool // derivatives along a direction (else all 0, and the products skip them)
 	gradT, gradV []float64
 	y, th        []float64 // one layer's γ â + β, and their tanh
+	x            []float64 // the inputs of the batch's examples
+	all          []int     // every example, for a nil batch
 }
 
-// pass gives the model's scratch for a batch of n rows, grown on demand.
+// pass gives the model's scratch for a batch of n rows, grown on demand
+// (a racer alternates minibatches with the whole training set).
 func (m *MLP) pass(n int) *bnPass {
-	if p := m.bn; p != nil && p.n == n {
+	if p := m.bn; p != nil && p.rows >= n {
+		p.n = n
 		return p
 	}
 	L := m.Layers()
-	p := &bnPass{n: n, w: make([]dual, m.Dim()), gradT: make([]float64, m.Dim()), gradV: make([]float64, m.Dim())}
+	p := &bnPass{n: n, rows: n, w: make([]dual, m.Dim()), gradT: make([]float64, m.Dim()), gradV: make([]float64, m.Dim())}
 	widest := 0
 	for l := 0; l <= L; l++ {
 		widest = max(widest, m.Sizes[l])
@@ -187,6 +191,7 @@ func (m *MLP) pass(n int) *bnPass {
 	}
 	p.p = make([]dual, n*m.Sizes[L])
 	p.y, p.th = make([]float64, n*widest), make([]float64, n*widest)
+	p.x = make([]float64, n*m.Sizes[0])
 	m.bn = p
 	return p
 }
@@ -432,16 +437,22 @@ func (m *MLP) bnDown(p *bnPass, l int, gv, gt []float64) {
 	}
 }
 
-// bnInputs gathers the examples' inputs into the pass's input rows.
+// bnInputs gathers the examples' inputs (all if nil) into the pass's
+// input rows.
 func (m *MLP) bnInputs(examples []int) ([]float64, []int) {
 	if examples == nil {
-		examples = make([]int, m.Data.N())
-		for i := range examples {
-			examples[i] = i
+		p := m.pass(m.Data.N())
+		if len(p.all) != m.Data.N() {
+			p.all = make([]int, m.Data.N())
+			for i := range p.all {
+				p.all[i] = i
+			}
 		}
+		examples = p.all
 	}
+	p := m.pass(len(examples))
 	D := m.Sizes[0]
-	x := make([]float64, len(examples)*D)
+	x := p.x[:len(examples)*D]
 	for j, i := range examples {
 		copy(x[j*D:(j+1)*D], m.Data.Row(i))
 	}

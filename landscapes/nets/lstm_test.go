@@ -116,3 +116,86 @@ func TestLSTMInitWeights(t *testing.T) {
 		}
 	}
 }
+
+// itersToLearn is how many Adam steps (lr 0.01, minibatches of 20, as
+// torch.optim.Adam) a model takes until its loss on all sequences is below
+// 0.1, checked every 5 steps; 0 if not within most.
+func itersToLearn(m Model, theta []float64, most int) int {
+	n := m.Dim()
+	g, m1, m2 := make([]float64, n), make([]float64, n), make([]float64, n)
+	all := make([]int, m.Examples())
+	for i := range all {
+		all[i] = i
+	}
+	batches := NewBatches(all, 20, 1)
+	const lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+	for t := 1; t <= most; t++ {
+		m.Grad(g, theta, batches.Next())
+		c1, c2 := 1-math.Pow(b1, float64(t)), 1-math.Pow(b2, float64(t))
+		for k := range theta {
+			m1[k] = b1*m1[k] + (1-b1)*g[k]
+			m2[k] = b2*m2[k] + (1-b2)*g[k]*g[k]
+			theta[k] -= lr / c1 * m1[k] / (math.Sqrt(m2[k]/c2) + eps)
+		}
+		if t%5 == 0 && m.Loss(theta, nil) < 0.1 {
+			return t
+		}
+	}
+	return 0
+}
+
+// TestLongTermDependencies reproduces the table behind the lesson on
+// long-term dependencies (docs/lessons.md), 10 units: Adam's steps until the bit task's loss is
+// below 0.1, for LSTMs with forget-gate biases 0, 1 and 3 and tanh RNNs of
+// gains 0.5 and 1, at T = 25 and 50 (0: not within 600), and the LSTM with
+// bias 3 at T = 100.
+func TestLongTermDependencies(t *testing.T) {
+	type row struct {
+		T                   int
+		lstm0, lstm1, lstm3 int
+		tanh05, tanh1       int
+	}
+	for _, want := range []row{{25, 200, 60, 30, 160, 20}, {50, 0, 200, 55, 0, 0}} {
+		task := NewBitTask(10, want.T, 200, 0.5, 1)
+		l := NewLSTM(task, 10)
+		got := row{T: want.T,
+			lstm0: itersToLearn(l, l.InitWeights(0, 1), 600), lstm1: itersToLearn(l, l.InitWeights(1, 1), 600), lstm3: itersToLearn(l, l.InitWeights(3, 1), 600),
+			tanh05: itersToLearn(task, task.InitWeights(0.5, 1), 600), tanh1: itersToLearn(task, task.InitWeights(1, 1), 600)}
+		if got != want {
+			t.Errorf("steps to learn %+v; the lesson says %+v", got, want)
+		}
+	}
+	task := NewBitTask(10, 100, 200, 0.5, 1)
+	l := NewLSTM(task, 10)
+	if got := itersToLearn(l, l.InitWeights(3, 1), 600); got != 515 {
+		t.Errorf("at T = 100 the LSTM with forget bias 3 learns after %d steps; docs/lessons.md says 515", got)
+	}
+}
+
+// TestGradientReachingTheFirstStep pins the ratios ‖∂L/∂h₁‖/‖∂L/∂h₂₅‖ at
+// the start that the lesson on long-term dependencies quotes (10 units, the
+// bit task over 25 steps, weight seed 1), to the digit it gives.
+func TestGradientReachingTheFirstStep(t *testing.T) {
+	task := NewBitTask(10, 25, 200, 0.5, 1)
+	l := NewLSTM(task, 10)
+	ratio := func(m recurrent, theta []float64) float64 {
+		m.Grad(make([]float64, m.Dim()), theta, nil)
+		d := m.HiddenGradNorms()
+		return d[0] / d[len(d)-1]
+	}
+	for _, c := range []struct {
+		name  string
+		got   float64
+		quote float64
+	}{
+		{"lstm forget bias 0", ratio(l, l.InitWeights(0, 1)), 7e-8},
+		{"lstm forget bias 1", ratio(l, l.InitWeights(1, 1)), 2e-4},
+		{"lstm forget bias 3", ratio(l, l.InitWeights(3, 1)), 3e-2},
+		{"tanh gain 1", ratio(task, task.InitWeights(1, 1)), 3e-2},
+		{"tanh gain 0.5", ratio(task, task.InitWeights(0.5, 1)), 9e-7},
+	} {
+		if r := c.got / c.quote; r < 0.75 || r > 1.34 {
+			t.Errorf("%s: the first step's gradient is %.3g of the last's; the lesson says %g", c.name, c.got, c.quote)
+		}
+	}
+}
