@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -384,4 +385,42 @@ func BenchmarkPageLiveRace(b *testing.B) {
 		}
 		b.ReportMetric(fps, "frames/s")
 	}
+}
+
+// TestBrowserFormulaBox: a user types their own surface. A bad formula is
+// marked under its failing column and does not reach the race; an example
+// races at once, shown back as MathML and carried in the permalink; the map
+// is drawn and the racers move on the formula's exact gradient.
+func TestBrowserFormulaBox(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=expr&opt=adam:lr=0.05&opt=newton&t=5")
+	waitFor(t, ctx, "the formula box with the default formula", `!document.getElementById('formula').hidden && document.querySelector('#formula-echo math') !== null && document.getElementById('formula-input').value.startsWith('(x^2 - 1)^2')`)
+	if hidden := eval[bool](t, ctx, `document.querySelector('#surface-params [data-param="f"]') === null`); !hidden {
+		t.Error("the formula is also among the settings' sliders")
+	}
+	// A formula with a mistake at column 7.
+	eval[any](t, ctx, `document.getElementById('formula-input').value = ''`)
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("formula-input"), "x + y^"))
+	waitFor(t, ctx, "the problem under column 7", `(() => { const e = document.getElementById('formula-error'); return !e.hidden && e.dataset.column === '7' && e.textContent.includes('column 7: expected an expression after "^"') && e.textContent.split('\n')[1].indexOf('^') === 6; })()`)
+	if inv := eval[string](t, ctx, `document.getElementById('formula-input').getAttribute('aria-invalid')`); inv != "true" {
+		t.Errorf("the box's aria-invalid is %q", inv)
+	}
+	if spec := eval[string](t, ctx, `window.saddle.surface.spec`); strings.Contains(spec, "y^") {
+		t.Errorf("the bad formula reached the race: %s", spec)
+	}
+	// An example races at once.
+	eval[any](t, ctx, `(() => { const s = document.getElementById('formula-examples'); s.value = 'x^3 - 3*x*y^2'; s.dispatchEvent(new Event('change')); })()`)
+	waitFor(t, ctx, "the monkey saddle racing", `window.saddle.surface.spec === 'expr:f=x^3 - 3*x*y^2' && document.getElementById('formula-error').hidden && document.querySelector('#formula-echo msup') !== null && new URL(location.href).searchParams.get('surface') === 'expr:f=x^3 - 3*x*y^2'`)
+	do(t, ctx, chromedp.Click(chromedp.ID("play")))
+	waitFor(t, ctx, "both racers moving", `[...window.saddle.racers.values()].every((r) => r.iter.at(-1) >= 3)`)
+	// Newton's first step on x³ − 3xy² from (−1.5, 1.5), by hand: the
+	// gradient is (3x² − 3y², −6xy) = (0, 13.5), the Hessian
+	// [[6x, −6y], [−6y, −6x]] = [[−9, −9], [−9, 9]]; H⁻¹g = (−0.75, 0.75),
+	// so Newton goes to (−1.5, 1.5) − (−0.75, 0.75) = (−0.75, 0.75).
+	got := eval[[]float64](t, ctx, `(() => { const r = [...window.saddle.racers.values()].find((r) => r.spec === 'newton'); return [r.xs[2], r.xs[3]]; })()`)
+	if math.Abs(got[0]-(-0.75)) > 1e-12 || math.Abs(got[1]-0.75) > 1e-12 {
+		t.Errorf("Newton's first step on the typed formula went to %v; by hand (−0.75, 0.75)", got)
+	}
+	screenshot(t, ctx, "formula-box")
 }

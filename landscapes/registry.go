@@ -36,6 +36,8 @@ type Info struct {
 	Canonical bool
 
 	build func(v spec.Values) Surface
+	// viewFor, if set, is the view box of the values (else View).
+	viewFor func(v spec.Values) [4]float64
 	// critical gives stationary points, exact or approximate; Build's
 	// Critical refines them by Newton's method and keeps those it confirms.
 	critical func(v spec.Values) []Critical
@@ -83,6 +85,14 @@ func (l *Landscape) BlurKind() string {
 	}
 }
 
+// View is the view box [xmin, xmax, ymin, ymax].
+func (l *Landscape) View() [4]float64 {
+	if l.Info.viewFor != nil {
+		return l.Info.viewFor(l.Values)
+	}
+	return l.Info.View
+}
+
 // Start is the default start point.
 func (l *Landscape) Start() []float64 {
 	if l.Info.startFor != nil {
@@ -121,7 +131,15 @@ func Lookup(name string) (*Info, bool) {
 
 // Build resolves a surface spec such as "rosenbrock:b=10,blur=0.5".
 func Build(text string) (*Landscape, error) {
-	s, err := spec.Parse(text)
+	// A formula takes the rest of the spec: which keys do is the named
+	// surface's to say.
+	var rest []string
+	if name, _, _ := strings.Cut(text, ":"); name != "" {
+		if in, ok := Lookup(strings.TrimSpace(name)); ok {
+			rest = spec.TextParams(in.AllParams())
+		}
+	}
+	s, err := spec.Parse(text, rest...)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +196,18 @@ func (l *Landscape) Critical() []Critical {
 			continue
 		}
 		eig, err := Eigen(l.Surface, x, nil)
-		if err != nil || !agrees(c.Kind, eig) {
+		if err != nil {
+			continue
+		}
+		if c.Kind == "" {
+			// A start without a stated kind (a formula's): the Hessian
+			// says, within the view box; a degenerate point is left out.
+			v := l.View()
+			if c.Kind = kindOf(eig); c.Kind == "" || x[0] < v[0] || x[0] > v[1] || x[1] < v[2] || x[1] > v[3] {
+				continue
+			}
+		}
+		if !agrees(c.Kind, eig) {
 			continue
 		}
 		dup := false
@@ -192,6 +221,22 @@ func (l *Landscape) Critical() []Critical {
 		}
 	}
 	return out
+}
+
+// kindOf names a stationary point by its Hessian's eigenvalues, or "" for
+// a degenerate one (a zero eigenvalue).
+func kindOf(eig []float64) string {
+	const tol = 1e-9
+	lo, hi := eig[0], eig[len(eig)-1]
+	switch {
+	case lo > tol:
+		return "minimum"
+	case hi < -tol:
+		return "maximum"
+	case lo < -tol && hi > tol:
+		return "saddle"
+	}
+	return ""
 }
 
 // agrees checks a stated kind against the Hessian's eigenvalues; a zero
@@ -273,7 +318,7 @@ func Evaluate(s Surface, x []float64) (Point, error) {
 	}
 	for _, v := range all {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return p, fmt.Errorf("the value, gradient or Hessian is not finite at %v (f = %g); choose a point nearer the view box", x, p.F)
+			return p, fmt.Errorf("the value, gradient or Hessian is not finite at %v (f = %g): outside the function's domain, or too far out; choose a point in or near the view box", x, p.F)
 		}
 	}
 	eig, err := EigenSym(h, nil)

@@ -469,7 +469,7 @@ func sampleSurface(l *landscapes.Landscape, through []float64, view [4]float64) 
 		// No map: a slice of a network's loss through two weights shows
 		// little; its data and decision regions are drawn instead.
 		m := SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
-			Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: Num(l.Blur), Floor: Num(math.NaN()), Delta: Num(math.NaN())}
+			Dim: l.Dim(), View: l.View(), Box: view, Blur: l.BlurKind(), BlurS: Num(l.Blur), Floor: Num(math.NaN()), Delta: Num(math.NaN())}
 		if net != nil {
 			m.Data = net.Points()
 			m.Classes = net.ClassNames()
@@ -485,7 +485,7 @@ func sampleSurface(l *landscapes.Landscape, through []float64, view [4]float64) 
 		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
 	}
 	return SurfaceMessage{Type: "surface", Spec: l.Spec, Name: l.Info.Name, Title: l.Info.Title, Explain: l.Info.Explain,
-		Dim: l.Dim(), View: l.Info.View, Box: view, Blur: l.BlurKind(), BlurS: Num(l.Blur), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
+		Dim: l.Dim(), View: l.View(), Box: view, Blur: l.BlurKind(), BlurS: Num(l.Blur), N: g.N, F: base64.StdEncoding.EncodeToString(buf),
 		Log: g.Log, Floor: Num(g.Floor), Delta: Num(g.Delta), Critical: l.Critical()}
 }
 

@@ -305,7 +305,7 @@ func (rc *Race) configure(m Message) *ProblemError {
 		return &ProblemError{Problems: problems}
 	}
 	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed, rc.patience = land, start, next.clock, next.speed, next.tol, next.seed, next.patience
-	rc.view = land.Info.View
+	rc.view = land.View()
 	rc.stride = 6 + rc.pointDims()
 	if o := land.Network(); o != nil && o.Modes() != nil {
 		rc.stride += len(o.Modes().S)

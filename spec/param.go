@@ -15,6 +15,9 @@ const (
 	Integer             // a whole number, stored as float64
 	Bool                // true or false (also 1 or 0)
 	Choice              // one word of Param.Choices
+	// Text is a string (a formula): it takes the rest of a spec, commas
+	// included, so a spec writes it last; Param.Check validates it.
+	Text
 )
 
 // Param describes one parameter: its name, default, accepted range and how a
@@ -34,8 +37,12 @@ type Param struct {
 	// h3); empty means the name itself.
 	Label string
 	// DefaultText replaces the printed default where it depends on another
-	// parameter (the gamma of a schedule).
+	// parameter (the gamma of a schedule); for a Text parameter it is the
+	// default itself.
 	DefaultText string
+	// Check, for a Text parameter, says what is wrong with a value (nil if
+	// nothing is).
+	Check func(text string) error
 }
 
 // Accepts says in words what the parameter accepts, for error messages.
@@ -45,6 +52,8 @@ func (p Param) Accepts() string {
 		return "true or false"
 	case Choice:
 		return "one of " + strings.Join(p.Choices, ", ")
+	case Text:
+		return "a formula"
 	case Integer:
 		return fmt.Sprintf("a whole number in [%s, %s]", Format(p.Min), Format(p.Max))
 	default:
@@ -114,6 +123,7 @@ func Format(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 type Values struct {
 	params []Param
 	vals   []float64
+	texts  []string // the values of Text parameters
 	given  []bool
 }
 
@@ -141,6 +151,9 @@ func (v Values) String(name string) string {
 	return v.params[i].Choices[int(v.vals[i])]
 }
 
+// Text is the value of a Text parameter.
+func (v Values) Text(name string) string { return v.texts[v.index(name)] }
+
 // Given reports whether the spec set the parameter explicitly.
 func (v Values) Given(name string) bool { return v.given[v.index(name)] }
 
@@ -156,7 +169,7 @@ func (v Values) Has(name string) bool {
 
 // With is a copy with one value changed, marked as given.
 func (v Values) With(name string, x float64) Values {
-	c := Values{params: v.params, vals: append([]float64(nil), v.vals...), given: append([]bool(nil), v.given...)}
+	c := Values{params: v.params, vals: append([]float64(nil), v.vals...), texts: v.texts, given: append([]bool(nil), v.given...)}
 	i := c.index(name)
 	c.vals[i], c.given[i] = x, true
 	return c
@@ -165,23 +178,43 @@ func (v Values) With(name string, x float64) Values {
 // Spec writes the values back as a spec with only the parameters that were
 // given and differ from their defaults, in declaration order: the canonical
 // form of the spec.
+// A Text parameter comes last, since it takes the rest of a spec.
 func (v Values) Spec(name string) Spec {
 	s := Spec{Name: name}
+	var last []pair
 	for i, p := range v.params {
-		if v.given[i] && (v.vals[i] != p.Default || p.DefaultText != "") {
+		switch {
+		case p.Kind == Text:
+			if v.given[i] && v.texts[i] != p.DefaultText {
+				last = append(last, pair{p.Name, v.texts[i]})
+			}
+		case v.given[i] && (v.vals[i] != p.Default || p.DefaultText != ""):
 			s.pairs = append(s.pairs, pair{p.Name, p.Text(v.vals[i])})
 		}
 	}
+	s.pairs = append(s.pairs, last...)
 	return s
+}
+
+// TextParams are the names of the Text parameters, the keys that take the
+// rest of a spec (for Parse).
+func TextParams(params []Param) []string {
+	var out []string
+	for _, p := range params {
+		if p.Kind == Text {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // Resolve checks a spec's pairs against the declared parameters and fills in
 // defaults. owner names the surface or optimizer in messages. Every problem
 // is reported, not only the first.
 func Resolve(s Spec, owner string, params []Param) (Values, error) {
-	v := Values{params: params, vals: make([]float64, len(params)), given: make([]bool, len(params))}
+	v := Values{params: params, vals: make([]float64, len(params)), texts: make([]string, len(params)), given: make([]bool, len(params))}
 	for i, p := range params {
-		v.vals[i] = p.Default
+		v.vals[i], v.texts[i] = p.Default, p.DefaultText
 	}
 	var problems []Problem
 	seen := map[string]bool{}
@@ -199,6 +232,14 @@ func Resolve(s Spec, owner string, params []Param) (Values, error) {
 			problems = append(problems, Problem{kv.key, fmt.Sprintf("%s has no parameter %q; accepted: %s", owner, kv.key, names(params))})
 		case twice:
 			problems = append(problems, Problem{kv.key, fmt.Sprintf("%s is given twice", kv.key)})
+		case params[i].Kind == Text:
+			if params[i].Check != nil {
+				if err := params[i].Check(kv.value); err != nil {
+					problems = append(problems, Problem{kv.key, owner + ": " + kv.key + ": " + err.Error()})
+					continue
+				}
+			}
+			v.texts[i], v.given[i] = kv.value, true
 		default:
 			x, err := params[i].Parse(kv.value)
 			if err != nil {

@@ -9,6 +9,7 @@ import { NetView } from './netview.js';
 import { SliceView, drawSpectrum, drawCritical } from './sliceview.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams, guardBox } from './controls.js';
+import { FormulaBox } from './formula.js';
 import { racerColor, racerMarker, setPalettes } from './colors.js';
 
 const reg = JSON.parse(document.getElementById('registry').textContent);
@@ -596,6 +597,25 @@ function buildSurfaceParams() {
       remember(true);
     }, 250);
   });
+  showFormula();
+}
+
+// A user-entered surface's formula has a box of its own beside the menu.
+const formulaBox = new FormulaBox($('formula'), {
+  onChange(f) {
+    if (state.surface.values.f === f) return;
+    state.surface.values.f = f;
+    state.t = 0;
+    state.start = null;
+    buildSurfaceParams(); // the settings' summary writes the spec
+    configure();
+    remember(true);
+  },
+});
+function showFormula() {
+  const info = reg.surfaces.find((s) => s.name === state.surface.name);
+  const text = info && info.params.find((p) => p.kind === 'text');
+  formulaBox.show(!!text, text ? state.surface.values[text.name] ?? text.default : '');
 }
 surfaceSelect.addEventListener('change', () => {
   state.surface = { name: surfaceSelect.value, values: {} };

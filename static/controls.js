@@ -163,7 +163,8 @@ export function surfaceParams(container, reg, name, values, onChange) {
     if (summary) summary.textContent = `Settings: ${specOf(name, values, all)}`;
   };
   sum();
-  for (const p of all) {
+  // A formula (a text parameter) has its own box (formula.js).
+  for (const p of all.filter((q) => q.kind !== 'text')) {
     box.append(paramControl(p, current[p.name], (v) => {
       values[p.name] = v;
       sum();

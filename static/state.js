@@ -15,8 +15,14 @@ export function formatValue(p, v) {
 /** specOf writes NAME:key=value,… with only the values that differ from their defaults. */
 export function specOf(name, values, params) {
   const parts = [];
-  for (const p of params) {
+  // A formula takes the rest of a spec, commas included: it comes last.
+  const ordered = [...params.filter((p) => p.kind !== 'text'), ...params.filter((p) => p.kind === 'text')];
+  for (const p of ordered) {
     if (!(p.name in values)) continue;
+    if (p.kind === 'text') {
+      if (values[p.name] !== p.default) parts.push(`${p.name}=${values[p.name]}`);
+      continue;
+    }
     const v = formatValue(p, values[p.name]);
     const def = p.kind === 'bool' ? (p.default === 'true' ? 'true' : 'false') : p.default;
     if (v !== def && !(p.kind !== 'choice' && p.kind !== 'bool' && Number(v) === Number(def) && !p.defaultText)) {

@@ -23,6 +23,13 @@ type Registry struct {
 	MaxSpeed     float64             `json:"maxSpeed"`
 	MaxStart     float64             `json:"maxStart"` // the largest magnitude of a start's coordinate
 	Lessons      []Lesson            `json:"lessons"`
+	Formulas     []FormulaExample    `json:"formulas"` // examples for the formula box
+}
+
+// FormulaExample is a formula a user can start from.
+type FormulaExample struct {
+	Name    string `json:"name"`
+	Formula string `json:"formula"`
 }
 
 // Surface is one surface of the registry.

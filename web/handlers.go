@@ -101,6 +101,9 @@ func Registry() pages.Registry {
 	reg.Averaging = params(optim.AveragingParams())
 	reg.Bias = params(optim.BiasParams())
 	reg.Lessons = Lessons
+	for _, e := range landscapes.FormulaExamples {
+		reg.Formulas = append(reg.Formulas, pages.FormulaExample{Name: e.Name, Formula: e.Formula})
+	}
 	return reg
 }
 
@@ -115,10 +118,12 @@ func params(ps []spec.Param) []pages.Param {
 			q.Kind = "bool"
 		case spec.Choice:
 			q.Kind = "choice"
+		case spec.Text:
+			q.Kind = "text"
 		default:
 			q.Kind = "real"
 		}
-		if p.DefaultText != "" {
+		if p.DefaultText != "" && p.Kind != spec.Text {
 			q.Default = spec.Format(p.Default)
 			q.DefaultText = p.DefaultText
 		}

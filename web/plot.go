@@ -198,7 +198,7 @@ func (fig *Figure) start() []float64 {
 
 func (fig *Figure) landscapePlot() (*plot.Plot, error) {
 	l := fig.Land
-	g := landscapes.Sample(l, fig.start(), l.Info.View, 240)
+	g := landscapes.Sample(l, fig.start(), l.View(), 240)
 	p := plot.New()
 	title := l.Info.Title + "  (" + l.Spec + ")"
 	if l.Blur > 0 {

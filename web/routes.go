@@ -39,6 +39,7 @@ func routes(hub *stream.Hub, log *slog.Logger, hosts []string) http.Handler {
 		r.Method(http.MethodGet, "/", handlePage())
 		r.Method(http.MethodGet, "/lessons", handleLessons())
 		r.Method(http.MethodGet, "/api/registry", handleRegistry())
+		r.Method(http.MethodGet, "/api/formula", handleFormula())
 		r.With(sameOrigin(hub.OriginPatterns)).Method(http.MethodGet, "/export", handleExport(hub.Limits, DefaultExportBudget, ex))
 	})
 	return r
