@@ -118,6 +118,10 @@ var lessonOutcomes = map[string]struct {
 	})()`},
 }
 
+// reportsCurrent holds when every racer's network report describes where
+// the racer is (reports are computed away from the race and come later).
+const reportsCurrent = `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`
+
 func TestBrowserLessons(t *testing.T) {
 	ctx := browser(t)
 	url := startServer(t)
@@ -136,7 +140,7 @@ func TestBrowserLessons(t *testing.T) {
 			arrive(t, ctx, fmt.Sprintf("%s/?lesson=%s&t=%d", url, l.Slug, o.t))
 			// A network racer's report is computed away from the race and
 			// comes later: wait until each describes where its racer is.
-			waitFor(t, ctx, "the racers' reports", `window.saddle.surface.n > 0 || [...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
+			waitFor(t, ctx, "the racers' reports", `window.saddle.surface.n > 0 || `+reportsCurrent)
 			if got := eval[string](t, ctx, `document.getElementById('lesson-title').textContent`); !strings.HasPrefix(got, l.Title) {
 				t.Errorf("the lesson panel shows %q", got)
 			}
@@ -676,7 +680,7 @@ func TestBrowserBatchNormIsWhatTrains(t *testing.T) {
 	waitFor(t, ctx, "the network without it", `(() => { const s = new URL(location.href).searchParams.get('surface') || ''; return s.startsWith('mlp:') && !s.includes('batchnorm=true') && window.saddle.surface && window.saddle.state.surface.values.batchnorm === 'false'; })()`)
 	link := eval[string](t, ctx, `(() => { const u = new URL(location.href); u.searchParams.set('t', '1500'); return u.href; })()`)
 	arrive(t, ctx, link)
-	waitFor(t, ctx, "the racers' reports", `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
+	waitFor(t, ctx, "the racers' reports", reportsCurrent)
 	got := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].flatMap((r) => [r.f.at(-1), r.diag.net.train_err, r.iter.at(-1)])`)
 	if len(got) != 6 || got[0] < 0.55 || got[3] < 0.55 || got[1] < 0.3 || got[4] < 0.3 || got[2] != 1500 {
 		t.Errorf("without batch normalization (loss, training error, iteration) are %v; the lesson says neither racer gets anywhere", got)
@@ -690,7 +694,7 @@ func TestBrowserForgetGateClosed(t *testing.T) {
 	ctx := browser(t)
 	url := startServer(t)
 	arrive(t, ctx, url+"/?surface=rnn:cell=lstm,steps=25,hidden=10,forget_bias=0&opt=adam:lr=0.01&opt=adam:lr=0.003&t=600")
-	waitFor(t, ctx, "the racers' reports", `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
+	waitFor(t, ctx, "the racers' reports", reportsCurrent)
 	got := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].map((r) => r.f.at(-1))`)
 	if len(got) != 2 || got[0] < 0.2 || got[1] < 0.2 {
 		t.Errorf("with the forget bias at 0 the losses after 600 steps are %v; the lesson says neither racer has learned the bit", got)
@@ -703,7 +707,7 @@ func TestBrowserAuxiliaryHeadIsWhatTrains(t *testing.T) {
 	ctx := browser(t)
 	url := startServer(t)
 	arrive(t, ctx, url+"/?surface=mlp:data=moons,n=300,depth=6,width=16,act=sigmoid,batch=32,aux=0&opt=sgd:lr=1&opt=sgd:lr=0.3,momentum=0.9&t=1500")
-	waitFor(t, ctx, "the racers' reports", `[...window.saddle.racers.values()].every((r) => r.diag && r.diag.net && r.diag.diag_iter === r.iter.at(-1))`)
+	waitFor(t, ctx, "the racers' reports", reportsCurrent)
 	if errs := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].map((r) => r.diag.net.train_err)`); errs[0] < 0.4 || errs[1] < 0.4 {
 		t.Errorf("without the auxiliary head the training errors are %v; the lesson says it stays at chance", errs)
 	}

@@ -197,18 +197,21 @@ type tracked struct {
 	inner gradient
 	run   *nets.Running
 	batch *dealt
-	land  *nets.Objective
+	land  tracker
+}
+
+// tracker is a finite sum that keeps running statistics
+// (nets.Objective.Track).
+type tracker interface {
+	Track(r *nets.Running, x []float64, positions []int)
 }
 
 func (t tracked) eval(x, g []float64) float64 {
 	f := t.inner.eval(x, g)
-	switch {
-	case t.batch == nil:
+	if t.batch == nil {
 		t.land.Track(t.run, x, nil)
-	case t.batch.st != nil:
-		if o, ok := t.batch.st.(*nets.Objective); ok {
-			o.Track(t.run, x, t.batch.cur)
-		}
+	} else if st, ok := t.batch.st.(tracker); ok {
+		st.Track(t.run, x, t.batch.cur)
 	}
 	return f
 }

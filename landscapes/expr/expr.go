@@ -61,7 +61,6 @@ type Expr struct {
 	Root  *Node
 	Src   string
 	prog  []instr
-	nodes int
 	kinks bool
 }
 
@@ -81,7 +80,7 @@ func Parse(src string) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Expr{Root: root, Src: src, nodes: p.nodes}
+	e := &Expr{Root: root, Src: src}
 	e.compile(root)
 	return e, nil
 }
@@ -201,17 +200,7 @@ func (p *parser) signed() (*Node, error) {
 	if p.peek() != '-' {
 		return p.power()
 	}
-	at := p.pos
-	p.pos++
-	if err := p.enter(at); err != nil {
-		return nil, err
-	}
-	defer p.leave()
-	arg, err := p.operand(p.signed, at, "-")
-	if err != nil {
-		return nil, err
-	}
-	return p.node(&Node{Op: "neg", Args: []*Node{arg}})
+	return p.nested("-", func(arg *Node) *Node { return &Node{Op: "neg", Args: []*Node{arg}} })
 }
 
 // power := primary ('^' signed)?, right-associative: 2^3^2 is 2^(3^2),
@@ -224,17 +213,23 @@ func (p *parser) power() (*Node, error) {
 	if p.peek() != '^' {
 		return base, nil
 	}
+	return p.nested("^", func(exp *Node) *Node { return &Node{Op: "^", Args: []*Node{base, exp}} })
+}
+
+// nested reads the operator op at the position, then a signed operand one
+// level deeper, and makes the node of it.
+func (p *parser) nested(op string, build func(arg *Node) *Node) (*Node, error) {
 	at := p.pos
 	p.pos++
 	if err := p.enter(at); err != nil {
 		return nil, err
 	}
 	defer p.leave()
-	exp, err := p.operand(p.signed, at, "^")
+	arg, err := p.operand(p.signed, at, op)
 	if err != nil {
 		return nil, err
 	}
-	return p.node(&Node{Op: "^", Args: []*Node{base, exp}})
+	return p.node(build(arg))
 }
 
 // enter and leave count the nesting of parentheses, calls, signs and
@@ -388,9 +383,6 @@ func (p *parser) name() (*Node, error) {
 	return p.node(n)
 }
 
-// Nodes is the number of nodes of the formula's tree.
-func (e *Expr) Nodes() int { return e.nodes }
-
 // Kinks says whether the formula has a function that is not differentiable
 // everywhere (abs, min, max), where a one-sided derivative is used.
 func (e *Expr) Kinks() bool { return e.kinks }
@@ -413,17 +405,4 @@ func (n *Node) String() string {
 		args[i] = a.String()
 	}
 	return n.Op + "(" + strings.Join(args, ", ") + ")"
-}
-
-// Constant says whether the subtree has no variable.
-func (n *Node) Constant() bool {
-	if n.Op == "x" || n.Op == "y" {
-		return false
-	}
-	for _, a := range n.Args {
-		if !a.Constant() {
-			return false
-		}
-	}
-	return true
 }

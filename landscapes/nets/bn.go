@@ -2,6 +2,7 @@ package nets
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -170,6 +171,7 @@ type bnPass struct {
 	y, th        []float64 // one layer's γ â + β, and their tanh
 	x            []float64 // the inputs of the batch's examples
 	all          []int     // every example, for a nil batch
+	ex           []int     // the examples of the last pass that gathered its inputs
 }
 
 // pass gives the model's scratch for a batch of n rows, grown on demand
@@ -451,6 +453,7 @@ func (m *MLP) bnInputs(examples []int) ([]float64, []int) {
 		examples = p.all
 	}
 	p := m.pass(len(examples))
+	p.ex = append(p.ex[:0], examples...)
 	D := m.Sizes[0]
 	x := p.x[:len(examples)*D]
 	for j, i := range examples {
@@ -536,8 +539,14 @@ func (m *MLP) evalStats(theta []float64) *Running {
 	if m.Eval != nil {
 		return m.Eval
 	}
+	return m.StatsOf(theta, nil)
+}
+
+// StatsOf are the statistics of a training-mode pass over the examples (all
+// if nil) at θ, the variances unbiased as running statistics keep them.
+func (m *MLP) StatsOf(theta []float64, examples []int) *Running {
 	r := m.NewRunning()
-	m.bnFold(r, theta, nil, 1)
+	m.bnFold(r, theta, examples, 1)
 	return r
 }
 
@@ -549,9 +558,12 @@ func (m *MLP) Track(r *Running, theta []float64, examples []int) {
 }
 
 func (m *MLP) bnFold(r *Running, theta []float64, examples []int, momentum float64) {
-	x, ex := m.bnInputs(examples)
-	n := len(ex)
-	p := m.bnForward(theta, nil, x, n, nil, nil)
+	p, n := m.bnLast(theta, examples)
+	if p == nil {
+		x, ex := m.bnInputs(examples)
+		n = len(ex)
+		p = m.bnForward(theta, nil, x, n, nil, nil)
+	}
 	unbias := 1.0
 	if n > 1 {
 		unbias = float64(n) / float64(n-1)
@@ -564,6 +576,28 @@ func (m *MLP) bnFold(r *Running, theta []float64, examples []int, momentum float
 		}
 	}
 	r.Batches++
+}
+
+// bnLast is the last pass if it was in training mode over these examples
+// (all if nil) at θ, with its rows: a racer's evaluation has just made it,
+// and tracking its statistics need not run it again.
+func (m *MLP) bnLast(theta []float64, examples []int) (*bnPass, int) {
+	p := m.bn
+	if p == nil || !p.train {
+		return nil, 0
+	}
+	if examples == nil {
+		examples = p.all
+	}
+	if len(examples) != p.n || !slices.Equal(p.ex, examples) {
+		return nil, 0
+	}
+	for i, t := range theta {
+		if p.w[i].v != t {
+			return nil, 0
+		}
+	}
+	return p, p.n
 }
 
 // bnPredict is one input's outputs with the evaluation statistics.

@@ -100,9 +100,7 @@ func (o *Objective) Report(ctx context.Context, theta []float64) (Report, error)
 		// Without a racer's running statistics, evaluate with the
 		// training set's at θ (what the running averages estimate), once
 		// for every prediction of the report.
-		r := m.NewRunning()
-		m.bnFold(r, theta, o.Train, 1)
-		m.Eval = r
+		m.Eval = m.StatsOf(theta, o.Train)
 		defer func() { m.Eval = nil }()
 	}
 	steps = append(steps, func() {
