@@ -82,10 +82,14 @@ type Race struct {
 	racers   []*racer
 	nextID   int
 	stride   int
-	message  string   // a note for the next state (why play stopped)
-	seekTo   float64  // ≥ 0 while running to a clock value (seek); -1 otherwise
-	shown    float64  // the blur of the surface the page shows
-	mapBlur  *float64 // the blur the page asked the map to show; nil follows the racers
+	// message says why play stopped by itself ("arrived", "the race is
+	// over: …"). It stands until the race moves or changes: a state sent
+	// for a view or a speed change says it again, or a page that asked to
+	// look at the map just as the race arrived would never hear of it.
+	message string
+	seekTo  float64  // ≥ 0 while running to a clock value (seek); -1 otherwise
+	shown   float64  // the blur of the surface the page shows
+	mapBlur *float64 // the blur the page asked the map to show; nil follows the racers
 
 	morphedAt time.Time
 	morphCost time.Duration
@@ -133,10 +137,11 @@ func (rc *Race) Handle(m Message) (Reply, *ProblemError) {
 		if !rc.anyRunning() {
 			return Reply{}, problem("type", "no racer can run: add a racer or reset the race")
 		}
-		rc.playing = true
+		rc.playing, rc.message = true, ""
 	case "pause":
-		rc.playing = false
+		rc.playing, rc.message = false, ""
 	case "step":
+		rc.message = ""
 		rc.StepOnce()
 	case "reset":
 		rc.playing = false
@@ -171,17 +176,19 @@ func (rc *Race) Handle(m Message) (Reply, *ProblemError) {
 		if p := rc.add(m.Racer); p != nil {
 			return Reply{}, p
 		}
+		rc.message = ""
 	case "remove":
 		i := rc.find(m.ID)
 		if i < 0 {
 			return Reply{}, problem("id", "no racer has id %q", m.ID)
 		}
 		rc.racers = append(rc.racers[:i], rc.racers[i+1:]...)
+		rc.message = ""
 	case "seek":
 		if m.To == nil || !(*m.To >= 0 && *m.To <= 1e12) {
 			return Reply{}, problem("to", "seek needs to: a clock value in [0, 1e12]")
 		}
-		rc.seekTo, rc.playing = *m.To, true
+		rc.seekTo, rc.playing, rc.message = *m.To, true, ""
 	case "view":
 		if p := checkView(m.View); p != nil {
 			return Reply{}, p
@@ -205,6 +212,7 @@ func (rc *Race) Handle(m Message) (Reply, *ProblemError) {
 			return Reply{}, &ProblemError{Problems: specProblems("opt", err)}
 		}
 		rc.restart(rc.racers[i], cfg) // from the start again; it catches up
+		rc.message = ""
 	default:
 		return Reply{}, problem("type", "unknown message type %q", m.Type)
 	}
@@ -377,6 +385,7 @@ func (rc *Race) Configured() bool { return rc.land != nil }
 // Reset starts every racer again from the start, with a new generation.
 func (rc *Race) Reset() {
 	rc.gen++
+	rc.message = ""
 	rc.target = 0
 	rc.seekTo = -1
 	for _, r := range rc.racers {
@@ -430,7 +439,6 @@ func (rc *Race) pointDims() int {
 func (rc *Race) State() State {
 	s := State{Type: "state", Gen: rc.gen, Seed: rc.seed, Clock: rc.clock, Speed: rc.speed, Tol: rc.tol, Patience: rc.patience,
 		Playing: rc.playing, MaxSteps: rc.lim.MaxSteps, Start: rc.start, Racers: []RacerState{}, Message: rc.message}
-	rc.message = ""
 	if rc.land != nil {
 		s.Surface = rc.land.Spec
 		if rc.land.Dim() > MaxPointDims {

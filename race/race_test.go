@@ -306,6 +306,17 @@ func TestSeekAndMorph(t *testing.T) {
 	if !unblurred {
 		t.Errorf("the surface never morphed to blur 0: %d surfaces", len(d.surfaces))
 	}
+	// Why play stopped stands while the race stands, whatever else the
+	// page asks (a page that changes its view just as the race arrives
+	// must still hear that it did), and goes when the race moves.
+	for _, m := range []Message{{Type: "view", View: []float64{-5, 5, -5, 5}}, {Type: "speed", Speed: ptr(30.0)}} {
+		if st := d.handle(m).State; st.Message != "arrived" {
+			t.Errorf("after a %s message the state says %q; want arrived", m.Type, st.Message)
+		}
+	}
+	if st := d.handle(Message{Type: "pause"}).State; st.Message != "" {
+		t.Errorf("after a pause the state says %q", st.Message)
+	}
 }
 
 // The time clock counts milliseconds of a racer's computing: a seek to 2
