@@ -14,10 +14,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/optim"
 	"github.com/saddle-viz/saddle/race"
 	"github.com/saddle-viz/saddle/spec"
@@ -60,6 +62,8 @@ const help = `saddle: watch optimizers for deep learning at work.
   saddle eval --surface SPEC --at X,Y
   saddle plot --surface SPEC --opt SPEC [...] -o FILE.png|.svg|.pdf [--size WxH] [--start X,Y] [--steps N] [--seed S]
   saddle list                              surfaces and optimizers with their parameters
+
+run and plot take --data FILE.csv: your own 2-D points (x,y,label or x,y,target) for an mlp surface.
 
 A SPEC is NAME or NAME:key=value,key=value, for example rosenbrock:b=100 or adam:lr=0.05,beta1=0.8.
 `
@@ -114,6 +118,7 @@ type raceFlags struct {
 	start   string
 	steps   int
 	seed    uint64
+	data    string
 }
 
 func (r *raceFlags) register(fs *flag.FlagSet) {
@@ -122,6 +127,7 @@ func (r *raceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.start, "start", "", "start point `X,Y` (default: the surface's default start)")
 	fs.IntVar(&r.steps, "steps", 100, "number of steps `N`")
 	fs.Uint64Var(&r.seed, "seed", 1, "seed `S` of the gradient noise")
+	fs.StringVar(&r.data, "data", "", "your own points: a CSV `FILE` of x,y,label (or x,y,target) to train an mlp surface on (it sets data=csv,csv=ID)")
 }
 
 // maxSteps bounds a command-line run (16 optimizers × 1e6 rows is already
@@ -130,10 +136,43 @@ const maxSteps = 1_000_000
 
 // prepare checks the race's specs; a mistake is a usage error.
 func (r *raceFlags) prepare() (*web.Prepared, error) {
+	if r.data != "" {
+		surface, err := readData(r.data, r.surface)
+		if err != nil {
+			return nil, err
+		}
+		r.surface = surface
+	}
 	lim := race.DefaultLimits
 	lim.MaxSteps = maxSteps
 	p, err := web.Batch{Surface: r.surface, Opts: r.opts, Start: r.start, To: float64(r.steps), Seed: r.seed}.Prepare(lim, maxSteps, web.Flags)
 	return p, asUsage(err)
+}
+
+// readData reads a CSV file of points, keeps it for this process, and
+// returns the surface spec that trains on it.
+func readData(file, surface string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", usage("--data: %v", err)
+	}
+	defer f.Close()
+	u, err := nets.ReadCSV(filepath.Base(file), f)
+	var ce *nets.CSVError
+	if errors.As(err, &ce) {
+		return "", usage("--data %s: %v", file, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("--data %s: %w", file, err)
+	}
+	if u, err = landscapes.Upload(u); err != nil {
+		return "", err
+	}
+	on, err := landscapes.OnUpload(surface, u.ID)
+	if err != nil {
+		return "", usage("--surface with --data: %v", err)
+	}
+	return on, nil
 }
 
 // asUsage turns a mistake in the input into a usage error (exit status 2).

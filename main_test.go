@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -468,5 +469,64 @@ func TestRunJSONCarriesTheAverage(t *testing.T) {
 	csvOut, _, _ := saddle(t, "run", "--surface", "quadratic", "--opt", "gd:lr=0.01,average=polyak", "--steps", "2")
 	if head := strings.SplitN(csvOut, "\n", 2)[0]; head != "opt,iter,evals,f,gnorm,x0,x1" {
 		t.Errorf("the CSV header is %q", head)
+	}
+}
+
+// --data FILE trains an MLP on the file's points; the JSON carries them,
+// so that the file alone shares the race; bad files and surfaces that
+// cannot take data are usage errors that say what to fix.
+func TestRunOnYourOwnData(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("x,y,label\n")
+	for i := range 60 {
+		c := i % 2
+		fmt.Fprintf(&b, "%d,%g,%s\n", 100+50*c+i%7, 3+0.1*float64(i%5), []string{"no", "yes"}[c])
+	}
+	good := filepath.Join(dir, "points.csv")
+	os.WriteFile(good, []byte(b.String()), 0o644)
+	out, stderr, code := saddle(t, "run", "--data", good, "--surface", "mlp:h1=4,h2=0", "--opt", "adam:lr=0.05", "--steps", "150", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Surface string `json:"surface"`
+		Data    struct {
+			Name, ID, CSV string
+		} `json:"data"`
+		Runs []struct {
+			Iterates []struct {
+				F float64 `json:"f"`
+			} `json:"iterates"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Surface != "mlp:data=csv,h1=4,h2=0,csv="+doc.Data.ID || doc.Data.Name != "points.csv" || strings.Count(doc.Data.CSV, "\n") != 61 || !strings.HasPrefix(doc.Data.CSV, "x,y,label\n100,3,no\n") {
+		t.Errorf("surface %q, data %+v", doc.Surface, doc.Data)
+	}
+	its := doc.Runs[0].Iterates
+	if first, last := its[0].F, its[len(its)-1].F; !(math.Abs(first-math.Log(2)) < 0.3 && last < 0.05) {
+		t.Errorf("the loss went from %g to %g; want it to learn two separated classes", first, last)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("x,y,label\n1,2,a\n3,four,b\n"), 0o644)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--data", bad, "--opt", "adam"}, "--data " + bad + `: line 3, column 2: y is "four", not a number`},
+		{[]string{"run", "--data", filepath.Join(dir, "none.csv"), "--opt", "adam"}, "--data: open " + filepath.Join(dir, "none.csv") + ": no such file or directory"},
+		{[]string{"run", "--data", good, "--surface", "rosenbrock", "--opt", "adam"}, "--surface with --data: uploaded data trains a network: the surface is mlp (with any of its settings), not rosenbrock"},
+		{[]string{"run", "--data", good, "--surface", "mlp:data=iris", "--opt", "adam"}, "the surface names data=iris and uploaded data too: leave out data=, or leave out the file"},
+		{[]string{"run", "--surface", "mlp:data=csv", "--opt", "adam"}, "data=csv trains on an uploaded file: upload one from the page (Your data…), or give --data FILE to the command line"},
+		{[]string{"run", "--surface", "mlp:data=csv,csv=0123456789abcdef", "--opt", "adam"}, "the uploaded data csv=0123456789abcdef is not on this server"},
+		{[]string{"run", "--surface", "mlp:data=csv,csv=xyz", "--opt", "adam"}, `csv: "xyz" is not 16 hex digits`},
+	} {
+		_, stderr, code := saddle(t, tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("saddle %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(tt.args, " "), code, stderr, tt.want)
+		}
 	}
 }

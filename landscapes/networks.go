@@ -12,7 +12,7 @@ import (
 // Networks: the training loss of an MLP classifier as a landscape over its
 // parameters, so that every optimizer races on it as on a surface.
 
-var dataSets = append(append([]string(nil), "spirals", "moons", "circles", "xor", "blobs"), "digits", "iris")
+var dataSets = append(append([]string(nil), "spirals", "moons", "circles", "xor", "blobs"), "digits", "iris", "csv")
 
 // The parameters every network has, each with its own default and words.
 var valParam = spec.Param{Name: "val", Label: "validation share", Kind: spec.Real, Default: 0.2, Min: 0, Max: 0.9, Doc: "fraction of examples held out for validation"}
@@ -30,7 +30,7 @@ func batchParam(def float64) spec.Param {
 }
 
 var mlpParams = []spec.Param{
-	{Name: "data", Label: "data set", Kind: spec.Choice, Choices: dataSets, Doc: "the data set: generated 2-D (seeded) or the real digits and iris"},
+	{Name: "data", Label: "data set", Kind: spec.Choice, Choices: dataSets, Doc: "the data set: generated 2-D (seeded), the real digits and iris, or csv: your own uploaded points (csv=ID)"},
 	{Name: "n", Label: "examples", Kind: spec.Integer, Default: 200, Min: 20, Max: 5000, Doc: "examples of a generated data set"},
 	{Name: "spread", Label: "input noise", Kind: spec.Real, Default: 0.1, Min: 0, Max: 2, Doc: "input noise of a generated data set"},
 	{Name: "label_noise", Label: "label noise", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "fraction of labels replaced at random"},
@@ -56,6 +56,7 @@ var mlpParams = []spec.Param{
 	{Name: "bias", Label: "initial bias", Kind: spec.Real, Default: 0, Min: 0, Max: 1, Doc: "initial value of every bias (small and positive helps ReLU)"},
 	weightSeedParam("seed of the initial weights: every racer starts from them"),
 	batchParam(32),
+	csvParam,
 }
 
 // dataCache keeps the data sets built lately, so that a race, its resets
@@ -92,6 +93,13 @@ func cached(key string, build func() (*nets.Dataset, error)) (*nets.Dataset, err
 
 // dataset builds (once) the data set the values name.
 func dataset(v spec.Values) (*nets.Dataset, error) {
+	if v.String("data") == "csv" {
+		u, ok := Uploaded(v.Text("csv"))
+		if !ok {
+			return nil, fmt.Errorf("the uploaded data csv=%s is not on this server", v.Text("csv"))
+		}
+		return u.Data, nil
+	}
 	key := fmt.Sprintf("%s/%d/%g/%g/%d", v.String("data"), v.Int("n"), v.Float("spread"), v.Float("label_noise"), v.Int("data_seed"))
 	return cached(key, func() (*nets.Dataset, error) {
 		switch v.String("data") {
@@ -112,7 +120,7 @@ func mlpModel(v spec.Values) (*nets.Objective, error) {
 	task := v.String("classes")
 	if task == "all" {
 		o := mlpOn(v, d)
-		if name := v.String("data"); name != "digits" && name != "iris" {
+		if name := v.String("data"); name != "digits" && name != "iris" && name != "csv" {
 			var once sync.Once
 			var stream *nets.Objective
 			o.Source = func() *nets.Objective {
@@ -182,6 +190,9 @@ func hiddenLayers(v spec.Values) int {
 // mlpCheck refuses a task of half the classes on data with fewer than four
 // or an odd number of them (the two halves must be tasks of one network).
 func mlpCheck(v spec.Values) *spec.Problem {
+	if p := checkUpload(v); p != nil {
+		return p
+	}
 	if k, n := v.Int("aux"), hiddenLayers(v); k > n {
 		return &spec.Problem{Field: "aux", Message: fmt.Sprintf("aux=%d puts a head on hidden layer %d; this network has %d hidden layers: give 1 to %d, or 0 for none", k, k, n, n)}
 	}

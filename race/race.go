@@ -70,6 +70,7 @@ type Race struct {
 	lim      Limits
 	gen      int
 	land     *landscapes.Landscape
+	release  func() // lets go of the uploaded data the landscape trains on
 	start    []float64
 	view     [4]float64 // the box the page shows
 	seed     uint64
@@ -312,6 +313,8 @@ func (rc *Race) configure(m Message) *ProblemError {
 	if problems != nil {
 		return &ProblemError{Problems: problems}
 	}
+	rc.Close()
+	rc.release = land.Hold()
 	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed, rc.patience = land, start, next.clock, next.speed, next.tol, next.seed, next.patience
 	rc.view = land.View()
 	rc.stride = 6 + rc.pointDims()
@@ -377,6 +380,15 @@ func (rc *Race) find(id string) int {
 		}
 	}
 	return -1
+}
+
+// Close lets go of what the race holds beyond its session: the uploaded
+// data it trains on. A session closes its race when it ends.
+func (rc *Race) Close() {
+	if rc.release != nil {
+		rc.release()
+		rc.release = nil
+	}
 }
 
 // Configured reports whether the race has a surface.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -786,5 +787,42 @@ func TestBatchNormDiagnosisUsesTheRacersRunningStatistics(t *testing.T) {
 	m.Eval = nil
 	if other, _ := m.LossAndErrors(d.x, rc.land.Network().Val); other == want {
 		t.Error("the running statistics make no difference to the validation loss: the test cannot tell them apart")
+	}
+}
+
+// A race holds the uploaded data it trains on until it is configured on
+// other data or closed (its session ended).
+func TestRaceHoldsItsUploadedData(t *testing.T) {
+	var b strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&b, "%d,%d,%d\n", i, (i*7)%11, i%2)
+	}
+	u, err := nets.ReadCSV("race.csv", strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err = landscapes.Upload(u); err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t)
+	surface := "mlp:data=csv,h1=4,h2=0,csv=" + u.ID
+	d.handle(Message{Type: "configure", Surface: surface, Racers: []RacerSpec{{Opt: "adam:lr=0.05"}}})
+	d.handle(Message{Type: "configure", Surface: surface, Racers: []RacerSpec{{ID: "a", Opt: "sgd:lr=0.5"}}})
+	if n := landscapes.Holds(u.ID); n != 1 {
+		t.Errorf("configured twice on the data, the race holds it %d times", n)
+	}
+	d.handle(Message{Type: "seek", To: ptr(20.0)})
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	if n := len(d.rows["a"]); n != 21 {
+		t.Errorf("%d rows on uploaded data", n)
+	}
+	d.handle(Message{Type: "configure", Surface: "rosenbrock", Racers: []RacerSpec{{Opt: "adam"}}})
+	if n := landscapes.Holds(u.ID); n != 0 {
+		t.Errorf("on another surface the race still holds the data %d times", n)
+	}
+	d.handle(Message{Type: "configure", Surface: surface, Racers: []RacerSpec{{Opt: "adam:lr=0.05"}}})
+	d.rc.Close()
+	if n := landscapes.Holds(u.ID); n != 0 {
+		t.Errorf("a closed race holds the data %d times", n)
 	}
 }

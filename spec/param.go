@@ -43,6 +43,9 @@ type Param struct {
 	// Check, for a Text parameter, says what is wrong with a value (nil if
 	// nothing is).
 	Check func(text string) error
+	// Accept says in words what a Text parameter accepts (default: a
+	// formula).
+	Accept string
 }
 
 // Accepts says in words what the parameter accepts, for error messages.
@@ -53,6 +56,9 @@ func (p Param) Accepts() string {
 	case Choice:
 		return "one of " + strings.Join(p.Choices, ", ")
 	case Text:
+		if p.Accept != "" {
+			return p.Accept
+		}
 		return "a formula"
 	case Integer:
 		return fmt.Sprintf("a whole number in [%s, %s]", Format(p.Min), Format(p.Max))

@@ -315,6 +315,7 @@ var (
 // the race on and sends a frame when the writer's queue is empty.
 func (h *Hub) engine(ctx context.Context, in <-chan []byte, out chan<- outgoing, binaryFrames bool, watch *writeWatch) error {
 	e := &engine{race: race.New(h.Limits), out: out, ctx: ctx, log: h.Log, diagnosed: make(chan *race.Diagnosis, 1), binaryFrames: binaryFrames, m: h.Metrics}
+	defer e.race.Close()
 	e.jobs = newJobs(ctx, func(v any) { e.send(v) }, h.Metrics)
 	defer e.jobs.stop()
 	defer e.diagnosing.Wait()

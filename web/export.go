@@ -60,6 +60,7 @@ func (p *Prepared) tell(stopped func(opt string, e End)) func(int, End) error {
 }
 
 // WriteJSON streams {"surface", "blur", "start", "clock", "to", "steps",
+// "seed", "tol", for uploaded data "data": {"name", "id", "csv"},
 // "runs": [{"opt", "iterates": [{"iter", "evals", "f", "gnorm", "x",
 // and for an averaging racer "avg": {"f", "x"}}],
 // "status", "reason", "evals", "hessian_evals"}]}; steps is the clock value
@@ -71,7 +72,13 @@ func (p *Prepared) WriteJSON(ctx context.Context, w io.Writer, stopped func(opt 
 	if p.Clock == "iterations" {
 		steps = fmt.Sprintf(`,"steps":%d`, int(p.To))
 	}
-	fmt.Fprintf(ew, `{"surface":%s,"blur":%s,"start":%s,"clock":%s,"to":%s%s,"runs":[`, enc(p.Land.Spec), enc(p.Land.BlurKind()), enc(p.X0), enc(p.Clock), spec.Format(p.To), steps)
+	// A race on uploaded data carries the data, so that the file alone
+	// can be shared: the page opens it as it opens a CSV.
+	data := ""
+	if u := p.Land.Upload(); u != nil {
+		data = fmt.Sprintf(`,"data":{"name":%s,"id":%s,"csv":%s}`, enc(u.Name), enc(u.ID), enc(u.Canonical))
+	}
+	fmt.Fprintf(ew, `{"surface":%s,"blur":%s,"start":%s,"clock":%s,"to":%s%s,"seed":%d,"tol":%s%s,"runs":[`, enc(p.Land.Spec), enc(p.Land.BlurKind()), enc(p.X0), enc(p.Clock), spec.Format(p.To), steps, p.Seed, spec.Format(p.Tol), data)
 	type iterate struct {
 		Iter  int       `json:"iter"`
 		Evals int       `json:"evals"`

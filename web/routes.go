@@ -40,6 +40,9 @@ func routes(hub *stream.Hub, log *slog.Logger, hosts []string) http.Handler {
 		r.Method(http.MethodGet, "/lessons", handleLessons())
 		r.Method(http.MethodGet, "/api/registry", handleRegistry())
 		r.Method(http.MethodGet, "/api/formula", handleFormula())
+		// A student's own points, kept in memory for the session that
+		// races on them; only the page itself may send them.
+		r.With(sameOrigin(hub.OriginPatterns)).Method(http.MethodPost, "/api/data", handleData())
 		r.With(sameOrigin(hub.OriginPatterns)).Method(http.MethodGet, "/export", handleExport(hub.Limits, DefaultExportBudget, ex))
 	})
 	return r
