@@ -43,6 +43,9 @@ func TestVectorMath(t *testing.T) {
 		worst := 0.0
 		for i, x := range xs {
 			want := f.ref(x)
+			if got[i] == want || math.IsNaN(got[i]) && math.IsNaN(want) {
+				continue // math's own answer (without AVX-512 every one is)
+			}
 			if f.name == "exp" && math.IsInf(want, 1) && x < 709.782712893384 {
 				// Go's assembly exp gives up above about 709.1; the largest
 				// float64 is e^709.78.
