@@ -10,6 +10,7 @@ import { SliceView, drawSpectrum, drawCritical } from './sliceview.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams, guardBox } from './controls.js';
 import { FormulaBox } from './formula.js';
+import { DataBox, SESSION_ONLY } from './data.js';
 import { racerColor, racerMarker, setPalettes } from './colors.js';
 
 const reg = JSON.parse(document.getElementById('registry').textContent);
@@ -357,6 +358,13 @@ function noteLink() {
 
 function onError(e) {
   if (e.req === 'tune') $('tune-go').disabled = false;
+  // Uploaded data this server does not hold (a link's, after its session
+  // ended): the race waits, as the link left it, for the file again.
+  if (e.req === 'surface' && (e.problems || []).some((p) => p.field === 'surface.csv')) {
+    seekPending = lastSeek;
+    dataBox.fail(e.problems.find((p) => p.field === 'surface.csv').message.replace(/^mlp: csv: /, ''));
+    return;
+  }
   // A race from a link (hand-edited, say) whose only problems are some
   // racers' specs, surface parameters or settings goes on without those
   // racers and with those parameters and settings at their defaults, and
@@ -590,6 +598,10 @@ surfaceSelect.value = state.surface.name;
 let surfaceTimer;
 function buildSurfaceParams() {
   surfaceParams($('surface-params'), reg, state.surface.name, state.surface.values, () => {
+    if (state.surface.values.data !== 'csv' && 'csv' in state.surface.values) {
+      delete state.surface.values.csv; // other data: the upload's name goes with data=csv
+      dataBox.say('');
+    }
     clearTimeout(surfaceTimer);
     surfaceTimer = setTimeout(() => {
       state.t = 0;
@@ -614,10 +626,45 @@ const formulaBox = new FormulaBox($('formula'), {
 });
 function showFormula() {
   const info = reg.surfaces.find((s) => s.name === state.surface.name);
-  const text = info && info.params.find((p) => p.kind === 'text');
+  const text = info && info.params.find((p) => p.kind === 'text' && p.name === 'f');
   formulaBox.show(!!text, text ? state.surface.values[text.name] ?? text.default : '');
 }
+// Your own data: an uploaded CSV trains the MLP (with its settings, if it
+// is the surface already); a race exported as JSON opens as it was shared;
+// the file a link's race needs runs that race as the link left it.
+const dataBox = new DataBox($('data-box'), {
+  onData(d, shared) {
+    const values = state.surface.name === 'mlp' ? state.surface.values : {};
+    const again = values.data === 'csv' && values.csv === d.id;
+    if (shared) {
+      const s = parseSpec(shared.surface);
+      state.surface = { name: 'mlp', values: { ...(s.name === 'mlp' ? s.values : {}), data: 'csv', csv: d.id } };
+      if (shared.opts.length) state.racers = shared.opts.slice(0, reg.maxRacers).map((spec, i) => ({ id: `r${i + 1}`, spec }));
+      if (Number.isInteger(shared.seed)) state.seed = shared.seed;
+      if (Number.isFinite(shared.tol)) state.tol = shared.tol;
+      if (shared.clock in UNITS) state.clock = shared.clock;
+      seekPending = state.t = Number.isFinite(shared.to) ? shared.to : 0;
+      state.start = null;
+    } else if (again) {
+      seekPending = Math.max(seekPending, lastSeek);
+    } else {
+      state.surface = { name: 'mlp', values: { ...values, data: 'csv', csv: d.id } };
+      state.t = 0;
+      state.start = null;
+    }
+    state.view = null;
+    surfaceSelect.value = 'mlp';
+    dataBox.say(`${DataBox.describe(d)} ${SESSION_ONLY}`);
+    clearErrors();
+    buildSurfaceParams();
+    configure();
+    remember(true);
+  },
+});
+if (state.surface.values.data === 'csv') dataBox.say(SESSION_ONLY);
+
 surfaceSelect.addEventListener('change', () => {
+  dataBox.say('');
   state.surface = { name: surfaceSelect.value, values: {} };
   state.start = null;
   state.view = null;
@@ -970,6 +1017,7 @@ window.saddle = {
   state, racers, landscape, view3d, netview, sliceView, send, charts, updateViews,
   get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; },
   get opens() { return opens; }, get pops() { return pops; },
+  dataUploads: () => dataBox.uploads,
   /** invalidate forces a full redraw of every view at the next animation frame. */
   invalidate() {
     dirty = true;

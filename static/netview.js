@@ -1,6 +1,8 @@
 // The network view: for each racer a tile with its decision regions over the
-// 2-D data (training points filled, validation points hollow), or for data
-// of more dimensions its validation confusion matrix.
+// 2-D data (training points filled, validation points hollow) and a legend
+// of the classes' names, its predicted target for a regression on 2-D data
+// (viridis, the points on the same scale), or for data of more dimensions
+// its validation confusion matrix.
 
 import { racerColor } from './colors.js';
 import { viridis } from './colors.js';
@@ -11,6 +13,44 @@ const CLASS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00',
 
 function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+}
+
+/** paint draws an n×n image over the size×size tile, smoothed. */
+function paint(ctx, img, n, size) {
+  const off = document.createElement('canvas');
+  off.width = off.height = n;
+  off.getContext('2d').putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(off, 0, 0, size, size);
+}
+
+/** legend names what the tiles' colours mean: each class's colour and
+ * name, or a regression's target scale; training points filled,
+ * validation points hollow. */
+function legend(data, classes) {
+  const el = document.createElement('p');
+  el.className = 'net-legend';
+  const item = (color, text, hollow = false) => {
+    const span = document.createElement('span');
+    const dot = document.createElement('span');
+    dot.className = 'dot';
+    dot.style.background = hollow ? '#fff' : color;
+    dot.style.borderColor = hollow ? color : '#222';
+    span.append(dot, text);
+    return span;
+  };
+  if (data.t) {
+    const lo = Math.min(...data.t), hi = Math.max(...data.t);
+    const ramp = document.createElement('span');
+    ramp.className = 'ramp';
+    ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((u) => `rgb(${viridis(u).map(Math.round).join(',')})`).join(', ')})`;
+    el.append('predicted and true target (standardized) from ', lo.toPrecision(2), ' ', ramp, ' ', hi.toPrecision(2), '; ');
+  } else {
+    const names = classes && classes.length ? classes : Array.from({ length: data.classes }, (_, i) => String(i));
+    el.append(...names.map((name, i) => item(CLASS[i % CLASS.length], name)), ' ');
+  }
+  el.append(item('#222', 'training'), item('#222', 'validation', true));
+  return el;
 }
 
 /** normRange is the whole decades [lo, hi] around log10 values from a to
@@ -39,6 +79,7 @@ export class NetView {
     this.singular = singular;
     this.el.replaceChildren();
     this.tiles.clear();
+    this.legend = data ? legend(data, classes) : null;
   }
 
   tile(r, colors) {
@@ -99,8 +140,42 @@ export class NetView {
         this.drawNorms(t.canvas, net.dh_norms, range);
         t.canvas.setAttribute('aria-label', `${t.cap.textContent}; ‖∂L/∂hₜ‖ for t = 1 … ${net.dh_norms.length} from 1e${range[0]} to 1e${range[1]}, the same scale in every tile`);
       }
+      t.fig.hidden = t.fig.hidden && !net.pred;
       if (net.regions) this.drawRegions(t.canvas, net);
+      else if (net.pred) this.drawPredictions(t.canvas, net);
       else if (net.confusion) this.drawConfusion(t.canvas, net.confusion, this.classes);
+    }
+    if (this.legend) this.el.append(this.legend); // after the tiles
+  }
+
+  /** drawPredictions draws a regression's predicted target over the data's
+   * box in viridis, and the points in the colour of their own target on
+   * the same scale: where a point stands out, the network misses it. */
+  drawPredictions(canvas, net) {
+    const size = 220;
+    const ctx = fitCanvas(canvas, size);
+    const n = net.res, cells = Uint8Array.from(atob(net.pred), (c) => c.charCodeAt(0));
+    const img = new ImageData(n, n);
+    for (let row = 0; row < n; row++) {
+      for (let col = 0; col < n; col++) {
+        const [R, G, B] = viridis(cells[row * n + col] / 255);
+        const o = 4 * ((n - 1 - row) * n + col);
+        img.data.set([R, G, B, 255], o);
+      }
+    }
+    paint(ctx, img, n, size);
+    if (!this.data) return;
+    const b = net.box, [lo, hi] = net.pred_range, val = new Set(this.data.val);
+    const px = (x) => ((x - b[0]) / (b[1] - b[0])) * size, py = (y) => (1 - (y - b[2]) / (b[3] - b[2])) * size;
+    for (let i = 0; i < this.data.t.length; i++) {
+      const [R, G, B] = viridis((this.data.t[i] - lo) / (hi - lo));
+      ctx.beginPath();
+      ctx.arc(px(this.data.x[2 * i]), py(this.data.x[2 * i + 1]), 2.6, 0, 2 * Math.PI);
+      ctx.fillStyle = val.has(i) ? '#fff' : `rgb(${R},${G},${B})`;
+      ctx.strokeStyle = val.has(i) ? `rgb(${R},${G},${B})` : '#fff';
+      ctx.lineWidth = val.has(i) ? 1.5 : 1;
+      ctx.fill();
+      ctx.stroke();
     }
   }
 
@@ -123,11 +198,7 @@ export class NetView {
         img.data[o + 3] = 255;
       }
     }
-    const off = document.createElement('canvas');
-    off.width = off.height = n;
-    off.getContext('2d').putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(off, 0, 0, size, size);
+    paint(ctx, img, n, size);
     if (!this.data) return;
     const b = net.box, val = new Set(this.data.val);
     const px = (x) => ((x - b[0]) / (b[1] - b[0])) * size, py = (y) => (1 - (y - b[2]) / (b[3] - b[2])) * size;

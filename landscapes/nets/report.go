@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Report is a network's state at a parameter vector, for the page: the
@@ -20,9 +22,14 @@ type Report struct {
 	// Regions: for 2-D data, the predicted class and its probability on a
 	// Res×Res grid over Box, row 0 at the bottom, as base64 of bytes
 	// (class, round(255·p)) per cell.
-	Regions string     `json:"regions,omitempty"`
-	Res     int        `json:"res,omitempty"`
-	Box     [4]float64 `json:"box,omitzero"`
+	Regions string `json:"regions,omitempty"`
+	// Pred: for a regression on 2-D data, the predicted target on the
+	// grid, as base64 of one byte per cell, round(255·(ŷ − lo)/(hi − lo))
+	// clamped, [lo, hi] = PredRange (the targets' range).
+	Pred      string     `json:"pred,omitempty"`
+	PredRange [2]float64 `json:"pred_range,omitzero"`
+	Res       int        `json:"res,omitempty"`
+	Box       [4]float64 `json:"box,omitzero"`
 	// Confusion[i][j] counts validation examples of class i predicted j.
 	Confusion [][]int `json:"confusion,omitempty"`
 	// DhNorms: for a recurrent network, the mean ‖∂L/∂hₜ‖ for t = 1 … T on
@@ -43,7 +50,8 @@ const RegionRes = 48
 type Points struct {
 	X          []float64  `json:"x"` // x0, y0, x1, y1, …
 	Y          []int      `json:"y"`
-	Val        []int      `json:"val"` // which examples are held out
+	T          []float64  `json:"t,omitempty"` // a regression's (standardized) targets, in place of Y
+	Val        []int      `json:"val"`         // which examples are held out
 	Classes    int        `json:"classes"`
 	ClassNames []string   `json:"class_names"`
 	Box        [4]float64 `json:"box"`
@@ -56,8 +64,11 @@ func (o *Objective) Points() *Points {
 		return nil
 	}
 	d := mlp.Data
-	if d.D != 2 || d.Regression() {
+	switch {
+	case d.D != 2 || d.K > 1:
 		return nil
+	case d.Regression():
+		return &Points{X: d.X, Y: []int{}, T: d.T, Val: o.Val, ClassNames: []string{}, Box: o.box()}
 	}
 	return &Points{X: d.X, Y: d.Y, Val: o.Val, Classes: d.Classes, ClassNames: d.ClassNames, Box: o.box()}
 }
@@ -121,6 +132,8 @@ func (o *Objective) Report(ctx context.Context, theta []float64) (Report, error)
 	}
 	steps = append(steps, func() { r.ActStd, r.GradStd = m.LayerStats(theta, o.Train) })
 	switch {
+	case d.Regression() && d.D == 2 && d.K == 1:
+		steps = append(steps, func() { o.predictions(&r, m, theta) })
 	case d.Regression():
 	case d.D == 2:
 		steps = append(steps, func() { o.regions(&r, m, theta) })
@@ -159,6 +172,24 @@ func (o *Objective) regions(r *Report, m *MLP, theta []float64) {
 		}
 	}
 	r.Regions = base64.StdEncoding.EncodeToString(cells)
+}
+
+// predictions are a regression's predicted target on a grid over the
+// data's box, on the scale of the targets' range.
+func (o *Objective) predictions(r *Report, m *MLP, theta []float64) {
+	lo, hi := floats.Min(m.Data.T), floats.Max(m.Data.T)
+	r.Res, r.Box, r.PredRange = RegionRes, o.box(), [2]float64{lo, hi}
+	cells := make([]byte, RegionRes*RegionRes)
+	x, p := make([]float64, 2), make([]float64, 1)
+	for row := range RegionRes {
+		x[1] = r.Box[2] + (r.Box[3]-r.Box[2])*(float64(row)+0.5)/RegionRes
+		for col := range RegionRes {
+			x[0] = r.Box[0] + (r.Box[1]-r.Box[0])*(float64(col)+0.5)/RegionRes
+			m.Predict(p, theta, x)
+			cells[row*RegionRes+col] = byte(math.Round(255 * math.Max(0, math.Min(1, (p[0]-lo)/(hi-lo)))))
+		}
+	}
+	r.Pred = base64.StdEncoding.EncodeToString(cells)
 }
 
 // confusion counts the validation examples (or the training examples,

@@ -1,0 +1,153 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/saddle-viz/saddle/landscapes/nets"
+)
+
+// petsCSV is three clusters of points in a file's own units, labelled by
+// words.
+func petsCSV() string {
+	var b strings.Builder
+	b.WriteString("x,y,label\n")
+	for i := range 150 {
+		c := i % 3
+		a, r := 2.399963*float64(i), math.Sqrt(float64(i%50)/50)
+		fmt.Fprintf(&b, "%.4f,%.4f,%s\n", 150+60*float64(c)+25*r*math.Cos(a), 20+15*float64(c%2)+6*r*math.Sin(a), []string{"cat", "dog", "emu"}[c])
+	}
+	return b.String()
+}
+
+// upload chooses a file in the data box, as a student does.
+func upload(t *testing.T, ctx context.Context, file string) {
+	t.Helper()
+	before := eval[int](t, ctx, `window.saddle.dataUploads()`)
+	do(t, ctx, chromedp.SetUploadFiles(chromedp.ID("data-file"), []string{file}))
+	waitFor(t, ctx, "the upload's answer", fmt.Sprintf(`window.saddle.dataUploads() > %d`, before))
+}
+
+// TestBrowserYourOwnData: a student uploads a CSV of their own points; a
+// bad file is refused with its line, column and problem; a good one trains
+// the MLP, its decision regions drawn over the points; a link to the race
+// says the file must be uploaded again and, given it, runs the race the
+// link left; and the race exported as JSON opens as a file.
+func TestBrowserYourOwnData(t *testing.T) {
+	ctx := browser(t)
+	srv := startServer(t)
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "pets.csv"), filepath.Join(dir, "bad.csv")
+	os.WriteFile(good, []byte(petsCSV()), 0o644)
+	os.WriteFile(bad, []byte("x,y,label\n1,2,cat\n3,four,dog\n"), 0o644)
+	u, err := nets.ReadCSV("pets.csv", strings.NewReader(petsCSV()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A link to a race on data this server does not hold (yet).
+	surface := "mlp:data=csv,h1=8,h2=0,csv=" + u.ID
+	link := srv + "/?surface=" + url.QueryEscape(surface) + "&opt=adam:lr%3D0.05&opt=sgd:lr%3D0.5&t=60"
+	do(t, ctx, chromedp.Navigate(link))
+	waitFor(t, ctx, "the link asking for its data again", `(() => { const e = document.getElementById('data-error'); return !e.hidden && e.textContent.includes('is not on this server: uploaded data lives only as long as the session that uploaded it') && e.textContent.includes('upload it again'); })()`)
+	// A bad file: its line, its column, what is wrong.
+	upload(t, ctx, bad)
+	waitFor(t, ctx, "the bad file's problem", `document.getElementById('data-error').textContent === 'bad.csv: line 3, column 2: y is "four", not a number' && !document.getElementById('data-error').hidden`)
+	// The file the link needs: the race the link left, run to t = 60.
+	upload(t, ctx, good)
+	waitFor(t, ctx, "the link's race on the data", `window.saddle.surface && window.saddle.surface.spec === `+jsQuote(surface)+` && !window.saddle.playing && document.getElementById('race-status').dataset.message === 'arrived' && [...window.saddle.racers.values()].every((r) => r.iter.at(-1) === 60)`)
+	waitFor(t, ctx, "the racers' reports", reportsCurrent)
+	status := eval[string](t, ctx, `document.getElementById('data-status').textContent`)
+	for _, want := range []string{"pets.csv: 150 points, 3 classes (cat, dog, emu); inputs standardized", "a link to this race needs the file again"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("the data box says %q; want %q", status, want)
+		}
+	}
+	if !eval[bool](t, ctx, `document.getElementById('data-error').hidden`) {
+		t.Error("the bad file's problem is still shown")
+	}
+	// Adam has learnt the three clusters; its tile draws them with their
+	// regions and names.
+	if e := eval[float64](t, ctx, `window.saddle.racers.get('r1').diag.net.train_err`); e > 0.05 {
+		t.Errorf("Adam's training error on three separated clusters after 60 steps is %g", e)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#netview .net-tile').length`); n != 2 {
+		t.Errorf("%d network tiles", n)
+	}
+	screenshot(t, ctx, "your-own-data")
+
+	// The race exported as JSON carries the data; opened as a file on a
+	// fresh page it is the same race.
+	resp, err := http.Get(srv + "/export?format=json&surface=" + url.QueryEscape(surface) + "&opt=" + url.QueryEscape("adam:lr=0.05") + "&steps=25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"data":{"name":"pets.csv","id":"`+u.ID+`"`) {
+		t.Fatalf("the export: %d %.200s", resp.StatusCode, body)
+	}
+	shared := filepath.Join(dir, "race.json")
+	os.WriteFile(shared, body, 0o644)
+	arrive(t, ctx, srv+"/?surface=rosenbrock&opt=gd:lr%3D0.001&t=3")
+	upload(t, ctx, shared)
+	waitFor(t, ctx, "the shared race", `window.saddle.surface && window.saddle.surface.spec === `+jsQuote(surface)+` && window.saddle.racers.size === 1 && [...window.saddle.racers.values()][0].spec === 'adam:lr=0.05' && !window.saddle.playing && document.getElementById('race-status').dataset.message === 'arrived' && window.saddle.racers.get('r1').iter.at(-1) === 25`)
+	// The same losses as the export's, bit for bit.
+	want := exportLoss(t, body)
+	if got := eval[float64](t, ctx, `window.saddle.racers.get('r1').f.at(-1)`); got != want {
+		t.Errorf("the shared race's loss at step 25 is %v; the export's %v", got, want)
+	}
+}
+
+// exportLoss is the last loss of the first run in a JSON export.
+func exportLoss(t *testing.T, body []byte) float64 {
+	t.Helper()
+	var doc struct {
+		Runs []struct {
+			Iterates []struct{ F float64 }
+		}
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || len(doc.Runs) == 0 {
+		t.Fatalf("%v", err)
+	}
+	its := doc.Runs[0].Iterates
+	return its[len(its)-1].F
+}
+
+// jsQuote writes a Go string as a JavaScript string literal.
+func jsQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// TestBrowserYourOwnRegression: a CSV of x,y,target trains a regression;
+// each tile draws the predicted target with the points on its scale.
+func TestBrowserYourOwnRegression(t *testing.T) {
+	ctx := browser(t)
+	srv := startServer(t)
+	var b strings.Builder
+	b.WriteString("x,y,target\n")
+	for i := range 200 {
+		x, y := float64(i%20)/2, float64(i/20)
+		fmt.Fprintf(&b, "%g,%g,%.6f\n", x, y, 100+20*math.Sin(x/2)+3*y)
+	}
+	file := filepath.Join(t.TempDir(), "heights.csv")
+	os.WriteFile(file, []byte(b.String()), 0o644)
+	arrive(t, ctx, srv+"/?surface=mlp:h1%3D16,h2%3D0,act%3Dtanh&opt=adam:lr%3D0.02&t=1")
+	upload(t, ctx, file)
+	waitFor(t, ctx, "the regression on the data", `window.saddle.surface && window.saddle.surface.spec.startsWith('mlp:data=csv,h2=0,csv=') && document.getElementById('data-status').textContent.startsWith('heights.csv: 200 points, a regression target;')`)
+	do(t, ctx, chromedp.Click(chromedp.ID("play")))
+	waitFor(t, ctx, "a fitted regression", `(() => { const r = window.saddle.racers.get('r1'); return r && r.iter.at(-1) >= 300 && r.diag && r.diag.net && r.diag.net.pred && r.diag.net.train_loss < 0.05; })()`)
+	do(t, ctx, chromedp.Click(chromedp.ID("play")))
+	waitFor(t, ctx, "the tile and its legend", `(() => { const tile = document.querySelector('#netview .net-tile'); const leg = document.querySelector('#netview .net-legend'); return tile && !tile.hidden && tile.querySelector('figcaption').textContent.startsWith('adam:lr=0.02: training loss') && leg && leg.textContent.startsWith('predicted and true target (standardized) from') && leg.querySelector('.ramp') !== null; })()`)
+	screenshot(t, ctx, "your-own-regression")
+}
