@@ -151,3 +151,40 @@ func TestBrowserYourOwnRegression(t *testing.T) {
 	waitFor(t, ctx, "the tile and its legend", `(() => { const tile = document.querySelector('#netview .net-tile'); const leg = document.querySelector('#netview .net-legend'); return tile && !tile.hidden && tile.querySelector('figcaption').textContent.startsWith('adam:lr=0.02: training loss') && leg && leg.textContent.startsWith('predicted and true target (standardized) from') && leg.querySelector('.ramp') !== null; })()`)
 	screenshot(t, ctx, "your-own-regression")
 }
+
+// TestBrowserInsideTheOptimizer: a student switches on what each racer
+// carries: BFGS's inverse-Hessian approximation beside the true one (and
+// how far apart they are), momentum's velocity, Adam's scale, CG's line
+// searches; the link keeps the choice, and switching one off takes it away.
+func TestBrowserInsideTheOptimizer(t *testing.T) {
+	ctx := browser(t)
+	srv := startServer(t)
+	arrive(t, ctx, srv+"/?surface=quadratic&opt=bfgs&opt=momentum:lr%3D0.005,momentum%3D0.9&opt=adam:lr%3D0.1&opt=cg&start=-2.5,2&t=2&inside=r1,r2,r3,r4")
+	waitFor(t, ctx, "every racer's inside drawn", `window.saddle.landscape.insideShown.length === 4`)
+	got := eval[map[string]string](t, ctx, `Object.fromEntries(window.saddle.landscape.insideShown.map((s) => [s.id, [...new Set(s.kinds)].sort().join(' ')]))`)
+	want := map[string]string{"r1": "approx line newton step true", "r2": "velocity", "r3": "scale step velocity", "r4": "line"}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s draws %q; want %q", id, got[id], w)
+		}
+	}
+	// After two steps BFGS has not yet learnt the curvature; the caption
+	// says by how much, and says what every glyph is.
+	caption := eval[string](t, ctx, `document.getElementById('inside-caption').textContent`)
+	for _, w := range []string{"Inside bfgs: the solid ellipse is its inverse-Hessian approximation H", "the dashed one the true inverse Hessian's at the same point (H is off by", "Inside momentum:lr=0.005,momentum=0.9", "the step its momentum alone would take next", "Inside adam:lr=0.1", "per-coordinate scale", "Inside cg: the lines are its last 2 line searches"} {
+		if !strings.Contains(caption, w) {
+			t.Errorf("the caption %q does not say %q", caption, w)
+		}
+	}
+	before := eval[float64](t, ctx, `window.saddle.landscape.insideShown.find((s) => s.id === 'r1').mismatch`)
+	screenshot(t, ctx, "inside-the-optimizer")
+	// Three more steps: BFGS's approximation has learnt the inverse Hessian.
+	for range 3 {
+		do(t, ctx, chromedp.Click(chromedp.ID("step")))
+	}
+	waitFor(t, ctx, "five steps", `window.saddle.racers.get('r1').iter.at(-1) >= 5 || window.saddle.racers.get('r1').status !== 'running'`)
+	waitFor(t, ctx, "BFGS's approximation close to the truth", fmt.Sprintf(`(() => { const s = window.saddle.landscape.insideShown.find((s) => s.id === 'r1'); return s && s.mismatch < 0.01 * %v; })()`, before))
+	// Off for BFGS: the link drops it.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`.racer[data-id="r1"] .inside`)))
+	waitFor(t, ctx, "BFGS's glyphs gone", `window.saddle.landscape.insideShown.every((s) => s.id !== 'r1') && new URL(location.href).searchParams.get('inside') === 'r2,r3,r4' && document.querySelector('.racer[data-id="r1"] .inside').getAttribute('aria-pressed') === 'false'`)
+}

@@ -88,7 +88,7 @@ var lessonOutcomes = map[string]struct {
 		document.querySelector('.racer[data-id="' + r2.id + '"] .racer-status').textContent.includes('validation')`},
 	"critical-points":  {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
 	"deep-network":     {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
-	"residual-network": {300, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
+	"residual-network": {400, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
 	"long-term-dependencies": {600, `[r1, r2].every((r) => fin(r) < 0.1 && r.diag.net.dh_norms.length === 25) && (() => {
 		const c = [...document.querySelectorAll('#netview .net-tile canvas')];
 		return c.length === 2 && c[0].dataset.lo === c[1].dataset.lo && c[0].dataset.hi === c[1].dataset.hi;

@@ -38,6 +38,7 @@ type firstOrder struct {
 	g  []float64
 	la []float64
 	t  int
+	st *Inside // what the rule carries, for drawing (inside)
 }
 
 // Needs: a first-order method takes minibatches of a finite sum.

@@ -44,6 +44,10 @@ type lineSearch struct {
 	probes   [][]float64
 	nProbes  int
 	inSearch bool
+	// lines are the last line searches; qn, for BFGS and L-BFGS, shadows
+	// the inverse-Hessian approximation (Inside).
+	lines []Line
+	qn    *quasiNewton
 }
 
 // Needs: a line search probes trial points, on the full batch unless the
@@ -139,6 +143,9 @@ func (l *lineSearch) Step() Report {
 	copy(l.acc, l.loc.X)
 	copy(l.accG, l.loc.Gradient)
 	l.accF = l.loc.F
+	if l.qn != nil && l.qn.n == len(l.acc) && l.qn.n <= MaxInsideDim {
+		l.qn.accept(l.acc, l.accG)
+	}
 	rep.LR = floats.Distance(l.prevX, l.acc, 2) / gn // the search moved, so gn > 0
 	return rep
 }
@@ -161,7 +168,9 @@ func strongWolfe(c2 float64) *optimize.MoreThuente {
 }
 
 func lineSearchOf(dir optimize.NextDirectioner, c2 float64) *lineSearch {
-	return &lineSearch{method: optimize.LinesearchMethod{NextDirectioner: dir, Linesearcher: strongWolfe(c2)}}
+	l := &lineSearch{}
+	l.method = optimize.LinesearchMethod{NextDirectioner: recordDirections{dir, l}, Linesearcher: strongWolfe(c2)}
+	return l
 }
 
 // coordinateDirection searches along one coordinate axis, in turn:
@@ -244,6 +253,7 @@ func init() {
 		Explain: "Builds an approximation of the inverse Hessian from the changes in gradient along the path, and searches along the quasi-Newton direction with a strong-Wolfe line search (ch. 8.6.3).",
 		build: func(spec.Values) (Optimizer, error) {
 			ls := lineSearchOf(&optimize.BFGS{}, 0.9)
+			ls.qn = &quasiNewton{}
 			ls.state = func(n int) error {
 				if n > MaxBFGS {
 					return fmt.Errorf("bfgs keeps a dense %d×%d inverse Hessian (%s); at most %d parameters are accepted. Use lbfgs, which keeps a few vectors instead", n, n, megabytes(8*n*n), MaxBFGS)
@@ -261,6 +271,7 @@ func init() {
 		build: func(v spec.Values) (Optimizer, error) {
 			m := v.Int("memory")
 			ls := lineSearchOf(&optimize.LBFGS{Store: m}, 0.9)
+			ls.qn = &quasiNewton{memory: m}
 			ls.state = func(n int) error {
 				if m*n > MaxLBFGSNumbers {
 					return fmt.Errorf("lbfgs:memory=%d keeps %d pairs of %d numbers (%s); at most %d numbers are accepted: lower memory to %d", m, m, n, megabytes(16*m*n), 2*MaxLBFGSNumbers, max(1, MaxLBFGSNumbers/n))

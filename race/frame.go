@@ -92,6 +92,9 @@ func (rc *Race) describe(r *racer) RacerFrame {
 		return rf
 	}
 	n := rc.land.Dim()
+	if n == 2 {
+		rf.Inside = insideOf(run.Inside())
+	}
 	rc.land.Grad(rc.g, run.X)
 	gtg := floats.Dot(rc.g, rc.g)
 	if n > maxDenseDescribe {

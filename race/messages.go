@@ -12,6 +12,7 @@ import (
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
+	"github.com/saddle-viz/saddle/optim"
 	"github.com/saddle-viz/saddle/spec"
 )
 
@@ -334,9 +335,46 @@ type RacerFrame struct {
 	Net       *nets.Report `json:"net,omitempty"`  // a network's losses, errors, layer statistics, regions
 	Frac      Num          `json:"frac"`           // share of the examples one evaluation sees (epochs = evals·frac + n·hessian_evals)
 	Best      *Best        `json:"best,omitempty"` // a network racer's lowest validation loss so far
+	// Inside is what the racer's method carries at its current point, on
+	// a 2-D surface (docs/protocol.md).
+	Inside *Inside `json:"inside,omitempty"`
 	// DiagIter is the iteration that a network racer's net, eig and gTg
 	// describe: they are computed away from the race and come later.
 	DiagIter *int `json:"diag_iter,omitempty"`
+}
+
+// Inside is what a racer's method carries from one step to the next
+// (optim.Inside), for the map's glyphs: the step its momentum alone would
+// take, the per-coordinate scale that turns a gradient into its step, a
+// quasi-Newton method's inverse-Hessian approximation (row-major 2×2) and
+// its last line searches, each [from x, from y, direction x, direction y].
+type Inside struct {
+	Velocity []Num   `json:"velocity,omitempty"`
+	Scale    []Num   `json:"scale,omitempty"`
+	InvHess  []Num   `json:"inv_hess,omitempty"`
+	Lines    [][]Num `json:"lines,omitempty"`
+}
+
+// insideOf copies a method's state into a frame's.
+func insideOf(st *optim.Inside) *Inside {
+	if st == nil || st.Velocity == nil && st.Scale == nil && st.InvHess == nil && st.Lines == nil {
+		return nil
+	}
+	nums := func(v []float64) []Num {
+		if v == nil {
+			return nil
+		}
+		out := make([]Num, len(v))
+		for i, x := range v {
+			out[i] = Num(x)
+		}
+		return out
+	}
+	in := &Inside{Velocity: nums(st.Velocity), Scale: nums(st.Scale), InvHess: nums(st.InvHess)}
+	for _, l := range st.Lines {
+		in.Lines = append(in.Lines, nums(append(append([]float64(nil), l.From...), l.Dir...)))
+	}
+	return in
 }
 
 // Best is the point of a network racer's lowest validation loss: where

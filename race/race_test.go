@@ -826,3 +826,24 @@ func TestRaceHoldsItsUploadedData(t *testing.T) {
 		t.Errorf("a closed race holds the data %d times", n)
 	}
 }
+
+// On a 2-D surface a frame says what each racer's method carries: the
+// momentum's step, the adaptive scale, BFGS's inverse Hessian and its line
+// searches; a method without such state carries nothing.
+func TestFramesCarryTheInside(t *testing.T) {
+	d := newDriver(t)
+	d.handle(Message{Type: "configure", Surface: "rosenbrock", Tol: ptr(0.0), Racers: []RacerSpec{{ID: "m", Opt: "momentum:lr=0.0005"}, {ID: "a", Opt: "adam:lr=0.01"}, {ID: "b", Opt: "bfgs"}, {ID: "g", Opt: "gd:lr=0.001"}}})
+	d.handle(Message{Type: "seek", To: ptr(5.0)})
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	m, a, b, g := d.last["m"].Inside, d.last["a"].Inside, d.last["b"].Inside, d.last["g"].Inside
+	switch {
+	case m == nil || len(m.Velocity) != 2 || m.Scale != nil:
+		t.Errorf("momentum carries %+v", m)
+	case a == nil || len(a.Velocity) != 2 || len(a.Scale) != 2 || a.Scale[0] <= 0:
+		t.Errorf("adam carries %+v", a)
+	case b == nil || len(b.InvHess) != 4 || len(b.Lines) != 3 || len(b.Lines[2]) != 4 || b.InvHess[1] != b.InvHess[2]:
+		t.Errorf("bfgs carries %+v", b)
+	case g != nil:
+		t.Errorf("gradient descent carries %+v", g)
+	}
+}

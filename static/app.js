@@ -228,6 +228,7 @@ function onSurface(msg) {
   $('surface-title').textContent = msg.title;
   $('surface-explain').textContent = msg.explain;
   showMapBlur(msg);
+  if (msg.reason === 'configure') syncCards(); // the Inside buttons: 2-D maps only
   dirty = true;
 }
 
@@ -753,17 +754,35 @@ function syncCards() {
   state.racers.forEach((r, i) => {
     let card = cards.get(r.id);
     if (!card || (card.spec() !== r.spec && !retuneTimers.has(r.id))) {
-      const fresh = new RacerCard(reg, r, i, { onChange: retune, onRemove: remove });
+      const fresh = new RacerCard(reg, r, i, { onChange: retune, onRemove: remove, onInside: setInside });
       if (card) card.el.replaceWith(fresh.el);
       card = fresh;
       cards.set(r.id, card);
     }
     card.setIndex(i);
+    card.insideButton.hidden = !(landscape.surface && landscape.surface.dim === 2 && landscape.surface.grid);
+    card.insideButton.setAttribute('aria-pressed', String(state.inside.includes(r.id)));
     box.append(card.el); // keeps the order of the state
   });
+  landscape.setInside(state.inside);
   const full = state.racers.length >= reg.maxRacers;
   $('add-racer').disabled = full;
   $('add-racer-why').textContent = full ? `A race has at most ${reg.maxRacers} racers: remove one to add another.` : '';
+}
+
+/** setInside shows or hides what a racer's method carries, on the map. */
+function setInside(id, on) {
+  state.inside = state.inside.filter((x) => x !== id);
+  if (on) state.inside.push(id);
+  syncCards();
+  remember(false);
+}
+
+/** showInsideCaption says in words what the map's inside glyphs are. */
+let insideText = '';
+function showInsideCaption() {
+  const text = landscape.insideShown.map((s) => `Inside ${s.spec}${s.magnified > 1 ? ` (drawn ×${s.magnified})` : ''}: ${s.words.length ? s.words.join('; ') : 'it carries nothing from one step to the next: its step is the gradient’s alone'}.`).join(' ');
+  if (text !== insideText) $('inside-caption').textContent = insideText = text;
 }
 
 function retune(id, spec) {
@@ -998,6 +1017,7 @@ function frame() {
     updateViews();
   }
   landscape.draw();
+  showInsideCaption();
   view3d.draw();
   // At most one chart a frame, in turn: a chart's redraw and the map's fit
   // in one frame's time, four charts do not.

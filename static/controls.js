@@ -178,7 +178,7 @@ export function surfaceParams(container, reg, name, values, onChange) {
  * optimizer's parameters and modifiers, its update rule and its status.
  */
 export class RacerCard {
-  constructor(reg, racer, index, { onChange, onRemove }) {
+  constructor(reg, racer, index, { onChange, onRemove, onInside }) {
     this.reg = reg;
     this.racer = racer;
     this.onChange = onChange;
@@ -214,7 +214,16 @@ export class RacerCard {
     remove.addEventListener('click', () => onRemove(racer.id));
     this.specText = document.createElement('code');
     this.specText.className = 'spec';
-    head.append(this.swatch, this.select, this.specText, remove);
+    // Inside: draw what the method carries (momentum, scale, inverse
+    // Hessian, line searches) on the map.
+    this.insideButton = document.createElement('button');
+    this.insideButton.type = 'button';
+    this.insideButton.className = 'inside';
+    this.insideButton.textContent = 'Inside';
+    this.insideButton.title = 'Draw what this optimizer carries from step to step on the map: its momentum, its per-coordinate scale, its inverse-Hessian approximation beside the true one, its line searches';
+    this.insideButton.setAttribute('aria-pressed', String(!!racer.inside));
+    this.insideButton.addEventListener('click', () => onInside(racer.id, this.insideButton.getAttribute('aria-pressed') !== 'true'));
+    head.append(this.swatch, this.select, this.specText, this.insideButton, remove);
     this.params = document.createElement('div');
     this.params.className = 'params';
     this.modifiers = document.createElement('details');

@@ -8,6 +8,7 @@ import { viridis, racerColor, racerDash, racerMarker, marker } from './colors.js
 import { formatTick } from './ticks.js';
 import { frameAxes, colorBar, COLORBAR } from './axes.js';
 import { font, typeScale } from './canvas.js';
+import { glyphs, ellipsePoints, magnification } from './inside.js';
 
 const MARGIN = { left: 54, right: 12 + COLORBAR, top: 12, bottom: 52 };
 const CONTOUR_LEVELS = 14;
@@ -26,6 +27,11 @@ export class Landscape {
     this.box = [0, 1, 0, 1]; // the view shown: [xmin, xmax, ymin, ymax]
     this.start = null;
     this.racers = [];
+    // The racers whose state (momentum, scale, inverse Hessian, line
+    // searches) is drawn: ids; insideShown says what was drawn, for the
+    // caption and tests.
+    this.inside = new Set();
+    this.insideShown = [];
     this.colors = [];
     this.focus = null; // the hovered racer's id
     this.ghost = null; // the start being dragged
@@ -293,6 +299,8 @@ export class Landscape {
     ctx.rect(a.x, a.y, a.w, a.h);
     ctx.clip();
     for (const r of this.racers) this.drawProbes(ctx, r);
+    this.insideShown = [];
+    for (const r of this.racers) if (this.inside.has(r.id)) this.drawInside(ctx, r);
     this.drawCritical(ctx);
     this.drawStart(ctx);
     // The racers' current points are what a lesson asks about: nothing is
@@ -447,6 +455,79 @@ export class Landscape {
     cc.stroke();
     cc.setLineDash([]);
     for (let j = 2; j < m; j += 2) d.dash += Math.hypot(pts[j] - pts[j - 2], pts[j + 1] - pts[j - 1]);
+  }
+
+  /** setInside sets the racers (ids) whose inside is drawn. */
+  setInside(ids) {
+    this.inside = new Set(ids);
+    this.invalidate();
+  }
+
+  /** drawInside draws what a racer's method carries (inside.js) at its
+   * current point, magnified by a power of ten where it would be too small
+   * to see. */
+  drawInside(ctx, r) {
+    const n = r.xs.length;
+    if (n < 2) return;
+    const gl = glyphs(r);
+    const p = [r.xs[n - 2], r.xs[n - 1]];
+    const [cx, cy] = this.toPx(...p);
+    if (!(Math.abs(cx) < 1e6 && Math.abs(cy) < 1e6)) return;
+    const a = this.area();
+    const sx = a.w / (this.box[1] - this.box[0]), sy = a.h / (this.box[3] - this.box[2]);
+    const px = (v, k) => [cx + k * v[0] * sx, cy - k * v[1] * sy];
+    const ells = gl.ellipses.map((e) => ({ ...e, pts: ellipsePoints(e.m, e.r) }));
+    const extent = Math.max(0, ...gl.arrows.filter((x) => x.kind === 'velocity').map((x) => Math.hypot(x.to[0] * sx, x.to[1] * sy)),
+      ...ells.flatMap((e) => e.pts.map((q) => Math.hypot(q[0] * sx, q[1] * sy))));
+    const k = magnification(extent);
+    const color = racerColor(this.colors, r.index);
+    // The line searches: long lines through their starts.
+    const far = 4 * (a.w + a.h);
+    for (const l of gl.lines) {
+      const [fx, fy] = this.toPx(...l.from);
+      const dx = l.dir[0] * sx, dy = -l.dir[1] * sy, len = Math.hypot(dx, dy);
+      if (!(len > 0)) continue;
+      ctx.globalAlpha = [0.9, 0.55, 0.3][l.age] ?? 0.3;
+      for (const [w, c] of [[3.2, 'rgba(0,0,0,0.6)'], [1.4, color]]) {
+        ctx.lineWidth = w;
+        ctx.strokeStyle = c;
+        ctx.setLineDash([6, 4]);
+        ctx.beginPath();
+        ctx.moveTo(fx - (dx / len) * far, fy - (dy / len) * far);
+        ctx.lineTo(fx + (dx / len) * far, fy + (dy / len) * far);
+        ctx.stroke();
+      }
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+    }
+    for (const e of ells) {
+      const dash = e.kind === 'true' ? [5, 4] : [];
+      for (const [w, c] of [[4, 'rgba(0,0,0,0.7)'], [2, e.kind === 'true' ? '#fff' : color]]) {
+        ctx.setLineDash(dash);
+        ctx.lineWidth = w;
+        ctx.strokeStyle = c;
+        ctx.beginPath();
+        e.pts.forEach((q, i) => (i ? ctx.lineTo : ctx.moveTo).call(ctx, ...px(q, k)));
+        ctx.stroke();
+      }
+      ctx.setLineDash([]);
+    }
+    for (const ar of gl.arrows) {
+      const [x1, y1] = px(ar.to, k);
+      if (Math.hypot(x1 - cx, y1 - cy) < 1) continue;
+      if (ar.kind === 'velocity') arrow(ctx, cx, cy, x1, y1, color);
+      else arrow(ctx, cx, cy, x1, y1, ar.kind === 'newton' ? '#fff' : color, true);
+    }
+    if (k > 1 && (gl.arrows.length || ells.length)) {
+      ctx.font = font(12, '600');
+      ctx.textAlign = 'left';
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#fff';
+      ctx.strokeText(`×${k}`, cx + 9, cy + 18);
+      ctx.fillStyle = '#000';
+      ctx.fillText(`×${k}`, cx + 9, cy + 18);
+    }
+    this.insideShown.push({ id: r.id, spec: r.spec, magnified: k, words: gl.words, mismatch: gl.mismatch, kinds: [...gl.arrows.map((x) => x.kind), ...ells.map((e) => e.kind), ...gl.lines.map(() => 'line')] });
   }
 
   /** drawProbes marks a racer's line-search probes and its look-ahead point. */
@@ -692,18 +773,20 @@ function glyph(ctx, kind, x, y) {
   ctx.stroke();
 }
 
-function arrow(ctx, x0, y0, x1, y1) {
-  const ang = Math.atan2(y1 - y0, x1 - x0);
-  for (const [w, c] of [[5, 'rgba(0,0,0,0.75)'], [2.2, '#fff']]) {
+/** arrow draws an arrow in a colour over a dark halo: bold (the
+ * gradient, a velocity) or thin (a step). */
+function arrow(ctx, x0, y0, x1, y1, color = '#fff', thin = false) {
+  const ang = Math.atan2(y1 - y0, x1 - x0), head = thin ? 7 : 9;
+  for (const [w, c] of thin ? [[3, 'rgba(0,0,0,0.7)'], [1.3, color]] : [[5, 'rgba(0,0,0,0.75)'], [2.2, color]]) {
     ctx.lineWidth = w;
     ctx.strokeStyle = c;
     ctx.beginPath();
     ctx.moveTo(x0, y0);
     ctx.lineTo(x1, y1);
     ctx.moveTo(x1, y1);
-    ctx.lineTo(x1 - 9 * Math.cos(ang - 0.45), y1 - 9 * Math.sin(ang - 0.45));
+    ctx.lineTo(x1 - head * Math.cos(ang - 0.45), y1 - head * Math.sin(ang - 0.45));
     ctx.moveTo(x1, y1);
-    ctx.lineTo(x1 - 9 * Math.cos(ang + 0.45), y1 - 9 * Math.sin(ang + 0.45));
+    ctx.lineTo(x1 - head * Math.cos(ang + 0.45), y1 - head * Math.sin(ang + 0.45));
     ctx.stroke();
   }
 }

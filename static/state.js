@@ -59,6 +59,7 @@ export function defaultState() {
     curvature: true,
     mapBlur: null, // the map's own blur, for looking only; null follows the racers
     present: false, // presentation mode, for a projector
+    inside: [], // the racers (ids) whose optimizer state is drawn on the map
   };
 }
 
@@ -146,6 +147,12 @@ export function fromURL(search, reg) {
     else if (['off', '0', 'false'].includes(v)) set(false);
     else bad(key, 'on or off');
   }
+  if (q.has('inside')) {
+    const ids = q.get('inside').split(',').filter((id) => id !== '');
+    if (ids.every((id) => st.racers.some((r) => r.id === id))) st.inside = ids;
+    else bad('inside', `racers' ids, ${st.racers.map((r) => r.id).join(', ')}`);
+  }
+  st.inside ||= [];
   st.notes = notes;
   return st;
 }
@@ -166,6 +173,8 @@ export function toURL(st, surfaceSpec) {
   if (st.present) q.set('present', 'on');
   if (st.curvature !== !st.lesson) q.set('curvature', st.curvature ? 'on' : 'off');
   if (st.view) q.set('view', st.view.map((v) => +v.toPrecision(6)).join(','));
+  const inside = (st.inside || []).filter((id) => st.racers.some((r) => r.id === id));
+  if (inside.length) q.set('inside', inside.join(','));
   if (st.t > 0) q.set('t', String(st.t));
   return '?' + q.toString();
 }

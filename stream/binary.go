@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/race"
 )
 
@@ -93,12 +94,13 @@ func encodeFrameBinary(f race.Frame) ([]byte, error) {
 			b = binary.LittleEndian.AppendUint32(b, 0)
 		}
 		var extra []byte
-		if rf.Net != nil || rf.Best != nil {
+		if rf.Net != nil || rf.Best != nil || rf.Inside != nil {
 			var err error
 			if extra, err = json.Marshal(struct {
-				Net  any `json:"net,omitempty"`
-				Best any `json:"best,omitempty"`
-			}{rf.Net, rf.Best}); err != nil {
+				Net    *nets.Report `json:"net,omitempty"`
+				Best   *race.Best   `json:"best,omitempty"`
+				Inside *race.Inside `json:"inside,omitempty"`
+			}{rf.Net, rf.Best, rf.Inside}); err != nil {
 				return nil, err
 			}
 		}

@@ -1,0 +1,106 @@
+package optim
+
+import (
+	"math"
+	"testing"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// The quasi-Newton shadow is gonum's matrix: after every accepted step,
+// −H·g is the direction gonum's next search runs along (BFGS; L-BFGS with
+// fewer pairs than steps, so that old pairs drop out).
+func TestInsideQuasiNewtonIsGonums(t *testing.T) {
+	for _, tt := range []struct{ surface, opt string }{
+		{"rosenbrock", "bfgs"},
+		{"rosenbrock", "lbfgs:memory=2"},
+		{"rosenbrock-nd:n=5", "bfgs"},
+		{"rosenbrock-nd:n=5", "lbfgs:memory=3"},
+	} {
+		land := build(t, tt.surface)
+		r := start(t, land, tt.opt, land.Start())
+		var want []float64
+		checked := 0
+		for k := 0; k < 30 && r.Step(); k++ {
+			st := r.Inside()
+			if st == nil || len(st.Lines) == 0 {
+				t.Fatalf("%s: no inside after step %d", tt.opt, k+1)
+			}
+			got := st.Lines[len(st.Lines)-1].Dir
+			if want != nil {
+				if d := floats.Distance(got, want, math.Inf(1)) / floats.Norm(want, math.Inf(1)); d > 1e-10 {
+					t.Errorf("%s on %s, search %d: gonum's direction %v, −H·g %v (relative difference %g)", tt.opt, tt.surface, k+1, got, want, d)
+				}
+				checked++
+			}
+			n := land.Dim()
+			h := mat.NewDense(n, n, st.InvHess)
+			g := make([]float64, n)
+			land.Grad(g, r.X)
+			var d mat.VecDense
+			d.MulVec(h, mat.NewVecDense(n, g))
+			want = floats.ScaleTo(make([]float64, n), -1, d.RawVector().Data)
+		}
+		if checked < 10 {
+			t.Errorf("%s on %s: only %d directions checked", tt.opt, tt.surface, checked)
+		}
+	}
+}
+
+// On a quadratic BFGS learns the inverse Hessian from the changes in
+// gradient: from (−4, 3) with its strong-Wolfe searches (c₂ = 0.9), the
+// matrix is far from A⁻¹ after one step and within 1e−3 of it after three
+// (with exact searches it would take n = 2; Nocedal & Wright 2006, thm.
+// 6.4): the ellipse on the map becomes the true one.
+func TestInsideBFGSLearnsTheInverseHessian(t *testing.T) {
+	land := build(t, "quadratic")
+	axx, axy, ayy := quadA()
+	det := axx*ayy - axy*axy
+	inv := []float64{ayy / det, -axy / det, -axy / det, axx / det}
+	r := start(t, land, "bfgs", []float64{-4, 3})
+	var gap []float64
+	for range 3 {
+		r.Step()
+		gap = append(gap, floats.Distance(r.Inside().InvHess, inv, math.Inf(1))/floats.Norm(inv, math.Inf(1)))
+	}
+	if !(gap[0] > 0.5 && gap[2] < 1e-3) {
+		t.Errorf("BFGS's inverse Hessian after 1, 2, 3 steps is %v from A⁻¹ (relative): %v, want %v", gap, r.Inside().InvHess, inv)
+	}
+}
+
+// The first-order state by hand, after one step from (1, 1) on the
+// quadratic, whose gradient there is g = A·(1, 1).
+func TestInsideFirstOrder(t *testing.T) {
+	land := build(t, "quadratic")
+	g := quadGrad([]float64{1, 1})
+	for _, tt := range []struct {
+		opt             string
+		velocity, scale func(i int) float64
+	}{
+		// b = g after one step; the next step's momentum part is −lr·μ·b.
+		{"momentum:lr=0.01,momentum=0.9", func(i int) float64 { return -0.01 * 0.9 * g[i] }, nil},
+		// m̂ = g, v̂ = g² after one step: scale lr/(|g| + ε), velocity −lr·g/(|g| + ε).
+		{"adam:lr=0.1", func(i int) float64 { return -0.1 * g[i] / (math.Abs(g[i]) + 1e-8) }, func(i int) float64 { return 0.1 / (math.Abs(g[i]) + 1e-8) }},
+		// S = g²: the next step's γ/(|g| + ε).
+		{"adagrad:lr=0.5", nil, func(i int) float64 { return 0.5 / (math.Abs(g[i]) + 1e-10) }},
+		// v = (1 − α)g².
+		{"rmsprop:lr=0.01", nil, func(i int) float64 { return 0.01 / (math.Sqrt(0.01*g[i]*g[i]) + 1e-8) }},
+		{"gd:lr=0.01", nil, nil},
+	} {
+		r := start(t, land, tt.opt, []float64{1, 1})
+		if r.Inside() != nil && tt.opt != "gd:lr=0.01" {
+			t.Errorf("%s carries state before its first step", tt.opt)
+		}
+		r.Step()
+		st := r.Inside()
+		for i := range 2 {
+			if tt.velocity == nil && st != nil && st.Velocity != nil || tt.velocity != nil && math.Abs(st.Velocity[i]-tt.velocity(i)) > 1e-12*math.Abs(tt.velocity(i)) {
+				t.Errorf("%s: velocity %v", tt.opt, st)
+			}
+			if tt.scale == nil && st != nil && st.Scale != nil || tt.scale != nil && math.Abs(st.Scale[i]-tt.scale(i)) > 1e-12*tt.scale(i) {
+				t.Errorf("%s: scale %v", tt.opt, st)
+			}
+		}
+	}
+}
