@@ -188,3 +188,55 @@ func TestBrowserInsideTheOptimizer(t *testing.T) {
 	do(t, ctx, chromedp.Click(chromedp.CSS(`.racer[data-id="r1"] .inside`)))
 	waitFor(t, ctx, "BFGS's glyphs gone", `window.saddle.landscape.insideShown.every((s) => s.id !== 'r1') && new URL(location.href).searchParams.get('inside') === 'r2,r3,r4' && document.querySelector('.racer[data-id="r1"] .inside').getAttribute('aria-pressed') === 'false'`)
 }
+
+// TestBrowserLocalQuadratic: the local-quadratic panel predicts, from the
+// start, the error along each eigen-direction of gradient descent and of
+// momentum (PyTorch's SGD) exactly as the racers then move on the
+// quadratic, and states the rates and the optimum for κ = 25.
+func TestBrowserLocalQuadratic(t *testing.T) {
+	ctx := browser(t)
+	srv := startServer(t)
+	do(t, ctx, chromedp.Navigate(srv+"/?surface=quadratic&opt=gd:lr%3D0.05&opt=momentum:lr%3D0.02,momentum%3D0.6&start=-2.5,2"))
+	waitFor(t, ctx, "both racers at the start with their curvature", `window.saddle && window.saddle.surface && ['r1', 'r2'].every((id) => { const r = window.saddle.racers.get(id); return r && r.diag && r.diag.eig && r.iter.length === 1; }) && !document.getElementById('quad-panel').hidden`)
+	predicted := eval[[][][]float64](t, ctx, `(() => {
+		const r = window.saddle.racers.get('r1'), d = r.diag, at = { x: [r.xs[0], r.xs[1]], g: d.grad, eig: d.eig, vecs: d.vecs };
+		const gd = window.saddle.quad.model(at, 0.05, 0, 30), m = window.saddle.quad.model(at, 0.02, 0.6, 30);
+		return [gd.gd.errors, m.momentum.errors, [gd.xstar], gd.vecs];
+	})()`)
+	eval[any](t, ctx, `window.saddle.send({ type: 'seek', req: 'transport', to: 30 })`)
+	waitFor(t, ctx, "30 iterations", `['r1', 'r2'].every((id) => window.saddle.racers.get(id).iter.at(-1) === 30)`)
+	xstar, q := predicted[2][0], predicted[3]
+	for j, id := range []string{"r1", "r2"} {
+		xs := eval[[]float64](t, ctx, `window.saddle.racers.get('`+id+`').xs`)
+		for k := 0; k <= 30; k++ {
+			for i := range 2 {
+				got := q[i][0]*(xs[2*k]-xstar[0]) + q[i][1]*(xs[2*k+1]-xstar[1])
+				want := predicted[j][i][k]
+				if math.Abs(got-want) > 1e-9*(1+math.Abs(predicted[j][i][0])) {
+					t.Errorf("%s at iteration %d along q%d: the racer's error %v, the model's %v", id, k, i+1, got, want)
+				}
+			}
+		}
+	}
+	// The racer's own settings (gd has no momentum: 0.9 assumed), the rates
+	// and the optimum for κ = 25: (√25 − 1)/(√25 + 1) = 2/3, GD's 24/26.
+	do(t, ctx, chromedp.SetValue(chromedp.ID("quad-racer"), "r2"))
+	eval[any](t, ctx, `document.getElementById('quad-racer').dispatchEvent(new Event('change'))`)
+	waitFor(t, ctx, "the panel with momentum's settings", `document.getElementById('quad-text').textContent.includes('With momentum:lr=0.02,momentum=0.6')`)
+	text := eval[string](t, ctx, `document.getElementById('quad-text').textContent`)
+	for _, w := range []string{"λ₁ = 1, λ₂ = 25 (κ = 25)", "lr α = 0.02 and momentum β = 0.6", "rate (√κ − 1)/(√κ + 1) = 0.667", "α* = 0.111, β* = 0.444", "rate (κ − 1)/(κ + 1) = 0.923", "quadratic model's minimum is at (0, 0)"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the panel says %q; want %q", text, w)
+		}
+	}
+	// Gradient descent's rate with α = 0.02: max |1 − αλ| = 0.98; the map
+	// marks the racer's setting and the optimum.
+	if !strings.Contains(text, "gradient descent converges at rate 0.98 (114 iterations a digit)") {
+		t.Errorf("the panel says %q", text)
+	}
+	if ok := eval[bool](t, ctx, `(() => { const m = window.saddle.quad.panel.marks; return !!m && m.racer.every(Number.isFinite) && m.racer[1] < m.best[1]; })()`); !ok {
+		t.Error("the rate map does not mark the racer's setting (β 0.6) above the optimum's (β 0.444)")
+	}
+	eval[any](t, ctx, `document.getElementById('quad-panel').scrollIntoView()`)
+	screenshot(t, ctx, "local-quadratic")
+}

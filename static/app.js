@@ -11,6 +11,7 @@ import { Chart } from './charts.js';
 import { RacerCard, surfaceParams, guardBox } from './controls.js';
 import { FormulaBox } from './formula.js';
 import { DataBox, SESSION_ONLY } from './data.js';
+import { QuadPanel, model as quadModel } from './quadratic.js';
 import { racerColor, racerMarker, setPalettes } from './colors.js';
 
 const reg = JSON.parse(document.getElementById('registry').textContent);
@@ -770,6 +771,44 @@ function syncCards() {
   $('add-racer-why').textContent = full ? `A race has at most ${reg.maxRacers} racers: remove one to add another.` : '';
 }
 
+// Why it works: the local quadratic at the leader's point, with the
+// settings of a racer the student picks (by default the first of the
+// gradient-descent family).
+const quadPanel = new QuadPanel($('quad-panel'));
+const QUAD_K = 100; // iterations of the model drawn
+$('quad-racer').addEventListener('change', () => { dirty = true; });
+function updateQuad(ordered) {
+  const map = landscape.surface && landscape.surface.dim === 2 && landscape.surface.grid;
+  $('quad-panel').hidden = !map || !ordered.length;
+  if ($('quad-panel').hidden) return;
+  const pick = $('quad-racer'), was = pick.value;
+  if (pick.options.length !== ordered.length || ordered.some((r, i) => pick.options[i].value !== r.id || pick.options[i].text !== r.spec)) {
+    pick.replaceChildren(...ordered.map((r) => new Option(r.spec, r.id)));
+    const gdLike = ordered.find((r) => /^(gd|sgd|momentum|nesterov)\b/.test(r.spec));
+    pick.value = ordered.some((r) => r.id === was) ? was : (gdLike || ordered[0]).id;
+  }
+  // The leader: the lowest f among the racers with a Hessian at their point.
+  const withH = ordered.filter((r) => r.diag && r.diag.eig && r.diag.vecs && r.last >= 0);
+  if (!withH.length) return;
+  const leader = withH.reduce((a, b) => (b.f[b.last] < a.f[a.last] ? b : a));
+  const who = ordered.find((r) => r.id === pick.value) || ordered[0];
+  const { name, values } = parseSpec(who.spec);
+  const info = reg.optimizers.find((o) => o.name === name);
+  const param = (k) => info && info.params.find((p) => p.name === k);
+  const n = leader.xs.length, at = { x: [leader.xs[n - 2], leader.xs[n - 1]], g: leader.diag.grad, eig: leader.diag.eig, vecs: leader.diag.vecs };
+  let alpha = Number(values.lr ?? (param('lr') ? param('lr').default : NaN));
+  let beta = Number(values.momentum ?? (param('momentum') ? param('momentum').default : 0));
+  const notes = [];
+  if (!(beta > 0)) { beta = 0.9; notes.push('0.9 assumed: it has none'); }
+  let m = quadModel(at, Number.isFinite(alpha) ? alpha : 1, beta, QUAD_K);
+  if (!Number.isFinite(alpha) && !m.problem) {
+    alpha = m.best.momentum.alpha; // no learning rate of its own: the best
+    m = quadModel(at, alpha, beta, QUAD_K);
+    notes.push('and α the best, as it has no learning rate');
+  }
+  quadPanel.show(m, { leader: leader.spec, racer: who.spec, color: racerColor(reg.colors, who.index), assumed: notes.join(' ') });
+}
+
 /** setInside shows or hides what a racer's method carries, on the map. */
 function setInside(id, on) {
   state.inside = state.inside.filter((x) => x !== id);
@@ -934,6 +973,7 @@ function updatePanels(ordered) {
   charts.curv.set(curv, reg.colors, xl);
   charts.error.set(error, reg.colors, xl);
   if (!$('netview').hidden) netview.update(ordered, reg.colors);
+  updateQuad(ordered);
   leaderboard(ordered);
   for (const r of ordered) {
     const card = cards.get(r.id);
@@ -1038,6 +1078,7 @@ window.saddle = {
   get playing() { return playing; }, get gen() { return gen; }, get surface() { return surfaceMsg; },
   get opens() { return opens; }, get pops() { return pops; },
   dataUploads: () => dataBox.uploads,
+  quad: { panel: quadPanel, model: quadModel },
   /** invalidate forces a full redraw of every view at the next animation frame. */
   invalidate() {
     dirty = true;
