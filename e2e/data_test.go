@@ -240,3 +240,30 @@ func TestBrowserLocalQuadratic(t *testing.T) {
 	eval[any](t, ctx, `document.getElementById('quad-panel').scrollIntoView()`)
 	screenshot(t, ctx, "local-quadratic")
 }
+
+// TestBrowserPermutationSymmetry: the lesson's promise. Two solutions from
+// different initial weights have a high barrier between them as they are,
+// and almost none once the second's hidden units are matched to the
+// first's; the slice says so, and draws both lines.
+func TestBrowserPermutationSymmetry(t *testing.T) {
+	ctx := browser(t)
+	srv := startServer(t)
+	arrive(t, ctx, srv+"/?lesson=permutation-symmetry&t=400")
+	do(t, ctx, chromedp.SetValue(chromedp.ID("slice-kind"), "matched"))
+	waitFor(t, ctx, "the second racer's menu", `!document.getElementById('slice-other-label').hidden && document.getElementById('slice-other').value === 'r2'`)
+	do(t, ctx, chromedp.Click(chromedp.ID("slice-go")))
+	waitFor(t, ctx, "the lines before and after matching", `document.getElementById('slice-progress').hidden && (window.saddle.sliceView.job || {}).barrier !== undefined`)
+	b := eval[[]float64](t, ctx, `window.saddle.sliceView.job.barrier`)
+	if !(b[0] > 0.2 && b[1] < b[0]/10) {
+		t.Errorf("the barrier went from %v to %v; the lesson promises a high one that matching all but removes", b[0], b[1])
+	}
+	caption := eval[string](t, ctx, `document.getElementById('slice-caption').textContent`)
+	for _, w := range []string{"with its hidden units permuted to match this racer's by weight matching", "units moved, the same function", "after matching: much of the barrier was the permutation symmetry of the hidden units"} {
+		if !strings.Contains(caption, w) {
+			t.Errorf("the caption %q does not say %q", caption, w)
+		}
+	}
+	waitFor(t, ctx, "both lines drawn", pixels("slice-line", 0, 1, "r < 60 && g > 90 && b > 150")+" > 0 && "+pixels("slice-line", 0, 1, "r > 190 && g < 120 && b < 60")+" > 0")
+	eval[any](t, ctx, `document.getElementById('slices').scrollIntoView()`)
+	screenshot(t, ctx, "permutation-symmetry")
+}

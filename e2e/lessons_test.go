@@ -64,6 +64,7 @@ var lessonOutcomes = map[string]struct {
 	"continuation-rastrigin":   {700, `fin(r1) > 10 && fin(r2) < 1e-6`},
 	"continuation-wells":       {400, `fin(r1) > -0.01 && fin(r2) < -0.7`},
 	"weight-space-symmetry":    {400, `Math.abs(last(r1)[0] * last(r1)[1] - 1) < 1e-3 && Math.abs(last(r1)[0] - last(r1)[1]) > 1 && Math.abs(last(r2)[0] - last(r2)[1]) < 0.01`},
+	"permutation-symmetry":     {400, `[r1, r2].every((r) => fin(r) < 0.02 && r.diag.net.train_err < 0.02)`},
 	"adaptive-methods":         {500, `[r1, r2, r3, r4].every((r) => fin(r) < 0.2)`},
 	"second-order":             {60, `Math.hypot(last(r1)[0], last(r1)[1] - 1) < 1e-8 && r1.status === 'converged' && r1.diag.eig[0] < -27 && [r2, r3].every((r) => r.status === 'converged' && Math.hypot(last(r)[0] - 3, last(r)[1] - 0.5) < 1e-5 && r.diag.eig[0] > 0)`},
 	"quasi-newton":             {200, `[r1, r2, r3, r4].every((r) => r.reached) && r1.reached.clock < r3.reached.clock && r3.reached.clock < r2.reached.clock && [...document.querySelectorAll('#leaderboard tbody tr')].find((tr) => tr.dataset.id === 'r1').cells[5].textContent === String(r1.cost.at(-1))`},
@@ -640,9 +641,9 @@ func TestBrowserRacerCardOffersTheNewKeys(t *testing.T) {
 	groups := eval[map[string][]string](t, ctx, `Object.fromEntries([...document.querySelectorAll('.racer details.modifiers')].map((d) => [d.querySelector('summary').textContent, [...d.querySelectorAll('[data-param]')].map((p) => p.dataset.param)]))`)
 	want := map[string][]string{
 		"Clipping, curriculum, pretraining, transfer and learning-rate schedule": {"transfer", "freeze"},
-		"Minibatch size (networks)":                {"batch", "online"},
-		"Averaging: Polyak or EMA of the iterates": {"average", "ema_decay"},
-		"Biased gradient: add an offset":           {"grad_bias", "grad_bias_angle", "grad_bias_drift"},
+		"Minibatches and own initial weights (networks)":                         {"batch", "online", "init_seed"},
+		"Averaging: Polyak or EMA of the iterates":                               {"average", "ema_decay"},
+		"Biased gradient: add an offset":                                         {"grad_bias", "grad_bias_angle", "grad_bias_drift"},
 	}
 	for title, keys := range want {
 		for _, k := range keys {

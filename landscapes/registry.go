@@ -175,6 +175,16 @@ func build(in *Info, v spec.Values) *Landscape {
 	return l
 }
 
+// StartWithSeed is a network's initial weights drawn with another seed
+// (its init_seed), and false for a surface without one.
+func (l *Landscape) StartWithSeed(seed int) ([]float64, bool) {
+	if !l.Values.Has("init_seed") || l.Info.startFor == nil {
+		return nil, false
+	}
+	x := l.Info.startFor(l.Values.With("init_seed", float64(seed)))
+	return x, x != nil
+}
+
 // Network is the network whose training loss the landscape is, or nil for
 // an analytic surface: the one place that tells the two apart.
 func (l *Landscape) Network() *nets.Objective {

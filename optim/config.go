@@ -90,6 +90,11 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 	if c.int("batch") > 0 && !ok {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "batch", Message: fmt.Sprintf("a minibatch needs examples: the surface %s is not a finite sum (use a network: mlp, rnn or deeplinear, or batch=0)", land.Info.Name)}}}
 	}
+	if c.int("init_seed") > 0 {
+		if _, ok := land.StartWithSeed(1); !ok {
+			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "init_seed", Message: fmt.Sprintf("init_seed draws a network's initial weights: the surface %s has none (use mlp, rnn or deeplinear, or init_seed=0)", land.Info.Name)}}}
+		}
+	}
 	if c.bool("freeze") && mlpOf(land) == nil {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "freeze", Message: fmt.Sprintf("freezing keeps a network's hidden layers: %s is not an mlp", land.Info.Name)}}}
 	}
@@ -177,6 +182,9 @@ func (c *Config) Start(land *landscapes.Landscape, x0 []float64, seed uint64) (*
 	opt, err := c.core()
 	if err != nil {
 		return nil, err
+	}
+	if k := c.int("init_seed"); k > 0 {
+		x0, _ = land.StartWithSeed(k) // its own initial weights
 	}
 	r := &Run{Config: c, Spec: c.Text(), Info: c.Info, Land: land, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
 	seen := land.Surface

@@ -2,6 +2,7 @@ package optim
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -102,5 +103,19 @@ func TestInsideFirstOrder(t *testing.T) {
 				t.Errorf("%s: scale %v", tt.opt, st)
 			}
 		}
+	}
+}
+
+// init_seed starts a racer on a network from the initialization drawn with
+// its own seed, the surface's scheme otherwise; a surface has none.
+func TestOwnInitialWeights(t *testing.T) {
+	land := build(t, "mlp:data=moons,n=40,h1=4,h2=0")
+	own := build(t, "mlp:data=moons,n=40,h1=4,h2=0,init_seed=7")
+	r := start(t, land, "adam:init_seed=7", land.Start())
+	if !floats.Equal(r.X, own.Start()) || floats.Equal(r.X, land.Start()) {
+		t.Errorf("init_seed=7 started at %v; the surface with init_seed=7 starts at %v", r.X[:3], own.Start()[:3])
+	}
+	if _, err := Start(build(t, "rosenbrock"), "adam:init_seed=2", []float64{0, 0}, 1); err == nil || !strings.Contains(err.Error(), "init_seed draws a network's initial weights") {
+		t.Errorf("init_seed on rosenbrock: %v", err)
 	}
 }

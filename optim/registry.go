@@ -42,6 +42,8 @@ var batchParams = []spec.Param{
 		Doc: "networks: the examples each of this racer's gradients is taken on, drawn without replacement from the same seeded stream for every racer, one minibatch an iteration (a line search's probes share it); at least the training set's size is the full batch; 0 = the surface's batch for first-order methods, the full batch for the others"},
 	{Name: "online", Label: "online: fresh examples", Kind: spec.Bool, Default: 0,
 		Doc: "networks on generated data: every minibatch is drawn from a stream of fresh examples of the same distribution (20,000, none repeated before all are used) instead of the training set, so that the racer follows the gradient of the true risk (ch. 8.1); the loss shown is still the training set's"},
+	{Name: "init_seed", Label: "own initial weights (seed)", Kind: spec.Integer, Default: 0, Min: 0, Max: 1 << 30,
+		Doc: "networks: start from the surface's initialization drawn with this seed instead of the race's start (0 = the race's start): racers from different initial weights reach solutions that may differ by a permutation of their hidden units (ch. 8.2.2)"},
 }
 
 // BatchParams are the key of a racer's own minibatch size.

@@ -132,6 +132,10 @@ type SliceJob struct {
 	Theta []float64
 	Start []float64
 	Path  [][]float64
+	// Matched: the other racer's weights with its hidden units permuted to
+	// match this racer's (kind matched), and how many units moved.
+	Matched []float64
+	Moved   int
 }
 
 // sliceJob checks a slice request and copies what it needs.
@@ -145,7 +149,7 @@ func (rc *Race) sliceJob(m Message) (*SliceJob, *ProblemError) {
 	}
 	req := *m.Slice
 	if !slices.Contains(SliceKinds, req.Kind) {
-		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate, between, eigmap", req.Kind)
+		return nil, problem("slice.kind", "kind %q is not accepted; accepted: random, plane, interpolate, between, matched, eigmap", req.Kind)
 	}
 	if req.N < 3 || req.N > 101 {
 		return nil, problem("slice.n", "n = %d is not accepted; give 3 to 101 points a side", req.N)
@@ -162,10 +166,20 @@ func (rc *Race) sliceJob(m Message) (*SliceJob, *ProblemError) {
 	}
 	r := rc.racers[i]
 	job := &SliceJob{ID: r.id, Req: req, Obj: o, Theta: append([]float64(nil), r.run.X...), Start: append([]float64(nil), rc.land.Start()...)}
-	if req.Kind == "between" {
+	if req.Kind == "between" || req.Kind == "matched" {
 		j := rc.find(req.Other)
 		if j < 0 || j == i {
-			return nil, problem("slice.other", "between needs the id of another racer; %q is not one", req.Other)
+			return nil, problem("slice.other", "%s needs the id of another racer; %q is not one", req.Kind, req.Other)
+		}
+		if req.Kind == "matched" {
+			mlp, ok := o.Model.(*nets.MLP)
+			if !ok {
+				return nil, problem("slice.kind", "matching hidden units is for an mlp's hidden layers; this network has none to permute")
+			}
+			var err error
+			if job.Matched, job.Moved, err = mlp.Match(r.run.X, rc.racers[j].run.X); err != nil {
+				return nil, problem("slice.kind", "%v", err)
+			}
 		}
 		// The line from this racer's solution to the other's.
 		job.Start = append([]float64(nil), rc.racers[j].run.X...)
@@ -196,6 +210,23 @@ func (job *SliceJob) Run(ctx context.Context, emit func(any)) {
 	done := SliceDone{Type: "slice_done"}
 	start := SliceStart{Type: "slice_start", ID: job.ID, Kind: req.Kind, N: req.N, Rows: req.N, Lo: -req.Range, Hi: req.Range, IgnoreBias: req.IgnoreBias}
 	switch req.Kind {
+	case "matched":
+		// The line from this racer to the other as it is (row 0) and with
+		// its hidden units matched to this racer's (row 1), α from 0 to 1.
+		start.Rows, start.Lo, start.Hi, start.Moved = 2, 0, 1, job.Moved
+		emit(start)
+		for row, other := range [][]float64{job.Theta, job.Matched} {
+			alphas, pts, err := o.Interpolate(ctx, job.Start, other, 0, 1, req.N)
+			if err != nil {
+				break
+			}
+			rows(row, pts)
+			losses := make([]float64, len(pts))
+			for k, p := range pts {
+				losses[k] = p.TrainLoss
+			}
+			done.Barrier = append(done.Barrier, Num(nets.Barrier(alphas, losses)))
+		}
 	case "interpolate", "between":
 		start.Rows, start.Lo, start.Hi = 1, -0.5, 1.5
 		emit(start)

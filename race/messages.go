@@ -66,7 +66,7 @@ type SliceRequest struct {
 }
 
 // SliceKinds are the accepted slice kinds.
-var SliceKinds = []string{"random", "plane", "interpolate", "between", "eigmap"}
+var SliceKinds = []string{"random", "plane", "interpolate", "between", "matched", "eigmap"}
 
 // SliceStart opens a slice's stream; rows follow, then SliceDone.
 type SliceStart struct {
@@ -82,6 +82,7 @@ type SliceStart struct {
 	IgnoreBias bool         `json:"ignore_bias"`
 	Explained  []float64    `json:"explained,omitempty"` // plane: variance fractions along the two directions
 	Path       [][2]float64 `json:"path,omitempty"`      // plane: the trajectory's coordinates
+	Moved      int          `json:"moved,omitempty"`     // matched: hidden units the matching moved
 }
 
 // SliceRow is one row of a slice: y fixed, x running from lo to hi.
@@ -143,6 +144,10 @@ type SliceDone struct {
 	Cancelled bool   `json:"cancelled,omitempty"`
 	Truth     []Num  `json:"truth,omitempty"`
 	Projected []Num  `json:"projected,omitempty"`
+	// Barrier: matched: the loss barrier on the line before and after the
+	// matching (the largest excess over the straight line between the
+	// ends' losses).
+	Barrier []Num `json:"barrier,omitempty"`
 }
 
 // RacerSpec names one racer: an optimizer spec and the client's id for it.

@@ -847,3 +847,30 @@ func TestFramesCarryTheInside(t *testing.T) {
 		t.Errorf("gradient descent carries %+v", g)
 	}
 }
+
+// Two racers from different initial weights: the line between them, before
+// and after matching the other's hidden units to this one's, with the
+// barrier of each; the ends are the racers' own losses, and the matched
+// other computes the same function as the other.
+func TestSliceMatched(t *testing.T) {
+	d := newDriver(t)
+	surface := "mlp:data=moons,n=100,h1=16,h2=0,batch=0"
+	d.handle(Message{Type: "configure", Surface: surface, Racers: []RacerSpec{{ID: "a", Opt: "adam:lr=0.03"}, {ID: "b", Opt: "adam:lr=0.03,init_seed=7"}}})
+	d.handle(Message{Type: "seek", To: ptr(400.0)})
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	out := job(context.Background(), d.handle(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "matched", N: 21, Other: "b"}}).Job)
+	start, before, after, done := out[0].(SliceStart), out[1].(SliceRow), out[2].(SliceRow), out[3].(SliceDone)
+	fa, fb := d.rc.racers[0].run.F, d.rc.racers[1].run.F
+	for _, row := range []SliceRow{before, after} {
+		if math.Abs(float64(row.TrainLoss[0])-fa) > 1e-12 || math.Abs(float64(row.TrainLoss[20])-fb) > 1e-12 {
+			t.Errorf("the line's ends %v, %v; the racers' losses %v, %v", row.TrainLoss[0], row.TrainLoss[20], fa, fb)
+		}
+	}
+	t.Logf("moved %d, barriers %v, before %v, after %v", start.Moved, done.Barrier, before.TrainLoss, after.TrainLoss)
+	if start.Moved == 0 || len(done.Barrier) != 2 || !(done.Barrier[1] < done.Barrier[0]/2) {
+		t.Errorf("matching moved %d units and took the barrier from %v to %v", start.Moved, done.Barrier[0], done.Barrier[1])
+	}
+	if p := d.refuse(Message{Type: "slice", ID: "a", Slice: &SliceRequest{Kind: "matched", N: 9, Other: "a"}}); p.Problems[0].Field != "slice.other" {
+		t.Errorf("matched with itself: %v", p)
+	}
+}

@@ -511,7 +511,7 @@ $('toggle-3d').addEventListener('click', () => {
 
 const netview = new NetView($('netview'));
 const sliceView = new SliceView($('slice-map'), $('slice-line'), $('slice-error'), $('slice-progress'), $('slice-caption'));
-$('slice-kind').addEventListener('change', () => { $('slice-other-label').hidden = $('slice-kind').value !== 'between'; });
+$('slice-kind').addEventListener('change', () => { $('slice-other-label').hidden = !['between', 'matched'].includes($('slice-kind').value); });
 $('slice-cancel').addEventListener('click', () => send({ type: 'cancel', req: 'slice' }));
 $('spectrum-go').addEventListener('click', () => send({ type: 'spectrum', req: 'slice', id: $('slice-racer').value }));
 $('critical-go').addEventListener('click', () => send({ type: 'critical', req: 'slice', id: $('slice-racer').value }));

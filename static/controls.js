@@ -230,7 +230,7 @@ export class RacerCard {
     this.modifiers.className = 'modifiers';
     // The keys every optimizer takes, a group each, open when in use.
     this.groups = [
-      { params: reg.batch, title: 'Minibatch size (networks)', used: (v) => Number(v.batch) > 0 },
+      { params: reg.batch, title: 'Minibatches and own initial weights (networks)', used: (v) => Number(v.batch) > 0 || Number(v.init_seed) > 0 || v.online === 'true' },
       { params: reg.continuation, title: 'Continuation: follow a blur schedule', used: (v) => Number(v.blur_from) > 0 },
       { params: reg.averaging, title: 'Averaging: Polyak or EMA of the iterates', used: (v) => v.average && v.average !== 'none' },
       { params: reg.bias, title: 'Biased gradient: add an offset', used: (v) => Number(v.grad_bias) > 0 },

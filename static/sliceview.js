@@ -13,6 +13,9 @@ import { Chart } from './charts.js';
 // A map's margins: its axes' ticks and titles, and its colour bar.
 const MAP = { left: 58, right: COLORBAR + 14, top: 10, bottom: 44 };
 
+// The kinds drawn as a line of losses rather than a map.
+const LINES = ['interpolate', 'between', 'matched'];
+
 export class SliceView {
   constructor(canvas, lineCanvas, errorCanvas, progress, caption) {
     this.canvas = canvas;
@@ -29,11 +32,11 @@ export class SliceView {
     this.progress.value = 0;
     this.progress.hidden = false;
     document.getElementById('slice-cancel').hidden = false;
-    const line = msg.kind === 'interpolate' || msg.kind === 'between';
+    const line = LINES.includes(msg.kind);
     this.canvas.hidden = line;
     this.line.canvas.parentElement.hidden = !line;
-    const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', between: 'the line from the racer\'s solution (α = 0) to the other racer\'s (α = 1)', eigmap: 'two random filter-normalized directions' }[msg.kind];
-    this.lineLabel = msg.kind === 'between' ? 'α (0: this racer, 1: the other)' : 'α (0: initial weights, 1: the racer\'s)';
+    const what = { random: 'two random filter-normalized directions', plane: "the plane of the racer's trajectory", interpolate: 'the line from the initial weights (α = 0) to the racer\'s (α = 1)', between: 'the line from the racer\'s solution (α = 0) to the other racer\'s (α = 1)', matched: `the line from the racer's solution (α = 0) to the other racer's (α = 1) as it is (dashed, vermillion) and with its hidden units permuted to match this racer's by weight matching (solid, blue; Ainsworth et al. 2022: ${msg.moved} units moved, the same function)`, eigmap: 'two random filter-normalized directions' }[msg.kind];
+    this.lineLabel = msg.kind === 'between' || msg.kind === 'matched' ? 'α (0: this racer, 1: the other)' : 'α (0: initial weights, 1: the racer\'s)';
     this.caption.textContent = (msg.kind === 'eigmap' ? 'The Hessian\'s smallest eigenvalue (left: vermillion where negative, at saddles; blue where positive) and largest (right) along ' : 'Training loss along ') + what + (msg.explained ? `; the plane holds ${(100 * msg.explained[0]).toFixed(1)}% and ${(100 * msg.explained[1]).toFixed(1)}% of the path's variance` : '') + '.' +
       (msg.kind === 'random' || msg.kind === 'eigmap'
         ? (msg.ignore_bias ? ' Biases left out: the directions do not move them.' : ' Biases included as in Li et al.\'s code: each direction moves every bias by the bias itself (d = b).')
@@ -45,7 +48,7 @@ export class SliceView {
     this.job.rows[msg.row] = msg;
     this.job.got++;
     this.progress.value = this.job.got;
-    if (this.job.kind === 'interpolate' || this.job.kind === 'between') this.drawLine();
+    if (LINES.includes(this.job.kind)) this.drawLine();
     else this.drawMap();
   }
 
@@ -54,6 +57,11 @@ export class SliceView {
     this.progress.hidden = true;
     document.getElementById('slice-cancel').hidden = true;
     if (msg.cancelled) this.caption.textContent += ' (cancelled)';
+    if (msg.barrier && msg.barrier.length === 2) {
+      this.job.barrier = msg.barrier;
+      this.caption.textContent += ` The loss barrier (the most the loss rises above the straight line between the ends' losses) is ${msg.barrier[0].toPrecision(3)} as they are and ${msg.barrier[1].toPrecision(3)} after matching: ` +
+        (msg.barrier[1] < msg.barrier[0] / 2 ? 'much of the barrier was the permutation symmetry of the hidden units, not a ridge between two different solutions.' : 'the permutation explains little of it here.');
+    }
     if (msg.truth) {
       let worst = 0;
       for (let i = 0; i < msg.truth.length; i++) worst = Math.max(worst, Math.abs(msg.truth[i] - msg.projected[i]));
@@ -78,6 +86,16 @@ export class SliceView {
   drawLine() {
     const j = this.job, r = j.rows[0];
     const xs = r.train_loss.map((_, i) => j.lo + ((j.hi - j.lo) * i) / (j.n - 1));
+    if (j.kind === 'matched') {
+      const after = j.rows[1];
+      this.line.set([
+        { key: 'before', index: 1, x: xs, y: r.train_loss, dashed: true },
+        ...(after ? [{ key: 'after', index: 0, x: xs, y: after.train_loss }] : []),
+      ], ['#0072B2', '#D55E00'], this.lineLabel + ': training loss');
+      this.line.draw();
+      this.error.canvas.hidden = true;
+      return;
+    }
     this.line.set([
       { key: 'train', index: 0, x: xs, y: r.train_loss },
       { key: 'val', index: 0, x: xs, y: r.val_loss, dashed: true },

@@ -75,6 +75,15 @@ var Lessons = []pages.Lesson{
 		Surface:  "symmetry", Racers: []string{"sgd:lr=0.05", "sgd:lr=0.05,weight_decay=0.2"}, Clock: "iterations", Speed: 30,
 	},
 	{
+		Slug: "permutation-symmetry", Title: "Permutation symmetry: the barrier that is not there", Section: "8.2.2",
+		Text: "Two racers train the same network of 16 hidden units on the moons, with the same method, from different initial weights (the second racer's init_seed). " +
+			"Both reach a low loss, yet on the straight line between their weights the loss rises high: they look like two solutions in two valleys. " +
+			"But swapping two hidden units, with their incoming and outgoing weights, does not change the function, so each solution has 16! copies. " +
+			"Under the loss landscape, choose “to another racer's, before and after matching hidden units” and Compute: weight matching (Ainsworth et al. 2022) permutes the second racer's units to line up with the first's, by one linear assignment, and the line between them loses almost all its barrier.",
+		Question: "How high is the barrier between the two solutions as they are, and after matching? What was it made of?",
+		Surface:  "mlp:data=moons,n=100,h1=16,h2=0,batch=0", Racers: []string{"adam:lr=0.03", "adam:lr=0.03,init_seed=7"}, Clock: "iterations", Speed: 60,
+	},
+	{
 		Slug: "adaptive-methods", Title: "Adaptive learning rates", Section: "8.5",
 		Text: "Beale's function has flat arms and sharp ridges, so its gradients differ by orders of magnitude from place to place. " +
 			"AdaGrad, RMSProp, AdaDelta and Adam each scale every coordinate's step by a history of its squared gradients. " +
