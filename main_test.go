@@ -530,3 +530,41 @@ func TestRunOnYourOwnData(t *testing.T) {
 		}
 	}
 }
+
+// The JSON says what each method carries at its last iterate: after four
+// BFGS steps on the quadratic its inverse-Hessian approximation is A⁻¹
+// (A = R diag(1, 25) Rᵀ, rotated 30°), momentum carries a velocity, Adam a
+// velocity and a scale, gradient descent nothing.
+func TestRunJSONSaysWhatTheMethodCarries(t *testing.T) {
+	out, _, code := saddle(t, "run", "--surface", "quadratic", "--opt", "bfgs", "--opt", "momentum:lr=0.01,momentum=0.9", "--opt", "adam:lr=0.1", "--opt", "gd:lr=0.01", "--start", "-4,3", "--steps", "4", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Runs []struct {
+			Inside *struct {
+				Velocity, Scale []float64
+				InvHess         []float64 `json:"inv_hess"`
+				Lines           [][]float64
+			} `json:"inside"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	c, s := math.Cos(math.Pi/6), math.Sin(math.Pi/6)
+	inv := []float64{c*c + s*s/25, c * s * (1 - 1.0/25), c * s * (1 - 1.0/25), s*s + c*c/25}
+	b, m, a, g := doc.Runs[0].Inside, doc.Runs[1].Inside, doc.Runs[2].Inside, doc.Runs[3].Inside
+	if b == nil || len(b.InvHess) != 4 || len(b.Lines) != 3 {
+		t.Fatalf("bfgs carries %+v", b)
+	}
+	for i := range inv {
+		if math.Abs(b.InvHess[i]-inv[i]) > 1e-3 {
+			t.Errorf("bfgs's inverse Hessian %v; A⁻¹ = %v", b.InvHess, inv)
+			break
+		}
+	}
+	if m == nil || len(m.Velocity) != 2 || a == nil || len(a.Scale) != 2 || len(a.Velocity) != 2 || g != nil {
+		t.Errorf("momentum carries %+v, adam %+v, gd %+v", m, a, g)
+	}
+}

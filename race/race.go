@@ -382,6 +382,17 @@ func (rc *Race) find(id string) int {
 	return -1
 }
 
+// Insides are what each racer's method carries now (nil for one that
+// carries nothing), in racer order: for the command line's JSON, which
+// reports it at the end of each run.
+func (rc *Race) Insides() []*Inside {
+	out := make([]*Inside, len(rc.racers))
+	for i, r := range rc.racers {
+		out[i] = insideOf(r.run.Inside())
+	}
+	return out
+}
+
 // Close lets go of what the race holds beyond its session: the uploaded
 // data it trains on. A session closes its race when it ends.
 func (rc *Race) Close() {

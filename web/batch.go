@@ -192,6 +192,8 @@ type End struct {
 	Status, Reason string
 	Iter           int
 	Evals, Hess    int
+	// Inside is what the method carries at the end (optim.Inside), or nil.
+	Inside *race.Inside
 }
 
 // Run drives the engine to the clock value, one racer after another (each
@@ -239,6 +241,7 @@ func (p *Prepared) runOne(ctx context.Context, i int, row func(i int, r Row) err
 		rc.Tick(0)
 		f, ok := rc.Rows()
 		if !ok && !rc.Playing() {
+			last.Inside = rc.Insides()[0]
 			return last, nil
 		}
 		for _, rf := range f.Racers {

@@ -63,7 +63,8 @@ func (p *Prepared) tell(stopped func(opt string, e End)) func(int, End) error {
 // "seed", "tol", for uploaded data "data": {"name", "id", "csv"},
 // "runs": [{"opt", "iterates": [{"iter", "evals", "f", "gnorm", "x",
 // and for an averaging racer "avg": {"f", "x"}}],
-// "status", "reason", "evals", "hessian_evals"}]}; steps is the clock value
+// "status", "reason", "evals", "hessian_evals", and "inside", what the
+// method carries at its last iterate (race.Inside)}]}; steps is the clock value
 // when the clock counts iterations.
 func (p *Prepared) WriteJSON(ctx context.Context, w io.Writer, stopped func(opt string, e End)) error {
 	ew := &errWriter{w: w}
@@ -108,7 +109,11 @@ func (p *Prepared) WriteJSON(ctx context.Context, w io.Writer, stopped func(opt 
 		ew.WriteString(enc(it))
 		return ew.err
 	}, func(i int, e End) error {
-		fmt.Fprintf(ew, `],"status":%s,"reason":%s,"evals":%d,"hessian_evals":%d}`, enc(e.Status), enc(e.Reason), e.Evals, e.Hess)
+		inside := ""
+		if e.Inside != nil {
+			inside = `,"inside":` + enc(e.Inside)
+		}
+		fmt.Fprintf(ew, `],"status":%s,"reason":%s,"evals":%d,"hessian_evals":%d%s}`, enc(e.Status), enc(e.Reason), e.Evals, e.Hess, inside)
 		tell(i, e)
 		return ew.err
 	})
