@@ -91,7 +91,7 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "batch", Message: fmt.Sprintf("a minibatch needs examples: the surface %s is not a finite sum (use a network: mlp, rnn or deeplinear, or batch=0)", land.Info.Name)}}}
 	}
 	if c.int("init_seed") > 0 {
-		if _, ok := land.StartWithSeed(1); !ok {
+		if !land.Values.Has("init_seed") { // a network's weight seed (StartWithSeed)
 			return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "init_seed", Message: fmt.Sprintf("init_seed draws a network's initial weights: the surface %s has none (use mlp, rnn or deeplinear, or init_seed=0)", land.Info.Name)}}}
 		}
 	}

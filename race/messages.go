@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -365,19 +366,9 @@ func insideOf(st *optim.Inside) *Inside {
 	if st == nil || st.Velocity == nil && st.Scale == nil && st.InvHess == nil && st.Lines == nil {
 		return nil
 	}
-	nums := func(v []float64) []Num {
-		if v == nil {
-			return nil
-		}
-		out := make([]Num, len(v))
-		for i, x := range v {
-			out[i] = Num(x)
-		}
-		return out
-	}
-	in := &Inside{Velocity: nums(st.Velocity), Scale: nums(st.Scale), InvHess: nums(st.InvHess)}
+	in := &Inside{Velocity: numsInto(nil, st.Velocity), Scale: numsInto(nil, st.Scale), InvHess: numsInto(nil, st.InvHess)}
 	for _, l := range st.Lines {
-		in.Lines = append(in.Lines, nums(append(append([]float64(nil), l.From...), l.Dir...)))
+		in.Lines = append(in.Lines, numsInto(nil, slices.Concat(l.From, l.Dir)))
 	}
 	return in
 }

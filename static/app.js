@@ -818,8 +818,10 @@ function setInside(id, on) {
 }
 
 /** showInsideCaption says in words what the map's inside glyphs are. */
-let insideText = '';
+let insideText = '', insideDrawn = null;
 function showInsideCaption() {
+  if (landscape.insideShown === insideDrawn) return; // the map was not redrawn
+  insideDrawn = landscape.insideShown;
   const text = landscape.insideShown.map((s) => `Inside ${s.spec}${s.magnified > 1 ? ` (drawn ×${s.magnified})` : ''}: ${s.words.length ? s.words.join('; ') : 'it carries nothing from one step to the next: its step is the gradient’s alone'}.`).join(' ');
   if (text !== insideText) $('inside-caption').textContent = insideText = text;
 }

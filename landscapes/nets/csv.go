@@ -2,6 +2,7 @@ package nets
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -211,7 +212,7 @@ func (u *UserData) classes(labels []string, lines []int, header bool) error {
 		slices.SortFunc(names, func(a, b string) int {
 			x, _ := strconv.ParseFloat(a, 64)
 			y, _ := strconv.ParseFloat(b, 64)
-			return cmpFloat(x, y)
+			return cmp.Compare(x, y)
 		})
 		// "1" and "1.0" are one class.
 		names = slices.CompactFunc(names, func(a, b string) bool {
@@ -311,16 +312,6 @@ func csvNumber(s string, line, col int, what string) (float64, error) {
 func isNumber(s string) bool {
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil || errors.Is(err, strconv.ErrRange)
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // csvParseProblem says a CSV syntax error in words.
