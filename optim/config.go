@@ -83,6 +83,38 @@ func (c *Config) Needs() Needs {
 // Check refuses the method on a landscape that lacks what it needs, before
 // anything runs: natural gradient on a surface without a Fisher.
 func (c *Config) Check(land *landscapes.Landscape) error {
+	_, err := c.Landscape(land)
+	return err
+}
+
+// Landscape is the landscape the racer trains on, checked: the race's, or
+// its own model on the race's data where its spec gives model keys
+// (residual=true, cell=lstm).
+func (c *Config) Landscape(land *landscapes.Landscape) (*landscapes.Landscape, error) {
+	if changes := c.ownModel(); changes != nil {
+		own, p := land.WithModel(changes)
+		if p != nil {
+			return nil, &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{*p}}
+		}
+		if own.Spec != land.Spec {
+			land = own
+		}
+	}
+	return land, c.check(land)
+}
+
+// ownModel is the model settings the racer's spec gives, nil for none.
+func (c *Config) ownModel() []landscapes.ModelChange {
+	var out []landscapes.ModelChange
+	for _, p := range modelParams {
+		if c.Values.Given(p.Name) {
+			out = append(out, landscapes.ModelChange{Key: p.Name, Value: c.Values.Float(p.Name)})
+		}
+	}
+	return out
+}
+
+func (c *Config) check(land *landscapes.Landscape) error {
 	if _, ok := land.Surface.(Model); c.Needs().Fisher && !ok {
 		return &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{{Field: "name", Message: fmt.Sprintf("%s (the surface %s has no Fisher information)", errNoFisher, land.Info.Name)}}}
 	}
@@ -172,19 +204,23 @@ func (c *Config) batchSize(st Stochastic, needs Needs) int {
 // continuation wraps the landscape and, to lower its blur before each step,
 // the method; minibatches, a curriculum, the surface's noise and clipping
 // wrap the gradient the oracle hands out.
-func (c *Config) Start(land *landscapes.Landscape, x0 []float64, seed uint64) (*Run, error) {
-	if err := c.Check(land); err != nil {
+func (c *Config) Start(race *landscapes.Landscape, x0 []float64, seed uint64) (*Run, error) {
+	land, err := c.Landscape(race)
+	if err != nil {
 		return nil, err
 	}
-	if len(x0) != land.Dim() {
-		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), land.Info.Name, land.Dim())
+	if len(x0) != race.Dim() {
+		return nil, fmt.Errorf("the start has %d coordinates; %s has %d", len(x0), race.Info.Name, race.Dim())
 	}
 	opt, err := c.core()
 	if err != nil {
 		return nil, err
 	}
-	if k := c.int("init_seed"); k > 0 {
+	switch k := c.int("init_seed"); {
+	case k > 0:
 		x0, _ = land.StartWithSeed(k) // its own initial weights
+	case land != race:
+		x0 = land.Start() // its own model's, from the surface's weight seed
 	}
 	r := &Run{Config: c, Spec: c.Text(), Info: c.Info, Land: land, X: append([]float64(nil), x0...), g: make([]float64, len(x0)), Blur: land.Blur}
 	seen := land.Surface

@@ -119,3 +119,49 @@ func TestOwnInitialWeights(t *testing.T) {
 		t.Errorf("init_seed on rosenbrock: %v", err)
 	}
 }
+
+// A racer's own model: its spec's model keys build the surface's network
+// with those settings, on the same data and minibatches, from that model's
+// initial weights; the same run as the surface with those settings. Keys the
+// surface has no setting for, or settings it refuses together, are errors
+// that name the key.
+func TestOwnModel(t *testing.T) {
+	plain := build(t, "mlp:data=moons,n=40,depth=3,width=4,batch=8")
+	residual := build(t, "mlp:data=moons,n=40,depth=3,width=4,batch=8,residual=true")
+	own := start(t, plain, "sgd:lr=0.1,residual=true", plain.Start())
+	twin := start(t, residual, "sgd:lr=0.1", residual.Start())
+	if own.Land == plain || own.Land.Spec != residual.Spec {
+		t.Fatalf("the racer trains %s; want %s", own.Land.Spec, residual.Spec)
+	}
+	for range 20 {
+		own.Step()
+		twin.Step()
+	}
+	if !floats.Equal(own.X, twin.X) || own.F != twin.F {
+		t.Errorf("residual=true on the plain surface: f = %v; on the residual surface f = %v", own.F, twin.F)
+	}
+	if same := start(t, plain, "sgd:lr=0.1,residual=false", plain.Start()); same.Land != plain {
+		t.Errorf("residual=false on a plain surface trains %s apart", same.Land.Spec)
+	}
+	bn := start(t, plain, "sgd:lr=0.1,batchnorm=true", plain.Start())
+	if bn.Land.Dim() <= plain.Dim() || len(bn.X) != bn.Land.Dim() {
+		t.Errorf("batchnorm=true: %d weights, its landscape %d, the plain net %d", len(bn.X), bn.Land.Dim(), plain.Dim())
+	}
+	rnn := build(t, "rnn:steps=5,hidden=4,n=20")
+	lstm := start(t, rnn, "adam:cell=lstm,forget_bias=0", rnn.Start())
+	if lstm.Land.Spec != "rnn:cell=lstm,steps=5,hidden=4,n=20,forget_bias=0" {
+		t.Errorf("cell=lstm,forget_bias=0 trains %s", lstm.Land.Spec)
+	}
+	for _, tt := range []struct{ surface, opt, want string }{
+		{"rosenbrock", "adam:residual=true", "residual changes this racer's own network, and the surface rosenbrock is not a network"},
+		{"mlp:data=moons,n=40", "adam:cell=lstm", "the surface mlp has no setting cell (mlp has residual, batchnorm, aux, aux_weight, act; rnn has cell, forget_bias, gain)"},
+		{"mlp:data=moons,n=40,act=maxout", "adam:batchnorm=true", "this racer's own model: batch normalization takes one pre-activation per unit"},
+		{"mlp:data=moons,n=40,h1=4,h2=0", "adam:aux=3", "aux"},
+	} {
+		land := build(t, tt.surface)
+		_, err := Start(land, tt.opt, land.Start(), 1)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s on %s: %v; want %q", tt.opt, tt.surface, err, tt.want)
+		}
+	}
+}

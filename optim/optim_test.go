@@ -630,7 +630,7 @@ func TestBadSpecs(t *testing.T) {
 		{"adam:gamma=0.3", "gamma belongs to schedule=step or exponential; this spec has schedule=constant"},
 		{"adam:schedule=linear,t_max=3", "t_max belongs to schedule=cosine"},
 		{"adam:schedule=warp", "schedule takes one of constant, step, exponential, linear, inverse, cosine"},
-		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: batch, online, init_seed, blur_from, blur_steps, average, ema_decay, grad_bias, grad_bias_angle, grad_bias_drift`},
+		{"bfgs:clip_norm=1", `bfgs has no parameter "clip_norm"; accepted: batch, online, init_seed, residual, aux, aux_weight, batchnorm, act, cell, gain, forget_bias, blur_from, blur_steps, average, ema_decay, grad_bias, grad_bias_angle, grad_bias_drift`},
 		{"cg:beta=xx", "beta takes one of pr, fr, hs, dy"},
 		{"rprop:step_min=2,step_max=1", "step_min must not exceed step_max"},
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/spec"
 )
 
@@ -32,8 +33,27 @@ func (in *Info) AllParams() []spec.Param {
 	if in.Modifiers {
 		ps = append(ps, modifierParams...)
 	}
-	return append(append(append(append(ps, batchParams...), continuationParams...), averagingParams...), biasParams...)
+	return slices.Concat(ps, batchParams, modelParams, continuationParams, averagingParams, biasParams)
 }
+
+// modelParams give a network racer a model of its own on the race's data
+// and minibatches: the surface's model settings (residual connections,
+// batch normalization, an auxiliary head, the activation; an RNN's cell),
+// in force where the racer's spec gives them, so that a plain net and its
+// residual twin, or an LSTM and a tanh RNN, race side by side (ch. 8.7.5,
+// 8.7.1, 10.10).
+var modelParams = ownModel(landscapes.ModelParams())
+
+func ownModel(ps []spec.Param) []spec.Param {
+	for i, p := range ps {
+		ps[i].Label = "own " + p.Label
+		ps[i].Doc = "networks: this racer's own model, trained on the race's data and minibatches from its own initial weights, where the racer's spec gives this key (else the surface's setting): " + p.Doc
+	}
+	return ps
+}
+
+// ModelParams are the keys of a racer's own model.
+func ModelParams() []spec.Param { return append([]spec.Param(nil), modelParams...) }
 
 // batchParams give any racer a minibatch size of its own, on a network: the
 // same seeded stream of examples, dealt in batches of this size (ch. 8.1.3).

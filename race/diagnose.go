@@ -82,8 +82,7 @@ func (rc *Race) NextDiagnosis() (*Diagnosis, bool) {
 	if !rc.Configured() {
 		return nil, false
 	}
-	o := rc.land.Network()
-	if o == nil || rc.diagnosing || time.Since(rc.diagnosedAt) < max(50*time.Millisecond, 10*rc.diagnosisCost) {
+	if rc.land.Network() == nil || rc.diagnosing || time.Since(rc.diagnosedAt) < max(50*time.Millisecond, 10*rc.diagnosisCost) {
 		return nil, false
 	}
 	var pick *racer
@@ -102,7 +101,7 @@ func (rc *Race) NextDiagnosis() (*Diagnosis, bool) {
 		return nil, false
 	}
 	rc.diagnosing = true
-	return &Diagnosis{id: pick.id, gen: rc.gen, serial: pick.serial, iter: pick.run.Iter, epoch: pick.run.Epochs(), obj: o.WithRunning(pick.run.RunningStats()), x: append([]float64(nil), pick.run.X...), batch: pick.run.BatchSize()}, true
+	return &Diagnosis{id: pick.id, gen: rc.gen, serial: pick.serial, iter: pick.run.Iter, epoch: pick.run.Epochs(), obj: pick.net().WithRunning(pick.run.RunningStats()), x: append([]float64(nil), pick.run.X...), batch: pick.run.BatchSize()}, true
 }
 
 // Diagnosed takes a diagnosis back. One of an older generation, or of a

@@ -29,28 +29,28 @@ func (rc *Race) job(m Message) (Job, *ProblemError) {
 	case "tune":
 		return rc.tuneJob(m.Tune)
 	case "spectrum":
-		o := rc.land.Network()
-		if o == nil {
+		if rc.land.Network() == nil {
 			return nil, problem("slice", "slices are for networks (mlp, deeplinear, rnn); this surface's map is its slice")
 		}
 		i := rc.find(m.ID)
 		if i < 0 {
 			return nil, problem("id", "no racer has id %q", m.ID)
 		}
-		return &spectrumJob{id: m.ID, obj: o, theta: append([]float64(nil), rc.racers[i].run.X...)}, nil
+		r := rc.racers[i]
+		return &spectrumJob{id: m.ID, obj: r.net(), theta: append([]float64(nil), r.run.X...)}, nil
 	case "critical":
-		o := rc.land.Network()
-		if o == nil {
+		if rc.land.Network() == nil {
 			return nil, problem("type", "the critical-point explorer is for networks (mlp, deeplinear, rnn); a surface's critical points are marked on its map")
-		}
-		if n := o.Dim(); n > nets.MaxCriticalParams {
-			return nil, problem("type", "the critical-point explorer forms the dense Hessian at every step: it takes networks of at most %d parameters; this one has %d (use fewer or smaller layers)", nets.MaxCriticalParams, n)
 		}
 		i := rc.find(m.ID)
 		if i < 0 {
 			return nil, problem("id", "no racer has id %q", m.ID)
 		}
 		r := rc.racers[i]
+		o := r.net()
+		if n := o.Dim(); n > nets.MaxCriticalParams {
+			return nil, problem("type", "the critical-point explorer forms the dense Hessian at every step: it takes networks of at most %d parameters; this one has %d (use fewer or smaller layers)", nets.MaxCriticalParams, n)
+		}
 		j := &criticalJob{id: m.ID, obj: o.Clone(), seed: rc.seed}
 		// Starts along the racer's path (thinned to criticalPathStarts), its
 		// current weights, then random weights at several scales.
@@ -140,8 +140,7 @@ type SliceJob struct {
 
 // sliceJob checks a slice request and copies what it needs.
 func (rc *Race) sliceJob(m Message) (*SliceJob, *ProblemError) {
-	o := rc.land.Network()
-	if o == nil {
+	if rc.land.Network() == nil {
 		return nil, problem("slice", "slices are for networks (mlp, deeplinear, rnn); this surface's map is its slice")
 	}
 	if m.Slice == nil {
@@ -165,11 +164,15 @@ func (rc *Race) sliceJob(m Message) (*SliceJob, *ProblemError) {
 		return nil, problem("id", "no racer has id %q", m.ID)
 	}
 	r := rc.racers[i]
-	job := &SliceJob{ID: r.id, Req: req, Obj: o, Theta: append([]float64(nil), r.run.X...), Start: append([]float64(nil), rc.land.Start()...)}
+	o := r.net()
+	job := &SliceJob{ID: r.id, Req: req, Obj: o, Theta: append([]float64(nil), r.run.X...), Start: append([]float64(nil), r.run.Land.Start()...)}
 	if req.Kind == "between" || req.Kind == "matched" {
 		j := rc.find(req.Other)
 		if j < 0 || j == i {
 			return nil, problem("slice.other", "%s needs the id of another racer; %q is not one", req.Kind, req.Other)
+		}
+		if other := rc.racers[j].run.Land; other.Spec != r.run.Land.Spec {
+			return nil, problem("slice.other", "%s and %s train different models (%s and %s): a line between their weights is not a line in one loss landscape; pick two racers of the same model", r.id, req.Other, r.run.Land.Spec, other.Spec)
 		}
 		if req.Kind == "matched" {
 			mlp, ok := o.Model.(*nets.MLP)
@@ -381,7 +384,7 @@ func (job *tuneJob) trial(ctx context.Context, land *landscapes.Landscape, cfg *
 		return math.Inf(1)
 	}
 	if job.req.Target == "val" {
-		o := land.Network()
+		o := r.Land.Network() // the racer's own model, if it has one
 		return o.Model.Loss(r.X, o.Val)
 	}
 	if math.IsNaN(r.F) {

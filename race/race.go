@@ -82,7 +82,6 @@ type Race struct {
 	target   float64 // every racer is stepped until its clock reaches this
 	racers   []*racer
 	nextID   int
-	stride   int
 	// message says why play stopped by itself ("arrived", "the race is
 	// over: …"). It stands until the race moves or changes: a state sent
 	// for a view or a speed change says it again, or a page that asked to
@@ -317,10 +316,6 @@ func (rc *Race) configure(m Message) *ProblemError {
 	rc.release = land.Hold()
 	rc.land, rc.start, rc.clock, rc.speed, rc.tol, rc.seed, rc.patience = land, start, next.clock, next.speed, next.tol, next.seed, next.patience
 	rc.view = land.View()
-	rc.stride = 6 + rc.pointDims()
-	if o := land.Network(); o != nil && o.Modes() != nil {
-		rc.stride += len(o.Modes().S)
-	}
 	if n := land.Dim(); n <= maxDenseDescribe {
 		rc.hess = mat.NewSymDense(n, nil) // only small landscapes are decomposed in full
 	} else {
@@ -427,9 +422,13 @@ func (rc *Race) restart(r *racer, cfg *optim.Config) {
 	r.best, r.stopped, r.report, r.curve = nil, "", nil, nil
 	r.serial++
 	r.snapshots, r.snapEvery = r.snapshots[:0], 1
-	r.stride = rc.stride
+	r.stride = 6 + rc.pointDims(r)
+	if o := r.net(); o != nil && o.Modes() != nil {
+		r.stride += len(o.Modes().S)
+	}
+	r.row = r.stride
 	if r.run.Avg != nil {
-		r.stride += 1 + rc.pointDims()
+		r.stride += 1 + rc.pointDims(r)
 	}
 	rc.record(r)
 }
@@ -440,7 +439,7 @@ func (rc *Race) avgCol(r *racer) int {
 	if r.run.Avg == nil {
 		return 0
 	}
-	return rc.stride
+	return r.row
 }
 
 // MaxPointDims is the most coordinates a point row carries: a landscape of
@@ -448,14 +447,15 @@ func (rc *Race) avgCol(r *racer) int {
 // since its weights are not drawn), so that frames stay small.
 const MaxPointDims = 16
 
-func (rc *Race) pointDims() int {
+func (rc *Race) pointDims(r *racer) int {
+	n := r.run.Land.Dim()
 	switch {
 	case rc.lim.AllCoordinates:
-		return rc.land.Dim()
-	case rc.land.Network() != nil:
-		return min(2, rc.land.Dim())
+		return n
+	case r.net() != nil:
+		return min(2, n)
 	}
-	return min(MaxPointDims, rc.land.Dim())
+	return min(MaxPointDims, n)
 }
 
 // State describes the race's configuration.

@@ -874,3 +874,47 @@ func TestSliceMatched(t *testing.T) {
 		t.Errorf("matched with itself: %v", p)
 	}
 }
+
+// Racers of different models in one race (a plain net, its batch-normalized
+// twin): each has its own rows, reports, spectrum and slices, on the same
+// data; a line between two different models' weights is refused.
+func TestRacersOfTheirOwnModels(t *testing.T) {
+	d := newDriver(t)
+	surface := "mlp:data=moons,n=60,depth=3,width=4,batch=10"
+	d.handle(Message{Type: "configure", Surface: surface, Racers: []RacerSpec{{ID: "p", Opt: "sgd:lr=0.3"}, {ID: "b", Opt: "sgd:lr=0.3,batchnorm=true"}, {ID: "q", Opt: "adam:lr=0.01"}}})
+	d.handle(Message{Type: "seek", To: ptr(30.0)})
+	d.until("the seek to arrive", func() bool { return !d.rc.Playing() })
+	d.until("every racer's report", func() bool {
+		d.rc.diagnosedAt = time.Time{} // diagnoses are spaced in time; this test waits on state
+		for _, id := range []string{"p", "b", "q"} {
+			if it := d.last[id].DiagIter; it == nil || *it != 30 {
+				return false
+			}
+		}
+		return true
+	})
+	plain, own := d.rc.racers[0].run, d.rc.racers[1].run
+	if own.Land.Dim() != plain.Land.Dim()+2*3*4 {
+		t.Errorf("the normalized racer has %d weights; the plain net %d and 3 layers of 4 γ and β", own.Land.Dim(), plain.Land.Dim())
+	}
+	if len(d.rows["p"]) != 31 || len(d.rows["b"]) != 31 {
+		t.Errorf("rows: %d and %d", len(d.rows["p"]), len(d.rows["b"]))
+	}
+	// The report is the racer's own model's at its own weights.
+	o := own.Land.Network()
+	want, _ := o.WithRunning(own.RunningStats()).Model.(*nets.MLP).LossAndErrors(own.X, o.Val)
+	if got := float64(*d.last["b"].Net.ValLoss); math.Abs(got-want) > 1e-12 {
+		t.Errorf("the normalized racer's validation loss %v; its own model gives %v", got, want)
+	}
+	out := job(context.Background(), d.handle(Message{Type: "spectrum", ID: "b"}).Job)
+	if s, ok := out[len(out)-1].(SpectrumMessage); !ok || s.Dim != own.Land.Dim() {
+		t.Errorf("the spectrum of the normalized racer: %+v", out[len(out)-1])
+	}
+	if p := d.refuse(Message{Type: "slice", ID: "p", Slice: &SliceRequest{Kind: "between", N: 9, Other: "b"}}); !strings.Contains(p.Problems[0].Message, "train different models") {
+		t.Errorf("a line between two models: %v", p)
+	}
+	d.handle(Message{Type: "slice", ID: "p", Slice: &SliceRequest{Kind: "between", N: 5, Other: "q"}})
+	if p := d.refuse(Message{Type: "configure", Surface: surface, Racers: []RacerSpec{{ID: "c", Opt: "sgd:cell=lstm"}}}); p.Problems[0].Field != "racers[0].opt.cell" {
+		t.Errorf("cell on an mlp: %v", p)
+	}
+}

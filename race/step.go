@@ -16,7 +16,8 @@ type racer struct {
 	cfg     *optim.Config // the spec, resolved once
 	run     *optim.Run
 	pending []float64 // rows of stride values not yet sent
-	stride  int       // the race's row, then the averaged iterate's [f, x…] if it averages
+	stride  int       // its row, then the averaged iterate's [f, x…] if it averages
+	row     int       // the row without the averaged iterate: [iter, evals, hessEvals, µs, f, gnorm, x…, modes…]
 	micros  float64   // computing time spent stepping
 	reached *Reached
 	limited bool // stopped at Limits.MaxSteps
@@ -61,27 +62,31 @@ const (
 	snapshotBytes = 2 << 20
 )
 
-func (rc *Race) snapshotCap() int {
-	return max(8, min(maxSnapshots, snapshotBytes/(8*rc.land.Dim())))
+func (rc *Race) snapshotCap(r *racer) int {
+	return max(8, min(maxSnapshots, snapshotBytes/(8*r.run.Land.Dim())))
 }
+
+// net is the network the racer trains: the race's, or its own model on the
+// race's data (nil on an analytic surface).
+func (r *racer) net() *nets.Objective { return r.run.Land.Network() }
 
 // record appends the racer's current iterate to its pending rows.
 func (rc *Race) record(r *racer) {
 	run := r.run
 	r.pending = append(r.pending, float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), r.micros, run.F, run.GNorm)
-	r.pending = append(r.pending, run.X[:rc.pointDims()]...)
-	net := rc.land.Network()
+	r.pending = append(r.pending, run.X[:rc.pointDims(r)]...)
+	net := r.net()
 	if net != nil {
 		r.pending = append(r.pending, net.ModeStrengths(run.X)...) // a deep linear network's: a few small products
 	}
 	if run.Avg != nil {
 		r.pending = append(r.pending, run.AvgF)
-		r.pending = append(r.pending, run.Avg[:rc.pointDims()]...)
+		r.pending = append(r.pending, run.Avg[:rc.pointDims(r)]...)
 	}
 	r.dirty = true
 	if net != nil && run.Iter%max(r.snapEvery, 1) == 0 {
 		r.snapshots = append(r.snapshots, append([]float64(nil), run.X...))
-		if len(r.snapshots) > rc.snapshotCap() {
+		if len(r.snapshots) > rc.snapshotCap(r) {
 			// Keep every other one and snapshot half as often.
 			k := 0
 			for i := 0; i < len(r.snapshots); i += 2 {
@@ -104,7 +109,7 @@ func (rc *Race) record(r *racer) {
 func (rc *Race) clockOf(r *racer) float64 {
 	switch rc.clock {
 	case "evaluations":
-		return float64(r.run.Evals() + rc.land.Dim()*r.run.HessEvals())
+		return float64(r.run.Evals() + r.run.Land.Dim()*r.run.HessEvals())
 	case "epochs":
 		return r.run.Epochs()
 	case "time":

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,7 @@ type Prepared struct {
 	X0     []float64
 	Infos  []*optim.Info
 	avg    []bool // racer i keeps an averaged iterate
+	dims   []int  // racer i's coordinates: the surface's, or its own model's
 	lim    race.Limits
 	names  Names
 	racers []race.RacerSpec
@@ -89,9 +91,9 @@ func (p *Prepared) Numbers() (n float64, ok bool) {
 // rowNumbers is how many numbers a row of racer i holds: opt, iter, evals,
 // f, gnorm and x, and an averaging racer's f̄ and x̄.
 func (p *Prepared) rowNumbers(i int) int {
-	n := 5 + p.Land.Dim()
+	n := 5 + p.dims[i]
 	if p.avg[i] {
-		n += 1 + p.Land.Dim()
+		n += 1 + p.dims[i]
 	}
 	return n
 }
@@ -143,6 +145,8 @@ func (b Batch) Prepare(lim race.Limits, maxTo float64, names Names) (*Prepared, 
 		cfg, _ := optim.Parse(o) // parsed without error by the engine
 		p.Infos = append(p.Infos, cfg.Info)
 		p.avg = append(p.avg, cfg.Averages())
+		own, _ := cfg.Landscape(land) // checked by the engine
+		p.dims = append(p.dims, own.Dim())
 	}
 	return p, nil
 }
@@ -173,6 +177,10 @@ func (p *Prepared) describe(perr *race.ProblemError) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Dims is the most coordinates a racer's iterate has: the surface's, or
+// more where a racer trains its own larger model (cell=lstm).
+func (p *Prepared) Dims() int { return slices.Max(p.dims) }
 
 // Row is one iterate: the columns of `saddle run`.
 type Row struct {
@@ -255,7 +263,7 @@ func (p *Prepared) runOne(ctx context.Context, i int, row func(i int, r Row) err
 
 // rows hands on one frame's rows of racer i and keeps how its run stands.
 func (p *Prepared) rows(i int, rf race.RacerFrame, row func(i int, r Row) error, last *End) error {
-	n, d := p.Land.Dim(), rf.Points.Data
+	n, d := p.dims[i], rf.Points.Data
 	for k := 0; k < len(d); k += rf.Points.Stride {
 		r := Row{Iter: int(d[k]), Evals: int(d[k+1]), HessEvals: int(d[k+2]), F: d[k+4], GNorm: d[k+5], X: d[k+6 : k+6+n]}
 		if p.avg[i] { // the averaged iterate ends the row

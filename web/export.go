@@ -30,7 +30,7 @@ import (
 func (p *Prepared) WriteCSV(ctx context.Context, w io.Writer, stopped func(opt string, e End)) error {
 	cw := csv.NewWriter(w)
 	header := []string{"opt", "iter", "evals", "f", "gnorm"}
-	for i := range p.Land.Dim() {
+	for i := range p.Dims() { // a racer of fewer coordinates leaves the rest empty
 		header = append(header, "x"+strconv.Itoa(i))
 	}
 	cw.Write(header)
@@ -38,8 +38,11 @@ func (p *Prepared) WriteCSV(ctx context.Context, w io.Writer, stopped func(opt s
 	err := p.Run(ctx, func(i int, r Row) error {
 		line[0], line[1], line[2] = p.Opts[i], strconv.Itoa(r.Iter), strconv.Itoa(r.Evals)
 		line[3], line[4] = spec.Format(r.F), spec.Format(r.GNorm)
-		for k, v := range r.X {
-			line[5+k] = spec.Format(v)
+		for k := range line[5:] {
+			line[5+k] = ""
+			if k < len(r.X) {
+				line[5+k] = spec.Format(r.X[k])
+			}
 		}
 		return cw.Write(line)
 	}, p.tell(stopped))

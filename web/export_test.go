@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -113,5 +114,30 @@ func TestExportAveragedIterates(t *testing.T) {
 	}
 	if r := fig.Runs[0]; len(r.AvgX) != 51 || len(r.AvgF) != 51 || r.AvgX[50][0] == r.X[50][0] {
 		t.Errorf("the figure's averaged path has %d points (%d values), want 51", len(r.AvgX), len(r.AvgF))
+	}
+}
+
+// Racers of their own models have their own number of weights: the CSV's
+// header has the most, and a racer of fewer leaves the rest empty.
+func TestCSVOfRacersOfTheirOwnModels(t *testing.T) {
+	b := Batch{Surface: "mlp:data=moons,n=40,h1=3,h2=0,batch=8", Opts: []string{"sgd:lr=0.1", "sgd:lr=0.1,batchnorm=true"}, To: 2}
+	p, err := b.Prepare(race.DefaultLimits, 1e5, Flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := p.WriteCSV(context.Background(), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2-3-2: 17 weights; with γ and β for the 3 hidden units, 23.
+	if len(rows) != 7 || len(rows[0]) != 5+23 || rows[0][len(rows[0])-1] != "x22" {
+		t.Fatalf("%d rows, header %v", len(rows), rows[0])
+	}
+	if plain, own := rows[1], rows[4]; plain[5+16] == "" || plain[5+17] != "" || own[5+22] == "" {
+		t.Errorf("the plain racer's row %v; the normalized racer's %v", plain[5:], own[5:])
 	}
 }
