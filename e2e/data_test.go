@@ -267,3 +267,52 @@ func TestBrowserPermutationSymmetry(t *testing.T) {
 	eval[any](t, ctx, `document.getElementById('slices').scrollIntoView()`)
 	screenshot(t, ctx, "permutation-symmetry")
 }
+
+// TestBrowserResidualSideBySide: in the residual-network lesson a plain
+// racer and its residual twin race in one race; a student computes each
+// one's 2-D slice and Hessian spectrum and sees them side by side, with
+// what the lesson promises: the residual racer at the bottom of a basin
+// whose loss rises by a factor of hundreds, the plain one on a plateau
+// where it varies by a factor of about three.
+func TestBrowserResidualSideBySide(t *testing.T) {
+	ctx := browser(t)
+	srv := startServer(t)
+	arrive(t, ctx, srv+"/?lesson=residual-network&t=400")
+	for _, id := range []string{"r3", "r4"} {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("slice-racer"), id), chromedp.SetValue(chromedp.ID("slice-kind"), "random"), chromedp.SetValue(chromedp.ID("slice-n"), "15"), chromedp.Click(chromedp.ID("slice-go")))
+		waitFor(t, ctx, id+"'s slice kept", `document.querySelector('#compare-figures figure[data-kind="slice"][data-id="`+id+`"]') !== null`)
+		do(t, ctx, chromedp.Click(chromedp.ID("spectrum-go")))
+		waitFor(t, ctx, id+"'s spectrum kept", `document.querySelector('#compare-figures figure[data-kind="spectrum"][data-id="`+id+`"]') !== null`)
+	}
+	got := eval[map[string]any](t, ctx, `(() => {
+		const fig = (kind, id) => document.querySelector('#compare-figures figure[data-kind="' + kind + '"][data-id="' + id + '"]');
+		const s3 = JSON.parse(fig('slice', 'r3').dataset.summary), s4 = JSON.parse(fig('slice', 'r4').dataset.summary);
+		const r = (f) => f.getBoundingClientRect();
+		return { plainRatio: s3.hi / s3.lo, twinRatio: s4.hi / s4.lo, twinLowest: s4.lowest,
+			sameRow: Math.abs(r(fig('slice', 'r3')).top - r(fig('slice', 'r4')).top) < 2 && r(fig('slice', 'r3')).right <= r(fig('slice', 'r4')).left,
+			figures: document.querySelectorAll('#compare-figures figure').length, shown: !document.getElementById('compare').hidden,
+			caption4: fig('slice', 'r4').querySelector('figcaption').textContent,
+			plainCurv: Number(fig('spectrum', 'r3').dataset.curvature), twinCurv: Number(fig('spectrum', 'r4').dataset.curvature), spectrum3: fig('spectrum', 'r3').querySelector('figcaption').textContent,
+			loaded: [...document.querySelectorAll('#compare-figures img')].every((i) => i.complete && i.naturalWidth > 100) };
+	})()`)
+	t.Logf("side by side: %v", got)
+	if got["figures"] != 4.0 || got["shown"] != true || got["sameRow"] != true || got["loaded"] != true {
+		t.Errorf("side by side: %d figures, shown %v, the slices in one row %v, pictures loaded %v", int(got["figures"].(float64)), got["shown"], got["sameRow"], got["loaded"])
+	}
+	if !(got["twinRatio"].(float64) > 100 && got["twinLowest"] == true && got["plainRatio"].(float64) < 5) {
+		t.Errorf("the residual racer's slice rises ×%v (lowest at the racer: %v), the plain one's ×%v; the lesson promises hundreds and about three", got["twinRatio"], got["twinLowest"], got["plainRatio"])
+	}
+	if !(got["plainCurv"].(float64) > 0.1 && got["twinCurv"].(float64) < 0.01) {
+		t.Errorf("|λmin/λmax| is %v at the plain racer and %v at its twin; the lesson says about 0.3 and below 0.01", got["plainCurv"], got["twinCurv"])
+	}
+	for _, w := range []string{"r4 · adam:lr=0.003,residual=true", "the lowest on the slice", "bumps"} {
+		if !strings.Contains(got["caption4"].(string), w) {
+			t.Errorf("the twin's caption %q does not say %q", got["caption4"], w)
+		}
+	}
+	if !strings.Contains(got["spectrum3"].(string), "r3 · adam:lr=0.003 — Hessian spectrum: eigenvalues from") {
+		t.Errorf("the plain racer's spectrum caption: %q", got["spectrum3"])
+	}
+	eval[any](t, ctx, `document.getElementById('compare').scrollIntoView()`)
+	screenshot(t, ctx, "residual-side-by-side")
+}

@@ -89,14 +89,14 @@ var lessonOutcomes = map[string]struct {
 		document.querySelector('.racer[data-id="' + r2.id + '"] .racer-status').textContent.includes('validation')`},
 	"critical-points":  {2000, `fin(r1) < 0.3 && !document.getElementById('critical-go').hidden`},
 	"deep-network":     {300, `[r1, r2].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3 && r.diag.net.grad_std.length === 21 && r.diag.net.grad_std[0] > 0.3 * r.diag.net.grad_std[20])`},
-	"residual-network": {400, `[r1, r2].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21)`},
-	"long-term-dependencies": {600, `[r1, r2].every((r) => fin(r) < 0.1 && r.diag.net.dh_norms.length === 25) && (() => {
+	"residual-network": {400, `[r2, r4].every((r) => fin(r) < 0.05 && r.diag.net.train_err < 0.02 && r.diag.net.grad_std.length === 21) && [r1, r3].every((r) => fin(r) > 0.6 && r.diag.net.train_err > 0.3)`},
+	"long-term-dependencies": {600, `[r1, r2, r4].every((r) => fin(r) < 0.1 && r.diag.net.dh_norms.length === 25) && fin(r3) > 0.2 && r4.f.findIndex((f) => f < 0.1) < r1.f.findIndex((f) => f < 0.1) && (() => {
 		const c = [...document.querySelectorAll('#netview .net-tile canvas')];
-		return c.length === 2 && c[0].dataset.lo === c[1].dataset.lo && c[0].dataset.hi === c[1].dataset.hi;
+		return c.length === 4 && c.every((x) => x.dataset.lo === c[0].dataset.lo && x.dataset.hi === c[0].dataset.hi && x.getAttribute('aria-label').includes('t = 1 … 25'));
 	})()`},
 	"auxiliary-head": {1500, `[r1, r2].every((r) => r.diag.net.train_err < 0.05 && fin(r) < 0.3)`},
-	"batch-normalization": {1500, `[r1, r2].every((r) => fin(r) < 0.25 && r.diag.net.train_err < 0.1 && r.diag.net.val_loss !== undefined && r.diag.net.grad_std.length === 11) &&
-		window.saddle.charts.loss.series.filter((s) => s.dashed).length === 2`},
+	"batch-normalization": {1500, `[r1, r2].every((r) => fin(r) < 0.25 && r.diag.net.train_err < 0.1 && r.diag.net.val_loss !== undefined && r.diag.net.grad_std.length === 11) && fin(r3) > 0.55 && r3.diag.net.train_err > 0.3 &&
+		window.saddle.charts.loss.series.filter((s) => s.dashed).length === 3`},
 	"batch-size": {4, `fin(r1) < fin(r2) && fin(r2) < fin(r3) && fin(r3) < fin(r4) && r1.iter.at(-1) === 1920 && r4.iter.at(-1) === 4 && r1.f[56] > r2.f[56] &&
 		r1.diag.net.grad_noise > r2.diag.net.grad_noise && r2.diag.net.grad_noise > r3.diag.net.grad_noise && r4.diag.net.grad_noise === undefined &&
 		window.saddle.charts.gnorm.series.filter((s) => s.dashed).length === 3`},
@@ -683,7 +683,7 @@ func TestBrowserBatchNormIsWhatTrains(t *testing.T) {
 	arrive(t, ctx, link)
 	waitFor(t, ctx, "the racers' reports", reportsCurrent)
 	got := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].flatMap((r) => [r.f.at(-1), r.diag.net.train_err, r.iter.at(-1)])`)
-	if len(got) != 6 || got[0] < 0.55 || got[3] < 0.55 || got[1] < 0.3 || got[4] < 0.3 || got[2] != 1500 {
+	if len(got) != 9 || got[0] < 0.55 || got[3] < 0.55 || got[6] < 0.55 || got[1] < 0.3 || got[4] < 0.3 || got[7] < 0.3 || got[2] != 1500 {
 		t.Errorf("without batch normalization (loss, training error, iteration) are %v; the lesson says neither racer gets anywhere", got)
 	}
 }
@@ -711,5 +711,38 @@ func TestBrowserAuxiliaryHeadIsWhatTrains(t *testing.T) {
 	waitFor(t, ctx, "the racers' reports", reportsCurrent)
 	if errs := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].map((r) => r.diag.net.train_err)`); errs[0] < 0.4 || errs[1] < 0.4 {
 		t.Errorf("without the auxiliary head the training errors are %v; the lesson says it stays at chance", errs)
+	}
+}
+
+// TestBrowserOwnModelFromTheCard: a racer's card offers the surface's model
+// settings under “Own model”, the surface's values as the defaults;
+// unticking residual connections on a residual surface writes
+// residual=false into that racer's spec alone, and it trains the plain net
+// beside a residual racer. An RNN's card offers its cell; an analytic
+// surface's none.
+func TestBrowserOwnModelFromTheCard(t *testing.T) {
+	ctx := browser(t)
+	url := startServer(t)
+	arrive(t, ctx, url+"/?surface=mlp:data=moons,n=100,depth=3,width=8,residual=true&opt=sgd:lr=0.1&opt=sgd:lr=0.1&t=2")
+	own := `(() => { const d = [...document.querySelectorAll('.racer')][0].querySelector('details.modifiers:has([data-param="residual"])'); return d ? { title: d.querySelector('summary').textContent, keys: [...d.querySelectorAll('[data-param]')].map((p) => p.dataset.param), residual: d.querySelector('[data-param="residual"] input').checked, hidden: d.hidden } : null; })()`
+	got := eval[map[string]any](t, ctx, own)
+	if got == nil || got["title"] != "Own model: this racer’s network" || got["residual"] != true || got["hidden"] != false || fmt.Sprint(got["keys"]) != "[residual aux aux_weight batchnorm act]" {
+		t.Fatalf("the own-model group: %v", got)
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.racer')][0].querySelector('[data-param="residual"]').closest('details').open = true`))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`.racer:first-of-type [data-param="residual"] input`)))
+	waitFor(t, ctx, "the plain racer", `window.saddle.state.racers[0].spec === 'sgd:lr=0.1,residual=false' && window.saddle.state.racers[1].spec === 'sgd:lr=0.1' && location.search.includes('residual%3Dfalse')`)
+	do(t, ctx, chromedp.Click(chromedp.ID("step")))
+	waitFor(t, ctx, "both racers' first steps", `[...window.saddle.racers.values()].every((r) => r.f.length >= 2)`)
+	if f := eval[[]float64](t, ctx, `[...window.saddle.racers.values()].map((r) => r.f[0])`); len(f) != 2 || f[0] == f[1] {
+		t.Errorf("the plain and the residual racer start at losses %v: the same model?", f)
+	}
+	arrive(t, ctx, url+"/?surface=rnn:steps=5,hidden=4&opt=adam&t=1")
+	if keys := eval[[]string](t, ctx, `[...document.querySelector('.racer [data-param="cell"]').closest('details').querySelectorAll('[data-param]')].map((p) => p.dataset.param)`); fmt.Sprint(keys) != "[cell gain forget_bias]" {
+		t.Errorf("an RNN racer's own model keys: %v", keys)
+	}
+	arrive(t, ctx, url+"/?surface=rosenbrock&opt=adam&t=1")
+	if n := eval[int](t, ctx, `[...document.querySelectorAll('.racer details.modifiers')].filter((d) => !d.hidden && d.querySelector('summary').textContent.startsWith('Own model')).length`); n != 0 {
+		t.Errorf("rosenbrock's racer card offers an own model (%d groups)", n)
 	}
 }

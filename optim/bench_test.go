@@ -43,6 +43,8 @@ func BenchmarkRacerOptions(b *testing.B) {
 	normed, _ := landscapes.Build("mlp:data=moons,n=600,h1=16,h2=16,batch=32,batchnorm=true")
 	rnn, _ := landscapes.Build("rnn:steps=25,hidden=8")
 	lstm, _ := landscapes.Build("rnn:cell=lstm,steps=25,hidden=8")
+	deep, _ := landscapes.Build("mlp:data=spirals,n=300,depth=20,width=16,batch=32")
+	residual, _ := landscapes.Build("mlp:data=spirals,n=300,depth=20,width=16,batch=32,residual=true")
 	for _, c := range []struct {
 		name, spec string
 		land       *landscapes.Landscape
@@ -62,6 +64,10 @@ func BenchmarkRacerOptions(b *testing.B) {
 		{"batchnorm", "sgd:lr=0.05", normed},
 		{"rnn-tanh", "adam:lr=0.01", rnn},
 		{"rnn-lstm", "adam:lr=0.01", lstm},
+		// A racer's own model steps as the surface of that model does.
+		{"deep-residual-surface", "sgd:lr=0.05", residual},
+		{"deep-own-residual", "sgd:lr=0.05,residual=true", deep},
+		{"rnn-own-lstm", "adam:lr=0.01,cell=lstm", rnn},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			r, _ := Start(c.land, c.spec, c.land.Start(), 1)
@@ -74,6 +80,26 @@ func BenchmarkRacerOptions(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}
+
+// BenchmarkStartOwnModel: starting a racer again (a reset) on the race's
+// landscape, and on its own model of it (built once per race landscape).
+func BenchmarkStartOwnModel(b *testing.B) {
+	deep, _ := landscapes.Build("mlp:data=spirals,n=300,depth=20,width=16,batch=32")
+	for _, spec := range []string{"sgd:lr=0.05", "sgd:lr=0.05,residual=true", "sgd:lr=0.05,batchnorm=true"} {
+		b.Run(spec, func(b *testing.B) {
+			cfg, err := Parse(spec) // once, as a race does: a reset starts it again
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := cfg.Start(deep, deep.Start(), 1); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

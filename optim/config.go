@@ -3,6 +3,7 @@ package optim
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 
 	"github.com/saddle-viz/saddle/landscapes"
 	"github.com/saddle-viz/saddle/landscapes/nets"
@@ -17,7 +18,13 @@ type Config struct {
 	Info   *Info
 	Values spec.Values
 	Spec   spec.Spec // as written, for the racer's name and its changes
+	// own is the racer's own model last built, and the landscape it was
+	// built from: a race checks, starts and resets a racer on the same
+	// landscape, and a model costs milliseconds and megabytes to build.
+	own atomic.Pointer[builtModel]
 }
+
+type builtModel struct{ of, land *landscapes.Landscape }
 
 // Parse resolves an optimizer spec such as "adam:lr=0.05,clip_norm=1" and
 // checks its parameters together (a schedule's keys, nesterov's momentum),
@@ -91,7 +98,11 @@ func (c *Config) Check(land *landscapes.Landscape) error {
 // its own model on the race's data where its spec gives model keys
 // (residual=true, cell=lstm).
 func (c *Config) Landscape(land *landscapes.Landscape) (*landscapes.Landscape, error) {
-	if changes := c.ownModel(); changes != nil {
+	if m := c.own.Load(); m != nil && m.of == land {
+		return m.land, nil // checked when it was built
+	}
+	race := land
+	if changes := c.ownChanges(); changes != nil {
 		own, p := land.WithModel(changes)
 		if p != nil {
 			return nil, &spec.Error{Spec: c.Spec.Text(), Problems: []spec.Problem{*p}}
@@ -100,11 +111,15 @@ func (c *Config) Landscape(land *landscapes.Landscape) (*landscapes.Landscape, e
 			land = own
 		}
 	}
-	return land, c.check(land)
+	if err := c.check(land); err != nil {
+		return nil, err
+	}
+	c.own.Store(&builtModel{of: race, land: land})
+	return land, nil
 }
 
-// ownModel is the model settings the racer's spec gives, nil for none.
-func (c *Config) ownModel() []landscapes.ModelChange {
+// ownChanges is the model settings the racer's spec gives, nil for none.
+func (c *Config) ownChanges() []landscapes.ModelChange {
 	var out []landscapes.ModelChange
 	for _, p := range modelParams {
 		if c.Values.Given(p.Name) {

@@ -7,6 +7,7 @@ import { Landscape } from './landscape.js';
 import { View3D } from './view3d.js';
 import { NetView } from './netview.js';
 import { SliceView, drawSpectrum, drawCritical } from './sliceview.js';
+import { Compare } from './compare.js';
 import { Chart } from './charts.js';
 import { RacerCard, surfaceParams, guardBox } from './controls.js';
 import { FormulaBox } from './formula.js';
@@ -135,11 +136,15 @@ function onMessage(msg) {
     case 'error': return onError(msg);
     case 'slice_start': return sliceView.start(msg);
     case 'slice_row': return sliceView.row(msg);
-    case 'slice_done': return sliceView.done(msg);
+    case 'slice_done':
+      sliceView.done(msg);
+      if (!msg.cancelled && sliceView.job) compare.slice(sliceView.job.id, racerSpec(sliceView.job.id), $('slice-map'), sliceView.job);
+      return;
     case 'tuned': return onTuned(msg);
     case 'spectrum':
       $('spectrum-figure').hidden = false;
-      return drawSpectrum($('spectrum'), $('spectrum-caption'), msg);
+      drawSpectrum($('spectrum'), $('spectrum-caption'), msg);
+      return compare.spectrum(msg.id, racerSpec(msg.id), $('spectrum'), msg);
     case 'critical':
       $('critical-figure').hidden = false;
       return drawCritical($('critical'), $('critical-caption'), msg);
@@ -154,6 +159,7 @@ function onState(s) {
   if (s.gen !== gen) {
     gen = s.gen;
     racers.clear();
+    compare.clear(); // pictures of weights the race no longer has
     raceClock = 0;
   }
   playing = s.playing;
@@ -511,6 +517,11 @@ $('toggle-3d').addEventListener('click', () => {
 
 const netview = new NetView($('netview'));
 const sliceView = new SliceView($('slice-map'), $('slice-line'), $('slice-error'), $('slice-progress'), $('slice-caption'));
+const compare = new Compare($('compare'), $('compare-figures'), $('compare-clear'));
+function racerSpec(id) {
+  const r = state.racers.find((x) => x.id === id);
+  return r ? r.spec : id;
+}
 $('slice-kind').addEventListener('change', () => { $('slice-other-label').hidden = !['between', 'matched'].includes($('slice-kind').value); });
 $('slice-cancel').addEventListener('click', () => send({ type: 'cancel', req: 'slice' }));
 $('spectrum-go').addEventListener('click', () => send({ type: 'spectrum', req: 'slice', id: $('slice-racer').value }));
@@ -755,12 +766,17 @@ function syncCards() {
   state.racers.forEach((r, i) => {
     let card = cards.get(r.id);
     if (!card || (card.spec() !== r.spec && !retuneTimers.has(r.id))) {
-      const fresh = new RacerCard(reg, r, i, { onChange: retune, onRemove: remove, onInside: setInside });
+      const fresh = new RacerCard(reg, r, i, { onChange: retune, onRemove: remove, onInside: setInside, surface: () => state.surface });
       if (card) card.el.replaceWith(fresh.el);
       card = fresh;
       cards.set(r.id, card);
     }
     card.setIndex(i);
+    const surface = surfaceSpec();
+    if (card.surfaceSpec !== surface) {
+      if (card.surfaceSpec !== undefined) card.build(); // the own-model group's defaults are the surface's
+      card.surfaceSpec = surface;
+    }
     card.insideButton.hidden = !(landscape.surface && landscape.surface.dim === 2 && landscape.surface.grid);
     card.insideButton.setAttribute('aria-pressed', String(state.inside.includes(r.id)));
     box.append(card.el); // keeps the order of the state

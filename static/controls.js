@@ -178,10 +178,11 @@ export function surfaceParams(container, reg, name, values, onChange) {
  * optimizer's parameters and modifiers, its update rule and its status.
  */
 export class RacerCard {
-  constructor(reg, racer, index, { onChange, onRemove, onInside }) {
+  constructor(reg, racer, index, { onChange, onRemove, onInside, surface }) {
     this.reg = reg;
     this.racer = racer;
     this.onChange = onChange;
+    this.surface = surface; // () => the race's surface {name, values}
     this.el = document.createElement('div');
     this.el.className = 'racer';
     this.el.dataset.id = racer.id;
@@ -231,6 +232,9 @@ export class RacerCard {
     // The keys every optimizer takes, a group each, open when in use.
     this.groups = [
       { params: reg.batch, title: 'Minibatches and own initial weights (networks)', used: (v) => Number(v.batch) > 0 || Number(v.init_seed) > 0 || v.online === 'true' },
+      // Filled by build from the surface: the settings of its network
+      // this racer may change for itself, the surface's values as defaults.
+      { params: [], own: true, title: 'Own model: this racer’s network', used: () => this.ownModel().some((p) => p.name in this.values) },
       { params: reg.continuation, title: 'Continuation: follow a blur schedule', used: (v) => Number(v.blur_from) > 0 },
       { params: reg.averaging, title: 'Averaging: Polyak or EMA of the iterates', used: (v) => v.average && v.average !== 'none' },
       { params: reg.bias, title: 'Biased gradient: add an offset', used: (v) => Number(v.grad_bias) > 0 },
@@ -260,7 +264,22 @@ export class RacerCard {
 
   allParams() {
     const o = this.info();
-    return [...o.params, ...(o.modifiers ? this.reg.modifiers : []), ...this.groups.flatMap((g) => g.params)];
+    return [...o.params, ...(o.modifiers ? this.reg.modifiers : []), ...this.groups.flatMap((g) => (g.own ? this.ownModel() : g.params))];
+  }
+
+  /** ownModel is the model keys the race's surface has, each with the
+   * surface's value as its default: a key is written into the racer's spec
+   * only where the racer's model differs from the surface's. */
+  ownModel() {
+    const s = this.surface && this.surface();
+    const info = s && this.reg.surfaces.find((x) => x.name === s.name);
+    if (!info) return [];
+    const out = [];
+    for (const p of this.reg.model) {
+      const q = info.params.find((x) => x.name === p.name);
+      if (q) out.push({ ...p, default: String(s.values[p.name] ?? q.default) });
+    }
+    return out;
   }
 
   setIndex(index) {
@@ -307,6 +326,8 @@ export class RacerCard {
       this.modifiers.hidden = true;
     }
     for (const g of this.groups) {
+      if (g.own) g.params = this.ownModel();
+      g.el.hidden = !g.params.length;
       g.el.replaceChildren();
       const summary = document.createElement('summary');
       summary.textContent = g.title;

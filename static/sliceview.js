@@ -317,7 +317,7 @@ export function drawSpectrum(canvas, caption, msg) {
   ctx.font = '11px system-ui, sans-serif';
   ctx.textAlign = 'center';
   ctx.fillText(lo.toPrecision(3), px(lo), h - 6);
-  ctx.fillText('0', px(0), h - 6);
+  if (Math.min(px(0) - px(lo), px(hi) - px(0)) > 28) ctx.fillText('0', px(0), h - 6); // else it would overprint an end's label
   ctx.fillText(hi.toPrecision(3), px(hi), h - 6);
   const neg = (msg.exact || []).filter((e) => e < 0).length;
   caption.textContent = `Eigenvalue density of the Hessian (stochastic Lanczos quadrature, blue)` +

@@ -57,7 +57,7 @@ func Race(reg Registry) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div id=\"surface-params\" class=\"params\" aria-label=\"Surface parameters\"></div><div id=\"connection\" role=\"status\" aria-live=\"polite\"></div></header><main><section id=\"landscape-panel\" aria-label=\"The landscape\"><div class=\"canvas-wrap\"><canvas id=\"landscape\" tabindex=\"0\" aria-label=\"Heat map of the surface with the racers' paths. Click or drag to set the start point; scroll to zoom; drag to pan; arrow keys pan, + and − zoom.\"></canvas><div id=\"netview\" hidden role=\"group\" aria-label=\"Each racer's network: decision regions over the data, or its confusion matrix\"></div><section id=\"slices\" hidden aria-label=\"The network's loss landscape\"><h2>The loss landscape around a racer</h2><div class=\"row\"><label>Racer <select id=\"slice-racer\"></select></label> <label>View <select id=\"slice-kind\"><option value=\"random\">2-D slice, filter-normalized random directions</option> <option value=\"plane\">the plane of its trajectory</option> <option value=\"interpolate\">from the initial weights to its own</option> <option value=\"between\">from its solution to another racer's</option> <option value=\"matched\">to another racer's, before and after matching hidden units</option> <option value=\"eigmap\">smallest Hessian eigenvalue over a slice (coarse)</option></select></label> <label id=\"slice-other-label\" hidden>and <select id=\"slice-other\"></select></label> <label>points <input type=\"number\" id=\"slice-n\" value=\"31\" min=\"3\" max=\"101\" size=\"4\"></label> <label>range <input type=\"number\" id=\"slice-range\" value=\"1\" min=\"0.01\" max=\"100\" step=\"any\" size=\"4\"></label> <label><input type=\"checkbox\" id=\"slice-bias\" checked> biases left out</label> <button type=\"button\" id=\"slice-go\">Compute</button> <button type=\"button\" id=\"spectrum-go\" title=\"The Hessian's eigenvalue density at the racer's point\">Hessian spectrum</button> <button type=\"button\" id=\"critical-go\" title=\"Search for critical points from the racer's path and random weights, and plot each one's index against its loss (networks of at most 200 weights)\">Critical points</button> <progress id=\"slice-progress\" hidden></progress> <button type=\"button\" id=\"slice-cancel\" hidden>Cancel</button> <span class=\"field-error\" data-error-for=\"slice\"></span></div><canvas id=\"slice-map\" hidden role=\"img\" aria-label=\"Heat map of log10 training loss on the slice\"></canvas><figure hidden><canvas id=\"slice-line\" aria-label=\"Training (solid) and validation (dashed) loss along the line\"></canvas><canvas id=\"slice-error\" aria-label=\"Training (solid) and validation (dashed) 0-1 error along the line\"></canvas></figure><p id=\"slice-caption\" class=\"hint\"></p><figure id=\"critical-figure\" hidden><canvas id=\"critical\" role=\"img\" aria-label=\"Critical points of the loss: index against loss\"></canvas><figcaption id=\"critical-caption\"></figcaption></figure><figure id=\"spectrum-figure\" hidden><canvas id=\"spectrum\" role=\"img\" aria-label=\"The Hessian's eigenvalue density\"></canvas><figcaption id=\"spectrum-caption\"></figcaption></figure></section><canvas id=\"view3d\" hidden tabindex=\"0\" aria-label=\"The surface in 3-D with the racers' paths. Drag or use the arrow keys to turn it; scroll or + and − to zoom.\"></canvas><canvas id=\"view3d-labels\" hidden aria-hidden=\"true\"></canvas><div class=\"view-buttons\"><button type=\"button\" id=\"zoom-in\" title=\"Zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"Zoom out\">−</button> <button type=\"button\" id=\"zoom-fit\" title=\"Back to the whole view box\">Fit</button> <button type=\"button\" id=\"toggle-curvature\" aria-pressed=\"true\" title=\"Draw the leader's curvature on the map: the Hessian's eigen-axes (dashed where λ &lt; 0) and −∇f. Hovering a racer's point draws its own.\">Curvature</button> <button type=\"button\" id=\"toggle-3d\" aria-pressed=\"false\" title=\"Show the surface in 3-D\">3-D</button></div></div><div class=\"row\" id=\"map-blur-row\" hidden><label>Map shows <select id=\"map-blur-mode\"><option value=\"follow\">what the racers see</option> <option value=\"fixed\">the surface blurred by s =</option></select></label> <input type=\"range\" id=\"map-blur\" min=\"0\" max=\"5\" step=\"0.05\" value=\"0.5\" aria-label=\"The map's blur s, for looking only\" disabled> <output id=\"map-blur-value\" for=\"map-blur\"></output></div><p id=\"surface-blur\" class=\"hint\"></p><p id=\"inside-caption\" class=\"hint\" aria-live=\"polite\"></p><div class=\"row\" id=\"export\" role=\"group\" aria-label=\"Export\"><span>Export:</span> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div id=\"surface-params\" class=\"params\" aria-label=\"Surface parameters\"></div><div id=\"connection\" role=\"status\" aria-live=\"polite\"></div></header><main><section id=\"landscape-panel\" aria-label=\"The landscape\"><div class=\"canvas-wrap\"><canvas id=\"landscape\" tabindex=\"0\" aria-label=\"Heat map of the surface with the racers' paths. Click or drag to set the start point; scroll to zoom; drag to pan; arrow keys pan, + and − zoom.\"></canvas><div id=\"netview\" hidden role=\"group\" aria-label=\"Each racer's network: decision regions over the data, or its confusion matrix\"></div><section id=\"slices\" hidden aria-label=\"The network's loss landscape\"><h2>The loss landscape around a racer</h2><div class=\"row\"><label>Racer <select id=\"slice-racer\"></select></label> <label>View <select id=\"slice-kind\"><option value=\"random\">2-D slice, filter-normalized random directions</option> <option value=\"plane\">the plane of its trajectory</option> <option value=\"interpolate\">from the initial weights to its own</option> <option value=\"between\">from its solution to another racer's</option> <option value=\"matched\">to another racer's, before and after matching hidden units</option> <option value=\"eigmap\">smallest Hessian eigenvalue over a slice (coarse)</option></select></label> <label id=\"slice-other-label\" hidden>and <select id=\"slice-other\"></select></label> <label>points <input type=\"number\" id=\"slice-n\" value=\"31\" min=\"3\" max=\"101\" size=\"4\"></label> <label>range <input type=\"number\" id=\"slice-range\" value=\"1\" min=\"0.01\" max=\"100\" step=\"any\" size=\"4\"></label> <label><input type=\"checkbox\" id=\"slice-bias\" checked> biases left out</label> <button type=\"button\" id=\"slice-go\">Compute</button> <button type=\"button\" id=\"spectrum-go\" title=\"The Hessian's eigenvalue density at the racer's point\">Hessian spectrum</button> <button type=\"button\" id=\"critical-go\" title=\"Search for critical points from the racer's path and random weights, and plot each one's index against its loss (networks of at most 200 weights)\">Critical points</button> <progress id=\"slice-progress\" hidden></progress> <button type=\"button\" id=\"slice-cancel\" hidden>Cancel</button> <span class=\"field-error\" data-error-for=\"slice\"></span></div><canvas id=\"slice-map\" hidden role=\"img\" aria-label=\"Heat map of log10 training loss on the slice\"></canvas><figure hidden><canvas id=\"slice-line\" aria-label=\"Training (solid) and validation (dashed) loss along the line\"></canvas><canvas id=\"slice-error\" aria-label=\"Training (solid) and validation (dashed) 0-1 error along the line\"></canvas></figure><p id=\"slice-caption\" class=\"hint\"></p><figure id=\"critical-figure\" hidden><canvas id=\"critical\" role=\"img\" aria-label=\"Critical points of the loss: index against loss\"></canvas><figcaption id=\"critical-caption\"></figcaption></figure><figure id=\"spectrum-figure\" hidden><canvas id=\"spectrum\" role=\"img\" aria-label=\"The Hessian's eigenvalue density\"></canvas><figcaption id=\"spectrum-caption\"></figcaption></figure><section id=\"compare\" hidden aria-label=\"Racers side by side\"><h3>Side by side: each racer's latest 2-D slice and spectrum <button type=\"button\" id=\"compare-clear\">Clear</button></h3><div id=\"compare-figures\" class=\"compare\"></div></section></section><canvas id=\"view3d\" hidden tabindex=\"0\" aria-label=\"The surface in 3-D with the racers' paths. Drag or use the arrow keys to turn it; scroll or + and − to zoom.\"></canvas><canvas id=\"view3d-labels\" hidden aria-hidden=\"true\"></canvas><div class=\"view-buttons\"><button type=\"button\" id=\"zoom-in\" title=\"Zoom in\">+</button> <button type=\"button\" id=\"zoom-out\" title=\"Zoom out\">−</button> <button type=\"button\" id=\"zoom-fit\" title=\"Back to the whole view box\">Fit</button> <button type=\"button\" id=\"toggle-curvature\" aria-pressed=\"true\" title=\"Draw the leader's curvature on the map: the Hessian's eigen-axes (dashed where λ &lt; 0) and −∇f. Hovering a racer's point draws its own.\">Curvature</button> <button type=\"button\" id=\"toggle-3d\" aria-pressed=\"false\" title=\"Show the surface in 3-D\">3-D</button></div></div><div class=\"row\" id=\"map-blur-row\" hidden><label>Map shows <select id=\"map-blur-mode\"><option value=\"follow\">what the racers see</option> <option value=\"fixed\">the surface blurred by s =</option></select></label> <input type=\"range\" id=\"map-blur\" min=\"0\" max=\"5\" step=\"0.05\" value=\"0.5\" aria-label=\"The map's blur s, for looking only\" disabled> <output id=\"map-blur-value\" for=\"map-blur\"></output></div><p id=\"surface-blur\" class=\"hint\"></p><p id=\"inside-caption\" class=\"hint\" aria-live=\"polite\"></p><div class=\"row\" id=\"export\" role=\"group\" aria-label=\"Export\"><span>Export:</span> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -69,7 +69,7 @@ func Race(reg Registry) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 90, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 94, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 			if templ_7745c5c3_Err != nil {
@@ -82,7 +82,7 @@ func Race(reg Registry) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(f)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 90, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 94, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -162,7 +162,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Name).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 163, Col: 28}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 167, Col: 28}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 				if templ_7745c5c3_Err != nil {
@@ -175,7 +175,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(s.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 163, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 167, Col: 40}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -200,7 +200,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression(s.Name).Resolve(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 170, Col: 28}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 174, Col: 28}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 				if templ_7745c5c3_Err != nil {
@@ -213,7 +213,7 @@ func SurfacePicker(surfaces []Surface) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(s.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 170, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 174, Col: 40}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -265,7 +265,7 @@ func FormulaBox(examples []FormulaExample) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression(e.Formula).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 189, Col: 29}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 193, Col: 29}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var11)
 			if templ_7745c5c3_Err != nil {
@@ -278,7 +278,7 @@ func FormulaBox(examples []FormulaExample) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(e.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 189, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 193, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 			if templ_7745c5c3_Err != nil {
@@ -383,7 +383,7 @@ func Transport(reg Registry) templ.Component {
 			var templ_7745c5c3_Var16 string
 			templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(c).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 243, Col: 22}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 247, Col: 22}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var16)
 			if templ_7745c5c3_Err != nil {
@@ -396,7 +396,7 @@ func Transport(reg Registry) templ.Component {
 			var templ_7745c5c3_Var17 string
 			templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(c)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 243, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 247, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 			if templ_7745c5c3_Err != nil {
@@ -441,7 +441,7 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var19 string
 		templ_7745c5c3_Var19, templ_7745c5c3_Err = templruntime.NewAttributeExpression("formula-" + o.Name).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 259, Col: 35}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 263, Col: 35}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var19)
 		if templ_7745c5c3_Err != nil {
@@ -454,7 +454,7 @@ func Formula(o Optimizer) templ.Component {
 		var templ_7745c5c3_Var20 string
 		templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(ruleLabel(o))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 262, Col: 38}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 266, Col: 38}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 		if templ_7745c5c3_Err != nil {
@@ -494,7 +494,7 @@ func Formula(o Optimizer) templ.Component {
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(o.Note)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 276, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 280, Col: 28}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
@@ -550,7 +550,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var23 string
 			templ_7745c5c3_Var23, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL("/?lesson=" + l.Slug)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 310, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 314, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var23)
 			if templ_7745c5c3_Err != nil {
@@ -563,7 +563,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var24 string
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(l.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 310, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 314, Col: 68}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 			if templ_7745c5c3_Err != nil {
@@ -576,7 +576,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var25 string
 			templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinStringErrs(l.Section)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 310, Col: 110}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 314, Col: 110}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
 			if templ_7745c5c3_Err != nil {
@@ -589,7 +589,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var26 string
 			templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(l.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 311, Col: 18}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 315, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 			if templ_7745c5c3_Err != nil {
@@ -602,7 +602,7 @@ func LessonList(lessons []Lesson) templ.Component {
 			var templ_7745c5c3_Var27 string
 			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(l.Question)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 312, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templ/race.templ`, Line: 316, Col: 39}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 			if templ_7745c5c3_Err != nil {

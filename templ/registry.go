@@ -14,6 +14,7 @@ type Registry struct {
 	Batch        []Param             `json:"batch"`        // a racer's own minibatch size, on every optimizer
 	Averaging    []Param             `json:"averaging"`    // the averaged iterate's keys, on every optimizer
 	Bias         []Param             `json:"bias"`         // a biased gradient's keys, on every optimizer
+	Model        []Param             `json:"model"`        // a racer's own model's keys, on a network
 	Clocks       []string            `json:"clocks"`
 	Colors       []string            `json:"colors"`  // the racers' (Okabe–Ito), as the exported plots draw them
 	Viridis      [][3]uint8          `json:"viridis"` // the stops of the surfaces' colour map, as the exported plots use them

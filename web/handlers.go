@@ -100,6 +100,7 @@ func Registry() pages.Registry {
 	reg.Batch = params(optim.BatchParams())
 	reg.Averaging = params(optim.AveragingParams())
 	reg.Bias = params(optim.BiasParams())
+	reg.Model = params(optim.ModelParams())
 	reg.Lessons = Lessons
 	for _, e := range landscapes.FormulaExamples {
 		reg.Formulas = append(reg.Formulas, pages.FormulaExample{Name: e.Name, Formula: e.Formula})

@@ -170,13 +170,13 @@ var Lessons = []pages.Lesson{
 	{
 		Slug: "long-term-dependencies", Title: "Long-term dependencies and the forget gate", Section: "8.2.5",
 		Text: "An LSTM of 10 units must remember a bit over 25 steps of noise. Its cell carries the bit from step to step through the forget gate alone, cₜ = f ⊙ cₜ₋₁ + i ⊙ g, not through a product of weights and squashed derivatives as a tanh RNN does, " +
-			"and here the forget gate starts open: its bias is 1, as Jozefowicz et al. (2015) recommend. Both racers learn. Each tile shows ‖∂L/∂hₜ‖ against t, every tile on the same scale. " +
+			"and for the first two racers the forget gate starts open: its bias is 1, as Jozefowicz et al. (2015) recommend. Both learn. Each tile shows ‖∂L/∂hₜ‖ against t, every tile on the same scale. " +
 			"At the start the gradient at the first step is about 2·10⁻⁴ of the last step's: small, but Adam's steps do not shrink with the gradient, and it finds the bit. " +
-			"Open Settings and set the forget-gate bias to 0 (about where PyTorch starts it): the cell then loses half of itself at every step, the first step's gradient starts at 7·10⁻⁸ of the last's, and after 600 steps neither racer has learned the bit (both had with bias 1). " +
-			"With the bias at 3 it starts at 3·10⁻² and the racers learn in a few dozen steps; a tanh RNN (cell tanh) starts at 3·10⁻² with gain 1 and at 9·10⁻⁷ with gain 0.5. " +
-			"The longer the dependency (time steps T), the more the gate’s start matters (the steps to learn against T are tabulated in the repository’s docs/lessons.md).",
-		Question: "How large is ‖∂L/∂h₁‖ against ‖∂L/∂h₂₅‖ with the forget gate open, and with its bias at 0? Which racers learn?",
-		Surface:  "rnn:cell=lstm,steps=25,hidden=10,forget_bias=1", Racers: []string{"adam:lr=0.01", "adam:lr=0.003"}, Clock: "iterations", Speed: 30,
+			"The third racer is the same LSTM with the forget gate's bias at 0 (forget_bias=0 in its spec, about where PyTorch starts it): the cell loses half of itself at every step, the first step's gradient starts at 7·10⁻⁸ of the last's, and after 600 steps it has not learned the bit. " +
+			"The fourth trains a vanilla tanh RNN on the same sequences (cell=tanh, recurrent gain 1): at this gain its first step's gradient starts at 3·10⁻² of the last's, and over 25 steps it learns fastest of all; with gain 0.5 (add gain=0.5 to its spec) it starts at 9·10⁻⁷. " +
+			"With the LSTM's bias at 3 (Settings) its gradient starts at 3·10⁻² too. The longer the dependency (time steps T), the more these starts matter (the steps to learn against T are tabulated in the repository’s docs/lessons.md).",
+		Question: "How large is ‖∂L/∂h₁‖ against ‖∂L/∂h₂₅‖ for each racer at the start? Which racers learn the bit?",
+		Surface:  "rnn:cell=lstm,steps=25,hidden=10,forget_bias=1", Racers: []string{"adam:lr=0.01", "adam:lr=0.003", "adam:lr=0.01,forget_bias=0", "adam:lr=0.01,cell=tanh"}, Clock: "iterations", Speed: 30,
 	},
 	{
 		Slug: "initialization", Title: "Initialization and symmetry", Section: "8.4",
@@ -260,11 +260,14 @@ var Lessons = []pages.Lesson{
 	},
 	{
 		Slug: "residual-network", Title: "Skip connections make it trainable", Section: "8.7.5",
-		Text: "The same twenty layers with an identity skip around each, z_l = tanh(a_l) + z_{l−1} (He et al. 2016): every layer adds a correction to what it receives, and the gradient reaches the first layer through the sum of the skips. " +
-			"The same racers now train. The loss starts higher, since the skips add up the layers' outputs, and falls within a few hundred steps. " +
-			"Compare the layers' gradient spreads and a slice with the previous lesson's: Li et al. (2018) show the residual landscape is the smoother one.",
-		Question: "Where does each racer's loss go now, and how do the layers' gradient spreads compare with the plain network's?",
-		Surface:  "mlp:data=spirals,n=300,depth=20,width=16,act=tanh,batch=32,residual=true", Racers: []string{"sgd:lr=0.05", "adam:lr=0.003"}, Clock: "iterations", Speed: 60,
+		Text: "The previous lesson's twenty tanh layers, each beside its residual twin: the second and fourth racers train their own network, the same layers with an identity skip around each, z_l = tanh(a_l) + z_{l−1} (He et al. 2016; residual=true in their specs), " +
+			"on the same spirals, minibatches and initial weights. Every layer of the twin adds a correction to what it receives, and the gradient reaches the first layer through the sum of the skips. " +
+			"The plain racers stay near log 2; the residual ones fall below 0.05 within 400 steps (their loss starts higher, since the skips add up the layers' outputs). Compare the layers' gradient spreads in the cards. " +
+			"Then, below the tiles, compute a plain racer's 2-D slice and Hessian spectrum, and its twin's: “Side by side” keeps each racer's latest of each. " +
+			"The residual racer sits at the bottom of a basin, the lowest point of its slice, with the loss rising by a factor of hundreds to the slice's edge; the plain racer sits on a bumpy plateau near log 2 where the loss varies by a factor of about three. " +
+			"The spectra say the same in numbers: at the plain racer's point the Hessian has large negative eigenvalues, |λmin/λmax| about 0.3, while at the twin's it is nearly convex, |λmin/λmax| below 0.01 (the measure Li et al. 2018 map to show the same contrast on larger networks).",
+		Question: "Where does each racer's loss go? How do a plain racer's slice and spectrum differ from its residual twin's?",
+		Surface:  "mlp:data=spirals,n=300,depth=20,width=16,act=tanh,batch=32", Racers: []string{"sgd:lr=0.05", "sgd:lr=0.05,residual=true", "adam:lr=0.003", "adam:lr=0.003,residual=true"}, Clock: "iterations", Speed: 60,
 	},
 	{
 		Slug: "auxiliary-head", Title: "An auxiliary head for a deep network", Section: "8.7.5",
@@ -280,9 +283,10 @@ var Lessons = []pages.Lesson{
 			"Every hidden layer here normalizes its pre-activations over each minibatch, to mean 0 and variance 1 per unit, and then scales and shifts them by a learned γ and β (Ioffe & Szegedy 2015). " +
 			"A step on a lower layer's weights can then no longer change the mean and scale of what the layers above receive, so each layer's update does what its gradient promised, to first order, however the others move (sec. 8.7.1): both racers fit the spirals. " +
 			"The loss shown is the training loss with each minibatch's own statistics, as training sees it; the validation loss (dashed), the errors and the decision regions use each racer's running averages of those statistics (momentum 0.1), as a trained network is used. " +
-			"To see the same network without it, open Settings at the top of the page and untick “batch normalization”: the race starts again, and at these learning rates neither racer gets anywhere.",
+			"The third racer trains the same network without the normalization (its own model, batchnorm=false), from the same initial weights at learning rate 1: it gets nowhere. " +
+			"To see every racer without it, open Settings at the top of the page and untick “batch normalization”: the race starts again, and at these learning rates none gets anywhere.",
 		Question: "What loss does each racer reach? And without the normalization, at the same learning rates?",
-		Surface:  "mlp:data=spirals,n=300,depth=10,width=16,act=relu,init=he,batch=32,batchnorm=true", Racers: []string{"sgd:lr=1", "sgd:lr=0.5"}, Clock: "iterations", Speed: 60,
+		Surface:  "mlp:data=spirals,n=300,depth=10,width=16,act=relu,init=he,batch=32,batchnorm=true", Racers: []string{"sgd:lr=1", "sgd:lr=0.5", "sgd:lr=1,batchnorm=false"}, Clock: "iterations", Speed: 60,
 	},
 	{
 		Slug: "batch-size", Title: "Minibatch size", Section: "8.1.3",
