@@ -165,3 +165,29 @@ func TestOwnModel(t *testing.T) {
 		}
 	}
 }
+
+// TestStepsToLearnTheBit pins the T = 25 row of docs/lessons.md's table of
+// steps to learn, raced as the page races them: one race on the LSTM
+// surface, each racer its own model (forget_bias, cell=tanh, gain), Adam at
+// lr 0.01 from the race's seed 1, the first iteration whose training loss
+// is below 0.1 (0: not within 600).
+func TestStepsToLearnTheBit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("600 LSTM steps")
+	}
+	land := build(t, "rnn:cell=lstm,steps=25,hidden=10")
+	want := map[string]int{"adam:lr=0.01,forget_bias=0": 0, "adam:lr=0.01": 90, "adam:lr=0.01,forget_bias=3": 32, "adam:lr=0.01,cell=tanh,gain=0.5": 129, "adam:lr=0.01,cell=tanh": 18}
+	for opt, steps := range want {
+		r := start(t, land, opt, land.Start())
+		got := 0
+		for r.Iter < 600 && r.Step() {
+			if r.F < 0.1 {
+				got = r.Iter
+				break
+			}
+		}
+		if got != steps {
+			t.Errorf("%s learns the bit after %d steps; docs/lessons.md says %d", opt, got, steps)
+		}
+	}
+}
