@@ -61,11 +61,7 @@ func (l *Landscape) WithModel(changes []ModelChange) (*Landscape, *spec.Problem)
 			return nil, &spec.Problem{Field: p.Field, Message: "this racer's own model: " + p.Message}
 		}
 	}
-	own := build(l.Info, v)
-	if own.Dim() == 0 {
-		return nil, &spec.Problem{Field: changes[0].Key, Message: "this racer's own model has no weights"}
-	}
-	return own, nil
+	return build(l.Info, v), nil
 }
 
 func modelRefusal(l *Landscape, key string) string {

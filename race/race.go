@@ -422,13 +422,14 @@ func (rc *Race) restart(r *racer, cfg *optim.Config) {
 	r.best, r.stopped, r.report, r.curve = nil, "", nil, nil
 	r.serial++
 	r.snapshots, r.snapEvery = r.snapshots[:0], 1
-	r.stride = 6 + rc.pointDims(r)
+	r.dims = rc.pointDims(r)
+	r.stride = 6 + r.dims
 	if o := r.net(); o != nil && o.Modes() != nil {
 		r.stride += len(o.Modes().S)
 	}
 	r.row = r.stride
 	if r.run.Avg != nil {
-		r.stride += 1 + rc.pointDims(r)
+		r.stride += 1 + r.dims
 	}
 	rc.record(r)
 }
@@ -447,6 +448,17 @@ func (rc *Race) avgCol(r *racer) int {
 // since its weights are not drawn), so that frames stay small.
 const MaxPointDims = 16
 
+// Dims is each racer's number of coordinates, in racer order: the
+// surface's, or its own model's.
+func (rc *Race) Dims() []int {
+	out := make([]int, len(rc.racers))
+	for i, r := range rc.racers {
+		out[i] = r.run.Land.Dim()
+	}
+	return out
+}
+
+// pointDims is the coordinates a racer's point rows carry (kept as r.dims).
 func (rc *Race) pointDims(r *racer) int {
 	n := r.run.Land.Dim()
 	switch {

@@ -18,6 +18,7 @@ type racer struct {
 	pending []float64 // rows of stride values not yet sent
 	stride  int       // its row, then the averaged iterate's [f, x…] if it averages
 	row     int       // the row without the averaged iterate: [iter, evals, hessEvals, µs, f, gnorm, x…, modes…]
+	dims    int       // the coordinates of x in a row (and of the averaged iterate)
 	micros  float64   // computing time spent stepping
 	reached *Reached
 	limited bool // stopped at Limits.MaxSteps
@@ -74,14 +75,14 @@ func (r *racer) net() *nets.Objective { return r.run.Land.Network() }
 func (rc *Race) record(r *racer) {
 	run := r.run
 	r.pending = append(r.pending, float64(run.Iter), float64(run.Evals()), float64(run.HessEvals()), r.micros, run.F, run.GNorm)
-	r.pending = append(r.pending, run.X[:rc.pointDims(r)]...)
+	r.pending = append(r.pending, run.X[:r.dims]...)
 	net := r.net()
 	if net != nil {
 		r.pending = append(r.pending, net.ModeStrengths(run.X)...) // a deep linear network's: a few small products
 	}
 	if run.Avg != nil {
 		r.pending = append(r.pending, run.AvgF)
-		r.pending = append(r.pending, run.Avg[:rc.pointDims(r)]...)
+		r.pending = append(r.pending, run.Avg[:r.dims]...)
 	}
 	r.dirty = true
 	if net != nil && run.Iter%max(r.snapEvery, 1) == 0 {

@@ -757,6 +757,7 @@ const retuneTimers = new Map();
 function syncCards() {
   const box = $('racers');
   const ids = new Set(state.racers.map((r) => r.id));
+  const surface = surfaceSpec();
   for (const [id, card] of cards) {
     if (!ids.has(id)) {
       card.el.remove();
@@ -772,7 +773,6 @@ function syncCards() {
       cards.set(r.id, card);
     }
     card.setIndex(i);
-    const surface = surfaceSpec();
     if (card.surfaceSpec !== surface) {
       if (card.surfaceSpec !== undefined) card.build(); // the own-model group's defaults are the surface's
       card.surfaceSpec = surface;

@@ -32,12 +32,11 @@ function sliceText(s) {
     `; ${p(s.lo)} to ${p(s.hi)} over the slice (×${p(s.hi / s.lo)}); ${s.bumps} bumps (strict local minima of the ${s.n}×${s.n} grid)`;
 }
 
-/** spectrumText: the eigenvalues' range and, where some are negative,
- * |λmin/λmax|, the measure of non-convexity Li et al. (2018) map. */
-function spectrumText(msg) {
-  const all = msg.nodes.concat(msg.exact || []);
-  const lo = Math.min(...all), hi = Math.max(...all);
-  return `eigenvalues from ${lo.toPrecision(3)} to ${hi.toPrecision(3)}` + (lo < 0 ? ` (|λmin/λmax| = ${Math.abs(lo / hi).toPrecision(2)})` : '') +
+/** spectrumText: the eigenvalues' range lo … hi and, where some are
+ * negative, |λmin/λmax| (curvature), the measure of non-convexity Li et al.
+ * (2018) map. */
+function spectrumText(msg, lo, hi, curvature) {
+  return `eigenvalues from ${lo.toPrecision(3)} to ${hi.toPrecision(3)}` + (lo < 0 ? ` (|λmin/λmax| = ${curvature.toPrecision(2)})` : '') +
     `, trace ${msg.trace.toPrecision(3)}; top per layer ${msg.layer_top.map((v) => v.toPrecision(2)).join(', ')}`;
 }
 
@@ -66,8 +65,8 @@ export class Compare {
   /** spectrum keeps a Hessian spectrum of racer id. */
   spectrum(id, spec, canvas, msg) {
     const all = msg.nodes.concat(msg.exact || []);
-    const lo = Math.min(...all), hi = Math.max(...all);
-    this.keep('spectrum', id, spec, canvas, `Hessian spectrum: ${spectrumText(msg)}.`, null).dataset.curvature = String(lo < 0 ? Math.abs(lo / hi) : 0);
+    const lo = Math.min(...all), hi = Math.max(...all), curvature = lo < 0 ? Math.abs(lo / hi) : 0;
+    this.keep('spectrum', id, spec, canvas, `Hessian spectrum: ${spectrumText(msg, lo, hi, curvature)}.`, null).dataset.curvature = String(curvature);
   }
 
   keep(kind, id, spec, canvas, text, summary) {

@@ -234,7 +234,7 @@ export class RacerCard {
       { params: reg.batch, title: 'Minibatches and own initial weights (networks)', used: (v) => Number(v.batch) > 0 || Number(v.init_seed) > 0 || v.online === 'true' },
       // Filled by build from the surface: the settings of its network
       // this racer may change for itself, the surface's values as defaults.
-      { params: [], own: true, title: 'Own model: this racer’s network', used: () => this.ownModel().some((p) => p.name in this.values) },
+      { params: [], own: true, title: 'Own model: this racer’s network', used: () => this.ownGroup.params.some((p) => p.name in this.values) },
       { params: reg.continuation, title: 'Continuation: follow a blur schedule', used: (v) => Number(v.blur_from) > 0 },
       { params: reg.averaging, title: 'Averaging: Polyak or EMA of the iterates', used: (v) => v.average && v.average !== 'none' },
       { params: reg.bias, title: 'Biased gradient: add an offset', used: (v) => Number(v.grad_bias) > 0 },
@@ -243,6 +243,7 @@ export class RacerCard {
       el.className = 'modifiers';
       return { ...g, el };
     });
+    this.ownGroup = this.groups.find((g) => g.own);
     this.formula = document.createElement('div');
     this.status = document.createElement('p');
     this.status.className = 'racer-status';
@@ -264,7 +265,7 @@ export class RacerCard {
 
   allParams() {
     const o = this.info();
-    return [...o.params, ...(o.modifiers ? this.reg.modifiers : []), ...this.groups.flatMap((g) => (g.own ? this.ownModel() : g.params))];
+    return [...o.params, ...(o.modifiers ? this.reg.modifiers : []), ...this.groups.flatMap((g) => g.params)];
   }
 
   /** ownModel is the model keys the race's surface has, each with the
@@ -295,6 +296,7 @@ export class RacerCard {
 
   build() {
     const o = this.info();
+    this.ownGroup.params = this.ownModel(); // the surface may have changed since
     const shown = { ...defaults(this.allParams()), ...this.values };
     this.params.replaceChildren();
     for (const p of o.params) {
@@ -326,7 +328,6 @@ export class RacerCard {
       this.modifiers.hidden = true;
     }
     for (const g of this.groups) {
-      if (g.own) g.params = this.ownModel();
       g.el.hidden = !g.params.length;
       g.el.replaceChildren();
       const summary = document.createElement('summary');

@@ -138,15 +138,15 @@ func (b Batch) Prepare(lim race.Limits, maxTo float64, names Names) (*Prepared, 
 	}
 	// The engine checks the racers against the landscape (a natural
 	// gradient needs a Fisher), all of them at once.
-	if _, perr := race.New(lim).Handle(p.configure(p.racers)); perr != nil {
+	rc := race.New(lim)
+	if _, perr := rc.Handle(p.configure(p.racers)); perr != nil {
 		return nil, &InputError{p.describe(perr)}
 	}
+	p.dims = rc.Dims() // a racer's own model has its own
 	for _, o := range b.Opts {
 		cfg, _ := optim.Parse(o) // parsed without error by the engine
 		p.Infos = append(p.Infos, cfg.Info)
 		p.avg = append(p.avg, cfg.Averages())
-		own, _ := cfg.Landscape(land) // checked by the engine
-		p.dims = append(p.dims, own.Dim())
 	}
 	return p, nil
 }
