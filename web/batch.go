@@ -139,6 +139,7 @@ func (b Batch) Prepare(lim race.Limits, maxTo float64, names Names) (*Prepared, 
 	// The engine checks the racers against the landscape (a natural
 	// gradient needs a Fisher), all of them at once.
 	rc := race.New(lim)
+	defer rc.Close() // it holds uploaded data only while it checks
 	if _, perr := rc.Handle(p.configure(p.racers)); perr != nil {
 		return nil, &InputError{p.describe(perr)}
 	}
@@ -235,6 +236,7 @@ func (p *Prepared) Run(ctx context.Context, row func(i int, r Row) error, end fu
 // runOne runs racer i alone to the clock value.
 func (p *Prepared) runOne(ctx context.Context, i int, row func(i int, r Row) error) (End, error) {
 	rc := race.New(p.lim)
+	defer rc.Close()
 	if _, perr := rc.Handle(p.configure(p.racers[i : i+1])); perr != nil {
 		return End{}, perr // it was checked in Prepare
 	}

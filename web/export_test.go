@@ -3,12 +3,16 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/saddle-viz/saddle/landscapes"
+	"github.com/saddle-viz/saddle/landscapes/nets"
 	"github.com/saddle-viz/saddle/race"
 )
 
@@ -139,5 +143,32 @@ func TestCSVOfRacersOfTheirOwnModels(t *testing.T) {
 	}
 	if plain, own := rows[1], rows[4]; plain[5+16] == "" || plain[5+17] != "" || own[5+22] == "" {
 		t.Errorf("the plain racer's row %v; the normalized racer's %v", plain[5:], own[5:])
+	}
+}
+
+// A batch on uploaded data lets go of it once it has run: the engines that
+// check and run it hold the data only meanwhile, so that it is forgotten on
+// time after its session.
+func TestBatchReleasesUploadedData(t *testing.T) {
+	var b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&b, "%d,%d,%d\n", i, (i*7)%11, i%2)
+	}
+	u, err := nets.ReadCSV("batch.csv", strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err = landscapes.Upload(u); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Batch{Surface: "mlp:data=csv,h1=3,h2=0,csv=" + u.ID, Opts: []string{"sgd:lr=0.1", "adam"}, To: 3}.Prepare(race.DefaultLimits, 1e5, Flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WriteCSV(context.Background(), io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := landscapes.Holds(u.ID); n != 0 {
+		t.Errorf("after the batch ran, its data is held %d times", n)
 	}
 }
